@@ -1,0 +1,306 @@
+package hashdb
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"errors"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/corona10/goimagehash"
+	"github.com/hashshare/hashshare/internal/media"
+	"github.com/hashshare/hashshare/internal/pdq"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+)
+
+// photo returns a deterministic w×h image with gradients and noise.
+func photo(w, h int, seed uint64) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for y := range h {
+		for x := range w {
+			n := uint8(rng.IntN(20))
+			m.SetNRGBA(x, y, color.NRGBA{uint8(255*x/w) + n/2, uint8(255*y/h) + n/2, uint8((x*y)>>6) + n, 255})
+		}
+	}
+	return m
+}
+
+func encodeAs(tb testing.TB, format string, m image.Image) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "png":
+		err = png.Encode(&buf, m)
+	case "jpeg":
+		err = jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90})
+	case "gif":
+		err = gif.Encode(&buf, m, nil)
+	case "bmp":
+		err = bmp.Encode(&buf, m)
+	case "tiff":
+		err = tiff.Encode(&buf, m, nil)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestHashReaderFormats(t *testing.T) {
+	src := photo(150, 110, 1)
+	decoders := map[string]func([]byte) (image.Image, error){
+		"png":  func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) },
+		"jpeg": func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) },
+		"gif":  func(b []byte) (image.Image, error) { return gif.Decode(bytes.NewReader(b)) },
+		"bmp":  func(b []byte) (image.Image, error) { return bmp.Decode(bytes.NewReader(b)) },
+		"tiff": func(b []byte) (image.Image, error) { return tiff.Decode(bytes.NewReader(b)) },
+	}
+	for format, decode := range decoders {
+		t.Run(format, func(t *testing.T) {
+			data := encodeAs(t, format, src)
+			h, err := HashReader(context.Background(), bytes.NewReader(data), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Format != format || h.Width != 150 || h.Height != 110 || h.Size != int64(len(data)) || len(h.Skipped) != 0 {
+				t.Errorf("format %q %d×%d size %d skipped %v", h.Format, h.Width, h.Height, h.Size, h.Skipped)
+			}
+			var algs []Algorithm
+			for _, s := range h.Signals {
+				algs = append(algs, s.Algorithm())
+			}
+			if !slices.Equal(algs, Algorithms()) {
+				t.Fatalf("algorithms %v, want %v", algs, Algorithms())
+			}
+
+			// Independently: the digests of the bytes, goimagehash and PDQ
+			// on the decoded, normalised image.
+			img, err := decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _ := media.Normalise(img, false)
+			p, _ := pdq.FromImage(m)
+			md, s1, s256 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
+			want := map[Algorithm]string{PDQ: "pdq:" + p.Hash.String()}
+			for a, f := range map[Algorithm]func(image.Image) (*goimagehash.ImageHash, error){PHash: goimagehash.PerceptionHash, DHash: goimagehash.DifferenceHash, AHash: goimagehash.AverageHash} {
+				g, err := f(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, _ := Uint64Signal(a, g.GetHash())
+				want[a] = s.String()
+			}
+			for a, d := range map[Algorithm][]byte{MD5: md[:], SHA1: s1[:], SHA256: s256[:]} {
+				s, _ := NewSignal(a, d)
+				want[a] = s.String()
+			}
+			for _, s := range h.Signals {
+				if s.String() != want[s.Algorithm()] {
+					t.Errorf("%s, want %s", s, want[s.Algorithm()])
+				}
+			}
+			if h.Quality != p.Quality || len(h.Unreliable) != 0 {
+				t.Errorf("quality %d (want %d), unreliable %v", h.Quality, p.Quality, h.Unreliable)
+			}
+		})
+	}
+}
+
+func TestHashReaderNotImage(t *testing.T) {
+	data := []byte("%PDF-1.7\n1 0 obj\n<<>>\nendobj\n")
+	h, err := HashReader(context.Background(), bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := md5.Sum(data)
+	if s, ok := h.Signal(MD5); !ok || !bytes.Equal(s.Bytes(), md[:]) {
+		t.Errorf("md5 %v, want %x", s, md)
+	}
+	if len(h.Signals) != 3 || h.Format != "" || h.Width != 0 {
+		t.Errorf("signals %v format %q width %d", h.Signals, h.Format, h.Width)
+	}
+	for _, a := range []Algorithm{PDQ, PHash, DHash, AHash} {
+		if h.Skipped[a] != "not an image" {
+			t.Errorf("%s skipped %q", a, h.Skipped[a])
+		}
+	}
+}
+
+func TestHashOptions(t *testing.T) {
+	data := encodeAs(t, "png", photo(80, 60, 2))
+	h, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []Algorithm{SHA1, PDQ}, Dihedral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Signals) != 2 || h.Signals[0].Algorithm() != PDQ || h.Signals[1].Algorithm() != SHA1 {
+		t.Errorf("signals %v, want pdq and sha1", h.Signals)
+	}
+	if h.Skipped[MD5] != "not requested" || h.Skipped[PHash] != "not requested" || len(h.Skipped) != 5 {
+		t.Errorf("skipped %v", h.Skipped)
+	}
+	if len(h.Dihedral) != 8 || h.Dihedral[0] != h.Signals[0] || h.Dihedral[1] == h.Dihedral[0] {
+		t.Errorf("dihedral %v", h.Dihedral)
+	}
+
+	// The 8 hashes are those of the image's rotations: rotating the image
+	// by 90° counter-clockwise makes its PDQ the original's rot90 entry.
+	src := photo(80, 60, 2)
+	rot := image.NewNRGBA(image.Rect(0, 0, 60, 80))
+	for y := range 60 {
+		for x := range 80 {
+			rot.Set(y, 79-x, src.At(x, y))
+		}
+	}
+	r, err := HashImage(rot, &HashOptions{Algorithms: []Algorithm{PDQ}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := r.Signals[0].Distance(h.Dihedral[1]); d > 0 {
+		t.Errorf("PDQ of the rotated image is %d bits from the rot90 hash", d)
+	}
+
+	if _, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []Algorithm{0}}); !errors.Is(err, ErrUnknownAlgorithm) {
+		t.Errorf("invalid algorithm: %v", err)
+	}
+}
+
+func TestHashErrors(t *testing.T) {
+	data := encodeAs(t, "jpeg", photo(90, 90, 3))
+	for _, c := range []struct {
+		name string
+		data []byte
+		opts *HashOptions
+		want error
+	}{
+		{"truncated", data[:len(data)/2], nil, ErrImageDecode},
+		{"pixels", data, &HashOptions{MaxPixels: 90*90 - 1}, ErrImageTooLarge},
+		{"bytes", data, &HashOptions{MaxImageBytes: 1000}, ErrImageTooLarge},
+	} {
+		h, err := HashReader(context.Background(), bytes.NewReader(c.data), c.opts)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			continue
+		}
+		sum := sha256.Sum256(c.data)
+		if s, ok := h.Signal(SHA256); !ok || !bytes.Equal(s.Bytes(), sum[:]) || h.Format != "jpeg" {
+			t.Errorf("%s: %+v, want the digests of the bytes", c.name, h)
+		}
+		if _, ok := h.Skipped[PDQ]; !ok {
+			t.Errorf("%s: PDQ not skipped", c.name)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if h, err := HashReader(ctx, bytes.NewReader(data), nil); !errors.Is(err, context.Canceled) || h != nil {
+		t.Errorf("cancelled: %v, %v", h, err)
+	}
+	if _, err := HashFile(context.Background(), filepath.Join(t.TempDir(), "missing"), nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestHashImage(t *testing.T) {
+	flat := image.NewGray(image.Rect(0, 0, 50, 40))
+	h, err := HashImage(flat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Signals) != 4 || !slices.Equal(h.Unreliable, h.Signals) || h.Skipped[MD5] == "" {
+		t.Errorf("flat image: signals %v unreliable %v skipped %v", h.Signals, h.Unreliable, h.Skipped)
+	}
+	small, err := HashImage(photo(4, 30, 1), nil)
+	if err != nil || small.Skipped[PDQ] != "image smaller than 5 px" || len(small.Signals) != 3 {
+		t.Errorf("4×30 image: %+v, %v", small, err)
+	}
+}
+
+func TestHashFileAndTree(t *testing.T) {
+	root := t.TempDir()
+	files := map[string][]byte{
+		"a.png":     encodeAs(t, "png", photo(30, 30, 1)),
+		"sub/b.gif": encodeAs(t, "gif", photo(30, 20, 2)),
+		"sub/c.txt": []byte("text"),
+		"sub/d.jpg": []byte("\xff\xd8\xff broken"),
+	}
+	for name, data := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	var last Progress
+	for f, err := range HashTree(context.Background(), root, &HashOptions{Workers: 2}, func(p Progress) { last = p }) {
+		rel, _ := filepath.Rel(root, f.Path)
+		seen = append(seen, rel)
+		want, wantErr := HashFile(context.Background(), f.Path, nil)
+		if (err == nil) != (wantErr == nil) || (f.Hashes == nil) != (want == nil) {
+			t.Errorf("%s: %v; HashFile says %v", rel, err, wantErr)
+			continue
+		}
+		if rel == "sub/d.jpg" && !errors.Is(err, ErrImageDecode) {
+			t.Errorf("%s: %v, want ErrImageDecode", rel, err)
+		}
+		if want != nil && !slices.Equal(f.Signals, want.Signals) {
+			t.Errorf("%s: %v, HashFile says %v", rel, f.Signals, want.Signals)
+		}
+	}
+	slices.Sort(seen)
+	if !slices.Equal(seen, []string{"a.png", "sub/b.gif", "sub/c.txt", "sub/d.jpg"}) {
+		t.Errorf("hashed %v", seen)
+	}
+	if last.FilesDone != 4 || last.FilesTotal != 4 || last.BytesDone != last.BytesTotal {
+		t.Errorf("last progress %+v", last)
+	}
+}
+
+// FuzzHashReader: random and mutated image bytes never panic, and every
+// error is one of the package's sentinels.
+func FuzzHashReader(f *testing.F) {
+	src := photo(20, 16, 1)
+	for _, format := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
+		data := encodeAs(f, format, src)
+		f.Add(data)
+		f.Add(data[:len(data)*2/3])
+	}
+	f.Add([]byte("RIFF\x10\x00\x00\x00WEBPVP8L\x04\x00\x00\x00\x2f\x00\x00\x00"))
+	f.Add([]byte("plain text"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{MaxPixels: 1 << 20, Dihedral: true})
+		if err != nil && !errors.Is(err, ErrImageDecode) && !errors.Is(err, ErrImageTooLarge) {
+			t.Fatalf("error %v is not one of ours", err)
+		}
+		if h == nil {
+			t.Fatal("nil Hashes")
+		}
+		sum := md5.Sum(data)
+		if s, ok := h.Signal(MD5); !ok || !bytes.Equal(s.Bytes(), sum[:]) {
+			t.Fatal("wrong md5")
+		}
+		for _, u := range h.Unreliable {
+			if !slices.Contains(h.Signals, u) {
+				t.Fatalf("unreliable %v is not among the signals", u)
+			}
+		}
+	})
+}

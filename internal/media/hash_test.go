@@ -1,0 +1,321 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"errors"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/corona10/goimagehash"
+	"github.com/hashshare/hashshare/internal/pdq"
+	"github.com/hashshare/hashshare/internal/testenv"
+)
+
+// want computes, independently of Hash, what it must return for the image
+// bytes data of the given format: goimagehash and PDQ called directly on the
+// decoded image after Normalise, and the digests of the bytes.
+func want(t *testing.T, f *format, data []byte) *Result {
+	t.Helper()
+	img, err := f.decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, std := Normalise(img, false)
+	r := &Result{Format: f.name, Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Size: int64(len(data)), LumaStdDev: std}
+	r.MD5, r.SHA1, r.SHA256 = md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
+	for _, c := range []struct {
+		f   func(image.Image) (*goimagehash.ImageHash, error)
+		dst *uint64
+	}{{goimagehash.PerceptionHash, &r.PHash}, {goimagehash.DifferenceHash, &r.DHash}, {goimagehash.AverageHash, &r.AHash}} {
+		h, err := c.f(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*c.dst = h.GetHash()
+	}
+	p, err := pdq.FromImage(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PDQ, r.Quality = p.Hash, p.Quality
+	// PDQ of the normalised copy must be PDQ of the decoded image: the
+	// normalisation follows PDQ's own colour rules.
+	if q, err := pdq.FromImage(img); err != nil || q.Hash != p.Hash || q.Quality != p.Quality {
+		t.Errorf("%s: PDQ of normalised image %v/%d, of decoded image %v/%d (%v)", f.name, p.Hash, p.Quality, q.Hash, q.Quality, err)
+	}
+	return r
+}
+
+func check(t *testing.T, name string, got, want *Result) {
+	t.Helper()
+	if got.Done != All {
+		t.Errorf("%s: Done = %b, want all; skipped %q", name, got.Done, got.Skipped)
+	}
+	if got.Format != want.Format || got.Width != want.Width || got.Height != want.Height || got.Size != want.Size {
+		t.Errorf("%s: format %q %d×%d %d bytes, want %q %d×%d %d bytes", name, got.Format, got.Width, got.Height, got.Size, want.Format, want.Width, want.Height, want.Size)
+	}
+	if got.MD5 != want.MD5 || got.SHA1 != want.SHA1 || got.SHA256 != want.SHA256 {
+		t.Errorf("%s: digests differ from crypto's", name)
+	}
+	if got.PHash != want.PHash || got.DHash != want.DHash || got.AHash != want.AHash {
+		t.Errorf("%s: p/d/a %016x %016x %016x, goimagehash says %016x %016x %016x", name, got.PHash, got.DHash, got.AHash, want.PHash, want.DHash, want.AHash)
+	}
+	if got.PDQ != want.PDQ || got.Quality != want.Quality {
+		t.Errorf("%s: PDQ %v q%d, want %v q%d", name, got.PDQ, got.Quality, want.PDQ, want.Quality)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	src := testImage(203, 151, 7)
+	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
+		t.Run(name, func(t *testing.T) {
+			data := encode(t, name, src)
+			f := sniff(data)
+			if f == nil || f.name != name {
+				t.Fatalf("sniffed %v, want %s", f, name)
+			}
+			got, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, name, got, want(t, f, data))
+			if got.Weak != 0 {
+				t.Errorf("Weak = %b for a detailed image", got.Weak)
+			}
+		})
+	}
+}
+
+// TestRealImages hashes the reference's images in every format, WebP
+// included (there is no Go WebP encoder), and compares with goimagehash and
+// PDQ called directly.
+func TestRealImages(t *testing.T) {
+	dir := filepath.Join(testenv.Dir(t, "pdq"), "images", "misc-images", "modes")
+	// One image per decoder path: YCbCr and CMYK JPEG, RGBA, paletted and
+	// grey PNG, and WebP.
+	webp := 0
+	for _, name := range []string{"RGB.jpg", "CMYK.jpg", "RGBA.png", "P.png", "L.png", "PA.webp"} {
+		p := filepath.Join(dir, name)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := sniff(data)
+		if f == nil {
+			t.Errorf("%s: not sniffed as an image", p)
+			continue
+		}
+		if f.name == "webp" {
+			webp++
+		}
+		got, err := File(context.Background(), p, &Options{Want: All})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		check(t, filepath.Base(p), got, want(t, f, data))
+	}
+	if webp == 0 {
+		t.Error("no WebP image hashed")
+	}
+}
+
+// TestPDQReference checks PDQ, quality and the dihedral hashes through the
+// whole pipeline (sniff, decode, normalise) against Meta's reference, on the
+// losslessly stored pixels the reference's decoder produced, in both the
+// library's full-resolution mode and the CLI's 512 mode.
+func TestPDQReference(t *testing.T) {
+	dir := testenv.Dir(t, "pdq")
+	for _, mode := range []struct {
+		tsv       string
+		resize512 bool
+	}{{"reference_fullres.tsv", false}, {"reference_cli.tsv", true}} {
+		data, err := os.ReadFile(filepath.Join(dir, mode.tsv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for line := range strings.Lines(string(data)) {
+			f := strings.Split(strings.TrimSpace(line), "\t")
+			if len(f) != 15 || !strings.HasPrefix(f[0], "decoded/") {
+				continue
+			}
+			if testing.Short() && n >= 8 {
+				break
+			}
+			n++
+			r, err := File(context.Background(), filepath.Join(dir, f[0]), &Options{Want: Of(PDQ), Dihedral: true, Resize512: mode.resize512})
+			if err != nil {
+				t.Errorf("%s: %v", f[0], err)
+				continue
+			}
+			got := []string{strconv.Itoa(r.Quality), r.PDQ.String()}
+			for _, d := range r.Dihedral[1:] {
+				got = append(got, d.String())
+			}
+			if want := append([]string{f[6], f[7]}, f[8:]...); !slices.Equal(got, want) {
+				t.Errorf("%s %s:\n got %v\nwant %v", mode.tsv, f[0], got, want)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no decoded/ rows", mode.tsv)
+		}
+		t.Logf("%s: %d images", mode.tsv, n)
+	}
+}
+
+func TestNotImage(t *testing.T) {
+	for _, data := range [][]byte{
+		nil,
+		[]byte("%PDF-1.7\n..."),
+		[]byte("BM is how this text begins, and it is not a bitmap"),
+		[]byte("\x00\x00\x00\x18ftypmp42 a video"),
+	} {
+		got, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All})
+		if err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+		if got.Done != digests || got.Format != "" || got.Size != int64(len(data)) {
+			t.Errorf("%q: Done %b format %q size %d", data, got.Done, got.Format, got.Size)
+		}
+		if got.MD5 != md5.Sum(data) || got.SHA1 != sha1.Sum(data) || got.SHA256 != sha256.Sum256(data) {
+			t.Errorf("%q: digests differ from crypto's", data)
+		}
+		for a := range PDQ + 4 {
+			if got.Skipped[a] != NotImage {
+				t.Errorf("%q: %s skipped %q, want %q", data, a, got.Skipped[a], NotImage)
+			}
+		}
+	}
+}
+
+// zeros is an endless reader of zero bytes, never held in memory at once.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), z.n))
+	clear(p[:n])
+	z.n -= int64(n)
+	return n, nil
+}
+
+// TestStreamConstantMemory hashes 64 MiB that are not an image and checks
+// that allocation does not grow with the size.
+func TestStreamConstantMemory(t *testing.T) {
+	const size = 64 << 20
+	alloc := allocated(func() {
+		r, err := Hash(context.Background(), &zeros{size}, &Options{Want: All})
+		if err != nil || r.Size != size {
+			t.Fatalf("size %d, %v", r.Size, err)
+		}
+	})
+	if alloc > 1<<20 {
+		t.Errorf("hashing %d bytes allocated %d bytes", size, alloc)
+	}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+func TestCorrupt(t *testing.T) {
+	src := testImage(64, 48, 3)
+	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
+		data := encode(t, name, src)
+		for _, cut := range []int{len(data) / 2, 40} {
+			bad := data[:cut]
+			got, err := Hash(context.Background(), bytes.NewReader(bad), &Options{Want: All})
+			var me *Error
+			if !errors.As(err, &me) || me.Kind != Decode || me.Format != name || !strings.HasPrefix(err.Error(), name+": ") {
+				t.Errorf("%s cut at %d: error %v, want a Decode error naming the format", name, cut, err)
+				continue
+			}
+			if got == nil || got.Done != digests || got.MD5 != md5.Sum(bad) {
+				t.Errorf("%s cut at %d: result %+v, want the digests", name, cut, got)
+			}
+		}
+	}
+}
+
+func TestMaxImageBytes(t *testing.T) {
+	data := encode(t, "png", testImage(64, 64, 1))
+	got, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All, MaxImageBytes: 100})
+	var me *Error
+	if !errors.As(err, &me) || me.Kind != TooLarge {
+		t.Fatalf("error %v, want TooLarge", err)
+	}
+	if got.Done != digests || got.SHA256 != sha256.Sum256(data) || got.Size != int64(len(data)) {
+		t.Errorf("result %+v, want digests of all %d bytes", got, len(data))
+	}
+	// The same, from a reader whose size is not known in advance.
+	got, err = Hash(context.Background(), io.MultiReader(bytes.NewReader(data)), &Options{Want: All, MaxImageBytes: 100})
+	if !isKind(err, TooLarge) || got.SHA256 != sha256.Sum256(data) || got.Size != int64(len(data)) {
+		t.Errorf("unknown size: %v, %+v", err, got)
+	}
+}
+
+func TestContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Hash(ctx, bytes.NewReader([]byte("x")), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled before: %v", err)
+	}
+
+	// Cancelled while streaming: the next read fails.
+	ctx, cancel = context.WithCancel(context.Background())
+	r := &cancelAfter{r: &zeros{1 << 30}, n: 1 << 20, cancel: cancel}
+	if _, err := Hash(ctx, r, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled during: %v", err)
+	}
+	if r.read > 2<<20 {
+		t.Errorf("read %d bytes after cancelling at 1 MiB", r.read)
+	}
+}
+
+type cancelAfter struct {
+	r      io.Reader
+	n      int64
+	read   int64
+	cancel func()
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	if c.read >= c.n {
+		c.cancel()
+	}
+	return n, err
+}
+
+func TestReadError(t *testing.T) {
+	boom := errors.New("boom")
+	r := io.MultiReader(bytes.NewReader(encode(t, "png", testImage(8, 8, 1))[:20]), errReader{boom})
+	if res, err := Hash(context.Background(), r, nil); !errors.Is(err, boom) || res != nil {
+		t.Errorf("got %v, %v; want nil, boom", res, err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
