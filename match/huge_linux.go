@@ -1,0 +1,29 @@
+package match
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// adviseHuge is cleared by benchmarks to compare with and without.
+var adviseHuge = true
+
+// makeHuge returns make([]T, n), advising the kernel to back a large one
+// with transparent huge pages. The tables are read at random, one cache
+// line per access, so with 4 KiB pages nearly every access also misses the
+// TLB; 2 MiB pages make those misses rare (searches of 10M codes measured
+// 12–15% faster). The memory stays the Go heap's; the advice only fails
+// harmlessly where THP is disabled.
+func makeHuge[T any](n int) []T {
+	s := make([]T, n)
+	size := uintptr(n) * unsafe.Sizeof(*new(T))
+	if !adviseHuge || size < 4<<20 {
+		return s
+	}
+	const page = 4096
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	lo, hi := (start+page-1)&^(page-1), (start+size)&^(page-1)
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), size)[lo-start : hi-start]
+	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+	return s
+}

@@ -1,0 +1,300 @@
+package match
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Options tunes an [MIH] index. The zero value (or a nil *Options) chooses
+// everything from the number of codes.
+type Options struct {
+	// Substrings is the number m of substrings each code is split into,
+	// between ⌈bits/24⌉ and bits/4. Zero picks m afresh at every rebuild
+	// from a cost model of a search at Radius over the codes then stored
+	// (close to Norouzi et al.'s m ≈ bits/log₂N but favouring fewer, wider
+	// substrings, which measured faster): 11 for 256-bit codes from about
+	// 1M codes up, 3 for 64-bit codes.
+	Substrings int
+	// Radius is the search radius to tune m for; zero means 31 for 256-bit
+	// codes and 10 for 64-bit ones. Searches at any radius stay exact.
+	Radius int
+	// Pending is how many codes added since the last rebuild are held in a
+	// buffer that every search scans linearly before a background rebuild
+	// merges them into the tables. Zero means max(1024, N/4096).
+	Pending int
+}
+
+// MIH is an exact multi-index hashing index (Norouzi, Punjani & Fleet,
+// "Fast search in Hamming space with multi-index hashing", CVPR 2012).
+//
+// Each code is cut into m disjoint substrings, each indexed by its own
+// table. If a code lies within radius r = m·q + a (0 ≤ a < m) of the query,
+// then by pigeonhole one of the first a+1 substrings differs in at most q
+// bits, or one of the others in at most q-1. A search probes every bucket
+// within those sub-radii and verifies each candidate with the full distance,
+// so it finds exactly what a linear scan would.
+//
+// Codes are stored once, in id order; each table keeps only 4-byte slot
+// numbers grouped by substring value (64-bit codes are also copied into each
+// table so candidates are read contiguously). Adds go to a pending buffer
+// that searches scan linearly and removals set a tombstone, so both are
+// visible to the next search. When the buffer outgrows Options.Pending, or a
+// quarter of the codes are tombstones, a background goroutine rebuilds the
+// tables from a snapshot while searches and changes go on; changes made in
+// the meantime are replayed on the new tables before they replace the old.
+// Load millions of codes with [MIH.Build], not Add.
+//
+// Memory at 10M 256-bit codes with m = 11: 32 bytes of code, 8 of id, 44 of
+// slots and about 24 of bucket offsets and bitsets per code, 108 bytes per
+// code in all (1.08 GB). A background rebuild holds the old and the new
+// tables at once.
+type MIH struct {
+	mu   sync.RWMutex
+	bits int
+	w    int
+	opts Options
+
+	// main part, rebuilt as a whole
+	ids   []uint64 // ascending
+	codes []uint64 // w words per id
+	dead  []uint64 // bitset over slots: removed or replaced
+	ndead int
+	tabs  []table
+
+	// pending part, scanned linearly
+	pids   []uint64
+	pcodes []uint64
+	ppos   map[uint64]int
+
+	// background rebuild
+	rebuilding bool
+	journal    []change      // changes made since the rebuild's snapshot
+	gen        uint64        // bumped by Build, to discard a stale rebuild
+	rebuilt    chan struct{} // closed when the running rebuild ends
+	// rebuildHook, if set by a test, runs first in the rebuild goroutine.
+	rebuildHook func()
+
+	pool sync.Pool // *scratch
+
+	// probeCost is the constant of that name; tests set 0 to never fall
+	// back to a linear scan.
+	probeCost float64
+	// cands counts the candidates verified by all searches, for benchmarks.
+	cands atomic.Int64
+}
+
+// scratch holds per-search buffers.
+type scratch struct {
+	keys   []uint32 // non-empty buckets to visit
+	hs     []uint32 // high parts of bucket values
+	ranges []uint64 // bucket ranges, lo | hi<<32
+	slots  []uint32 // candidate slots
+	qs     []uint32 // the query's substrings
+}
+
+// NewMIH returns an empty multi-index hashing index of codes of the given
+// width (64 or 256 bits). opts may be nil.
+func NewMIH(bits int, opts *Options) (*MIH, error) {
+	w, err := words(bits)
+	if err != nil {
+		return nil, err
+	}
+	x := &MIH{bits: bits, w: w, ppos: make(map[uint64]int), probeCost: probeCost}
+	if opts != nil {
+		x.opts = *opts
+	}
+	if m := x.opts.Substrings; m != 0 && (m < (bits+maxWidth-1)/maxWidth || m > bits/4) {
+		return nil, fmt.Errorf("%w: %d substrings of a %d-bit code", ErrOptions, m, bits)
+	}
+	if x.opts.Pending < 0 || x.opts.Radius < 0 {
+		return nil, fmt.Errorf("%w: pending %d, radius %d", ErrOptions, x.opts.Pending, x.opts.Radius)
+	}
+	x.pool.New = func() any { return new(scratch) }
+	return x, nil
+}
+
+// Bits returns the code width.
+func (x *MIH) Bits() int { return x.bits }
+
+// Len returns the number of ids stored.
+func (x *MIH) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.ids) - x.ndead + len(x.pids)
+}
+
+// Substrings returns the number of substrings the tables use now (0 until
+// Build or the first rebuild).
+func (x *MIH) Substrings() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.tabs)
+}
+
+// substrings returns m for n codes: Options.Substrings if set, else the m
+// that minimises the modelled cost of a search at the typical radius.
+func (x *MIH) substrings(n int) int {
+	if x.opts.Substrings != 0 {
+		return x.opts.Substrings
+	}
+	r := x.opts.Radius
+	if r == 0 {
+		r = defaultRadius(x.bits)
+	}
+	// Substrings wider than log₂N+4 bits would spend more on empty buckets
+	// (2.1 bytes each) than on codes.
+	lg := math.Ceil(math.Log2(float64(max(n, 1))))
+	lo := max(ceilDiv(x.bits, maxWidth), ceilDiv(x.bits, int(lg)+4))
+	best, bestCost := lo, math.Inf(1)
+	for m := lo; m <= x.bits/4; m++ {
+		if c := searchCost(x.bits, m, n, r); c < bestCost {
+			best, bestCost = m, c
+		}
+	}
+	return best
+}
+
+// defaultRadius is the radius the substring count is tuned for when
+// Options.Radius is zero: hashshare's default thresholds.
+func defaultRadius(bits int) int {
+	if bits == 64 {
+		return 10
+	}
+	return 31
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// Measured costs, in nanoseconds, of the parts of a search over codes far
+// larger than the caches (10M 256-bit codes, see bench_test.go).
+const (
+	costEmpty     = 5  // probe of an empty bucket: a bit in the cached bitset
+	costBucket    = 30 // probe of a non-empty bucket: offsets and slots
+	costCandidate = 40 // verifying a candidate: reading its code
+)
+
+// searchCost models the time of a radius-r search of n uniform codes split
+// into m substrings.
+func searchCost(bits, m, n, r int) float64 {
+	cost := 0.0
+	for i := range m {
+		w := bits / m
+		if i < bits%m {
+			w++
+		}
+		probes := 0.0
+		for s := 0; s <= subRadius(r, m, i); s++ {
+			probes += binomial(w, s)
+		}
+		perBucket := float64(n) / math.Exp2(float64(w))
+		full := -math.Expm1(-perBucket) // fraction of non-empty buckets
+		cost += probes * (costEmpty + full*costBucket + perBucket*costCandidate)
+	}
+	return cost
+}
+
+// makeTables builds the tables over n = len(ids) codes, one goroutine per
+// CPU, and gives up with ctx's error when it is cancelled.
+func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, error) {
+	n := len(ids)
+	m := x.substrings(n)
+	tabs := make([]table, m)
+	start := uint(0)
+	for i := range tabs {
+		width := uint(x.bits / m)
+		if i < x.bits%m {
+			width++
+		}
+		tabs[i].start, tabs[i].width = start, width
+		start += width
+	}
+	// One allocation for all the used bitsets, so that huge pages can back
+	// them: they are read at random by every probe.
+	words := 0
+	for i := range tabs {
+		words += (1<<tabs[i].width + 63) / 64
+	}
+	used := makeHuge[uint64](words)
+	for i := range tabs {
+		n := (1<<tabs[i].width + 63) / 64
+		tabs[i].used, used = used[:n:n], used[n:]
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, m)
+	for i := range m {
+		next <- i
+	}
+	close(next)
+	for range min(runtime.GOMAXPROCS(0), m) {
+		wg.Go(func() {
+			for i := range next {
+				if ctx.Err() == nil {
+					tabs[i].build(codes, x.w, n)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return tabs, nil
+}
+
+// Search returns every stored code within radius of query, sorted by
+// distance then id.
+func (x *MIH) Search(query []uint64, radius int) ([]Result, error) {
+	if err := checkCode(query, x.w); err != nil {
+		return nil, err
+	}
+	if radius < 0 {
+		return nil, fmt.Errorf("%w: %d", ErrRadius, radius)
+	}
+	sc := x.pool.Get().(*scratch)
+	x.mu.RLock()
+	out := x.search(nil, query, radius, sc)
+	out = scan(out, x.pids, x.pcodes, query, radius, nil)
+	x.mu.RUnlock()
+	x.pool.Put(sc)
+	slices.SortFunc(out, cmpResult)
+	return out, nil
+}
+
+// Nearest returns the k stored codes closest to query, sorted by distance
+// then id. It probes rings of growing radius until the k-th best distance
+// is within the radius certain to be complete: fast when the k-th
+// neighbour is near (within about the default radius), and about as slow as
+// a linear scan, which it falls back to, when it is far.
+func (x *MIH) Nearest(query []uint64, k int) ([]Result, error) {
+	if err := checkCode(query, x.w); err != nil {
+		return nil, err
+	}
+	if k < 0 {
+		return nil, fmt.Errorf("%w: %d", ErrCount, k)
+	}
+	t := topK{k: k}
+	if k == 0 {
+		return t.sorted(), nil
+	}
+	sc := x.pool.Get().(*scratch)
+	x.mu.RLock()
+	scanTop(&t, x.pids, x.pcodes, query, nil)
+	x.nearest(&t, query, sc)
+	x.mu.RUnlock()
+	x.pool.Put(sc)
+	return t.sorted(), nil
+}
+
+// bytes returns the memory held by the index's arrays.
+func (x *MIH) bytes() int {
+	n := 8*len(x.ids) + 8*len(x.codes) + 8*len(x.dead) + 8*len(x.pids) + 8*len(x.pcodes)
+	for i := range x.tabs {
+		n += x.tabs[i].bytes()
+	}
+	return n
+}
