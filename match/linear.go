@@ -135,3 +135,14 @@ func (x *Linear) Nearest(query []uint64, k int) ([]Result, error) {
 	x.mu.RUnlock()
 	return t.sorted(), nil
 }
+
+// Code returns a copy of the code stored under id, and whether id is stored.
+func (x *Linear) Code(id uint64) ([]uint64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.pos[id]
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(x.codes[i*x.w : (i+1)*x.w]), true
+}

@@ -92,6 +92,10 @@ type Index interface {
 	// index holds fewer), sorted by distance then id; ties at the k-th
 	// distance are broken by smaller id.
 	Nearest(query []uint64, k int) ([]Result, error)
+	// Code returns a copy of the code stored under id, and whether id is
+	// stored. Callers that index values by a surrogate id use it to turn a
+	// result back into the value that matched.
+	Code(id uint64) ([]uint64, bool)
 }
 
 // words returns the number of uint64 words of a code of the given width.

@@ -224,3 +224,17 @@ func merge(ids, codes, dead, pids, pcodes []uint64, w int) ([]uint64, []uint64) 
 	live(0, true)
 	return out, outCodes
 }
+
+// Code returns a copy of the code stored under id, and whether id is stored.
+func (x *MIH) Code(id uint64) ([]uint64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if i, ok := x.ppos[id]; ok {
+		return slices.Clone(x.pcodes[i*x.w : (i+1)*x.w]), true
+	}
+	i, ok := slices.BinarySearch(x.ids, id)
+	if !ok || isDead(x.dead, i) {
+		return nil, false
+	}
+	return slices.Clone(x.codes[i*x.w : (i+1)*x.w]), true
+}
