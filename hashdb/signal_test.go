@@ -150,7 +150,7 @@ func TestAlgorithmFacts(t *testing.T) {
 func TestDistance(t *testing.T) {
 	p1 := mustParse(t, "pdq:"+pdqHex)
 	flipped := []byte(pdqHex)
-	flipped[0] = '0' // f -> 0: four bits
+	flipped[0] = '0'  // f -> 0: four bits
 	flipped[63] = '3' // 2 -> 3: one bit
 	p2 := mustParse(t, "pdq:"+string(flipped))
 	h1 := mustParse(t, "phash:0000000000000000")

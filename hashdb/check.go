@@ -1,0 +1,261 @@
+package hashdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A Problem is one inconsistency [DB.Check] found.
+type Problem struct {
+	// Bucket names where it was found: "items", "index", "opinions",
+	// "changes", "counts", "meta", or "bbolt" for the file's page structure.
+	Bucket string
+	// Key is the record's key in readable form, if the problem is about one.
+	Key string
+	// Reason says what is wrong.
+	Reason string
+}
+
+// String returns "bucket key: reason".
+func (p Problem) String() string {
+	if p.Key == "" {
+		return p.Bucket + ": " + p.Reason
+	}
+	return p.Bucket + " " + p.Key + ": " + p.Reason
+}
+
+// Check reads the whole database in one transaction and returns every
+// inconsistency it finds: pages bbolt cannot account for, records that do
+// not decode, an item signal missing from the signal index or an index
+// entry no live item backs, a change log that skips a number or disagrees
+// with the metadata, items or opinions whose last change is not theirs,
+// counters that disagree with a recount. A healthy database has none. The
+// error reports only a failure to read (or ctx ending).
+//
+// Writes wait while bbolt checks the page structure (its check reads the
+// free page list a writer changes); the record checks that follow read a
+// snapshot alongside them.
+func (db *DB) Check(ctx context.Context) ([]Problem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := checker{ctx: ctx}
+	db.wmu.Lock()
+	err := db.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			c.add("bbolt", "", "%v", err)
+		}
+		return nil
+	})
+	db.wmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	err = db.view(func(tx *bolt.Tx) error {
+		c.tx = tx
+		return c.run()
+	})
+	return c.probs, err
+}
+
+type checker struct {
+	ctx   context.Context
+	tx    *bolt.Tx
+	probs []Problem
+	steps int
+}
+
+func (c *checker) add(bucket, key, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Bucket: bucket, Key: key, Reason: fmt.Sprintf(format, args...)})
+}
+
+// tick checks ctx now and then during long scans.
+func (c *checker) tick() error {
+	c.steps++
+	if c.steps%4096 == 0 {
+		return c.ctx.Err()
+	}
+	return nil
+}
+
+func (c *checker) run() error {
+	m, _, err := readMeta(c.tx)
+	if err != nil {
+		c.add("meta", "", "%v", err)
+		return nil
+	}
+	log := c.tx.Bucket(bucketChanges)
+	// changeAt returns the change at seq, or nil with a problem reported.
+	changeAt := func(bucket, key string, seq uint64) *Change {
+		v := log.Get(seqKey(seq))
+		if v == nil {
+			c.add(bucket, key, "last change %d is not in the log", seq)
+			return nil
+		}
+		ch, err := decodeChange(seqKey(seq), v)
+		if err != nil {
+			return nil // reported by the change log scan
+		}
+		return &ch
+	}
+
+	// Items: each decodes, has a unique number, its last change is about
+	// it, and each of a live item's signals is indexed.
+	items := c.tx.Bucket(bucketItems)
+	index := c.tx.Bucket(bucketIndex)
+	counts := &writer{counts: make(map[string]int64)}
+	numbers := make(map[uint64]Key)
+	expected := 0
+	err = items.ForEach(func(k, v []byte) error {
+		if err := c.tick(); err != nil {
+			return err
+		}
+		r, err := decodeRecord(k, v)
+		if err != nil {
+			c.add("items", fmt.Sprintf("%q", k), "%v", err)
+			return nil
+		}
+		key := r.Key.String()
+		if other, dup := numbers[r.num]; dup {
+			c.add("items", key, "number %d is also %s's", r.num, other)
+		}
+		numbers[r.num] = r.Key
+		if r.num > items.Sequence() {
+			c.add("items", key, "number %d is beyond the bucket's sequence %d", r.num, items.Sequence())
+		}
+		if ch := changeAt("items", key, r.seq); ch != nil && (ch.Key != r.Key || ch.Kind == KindOpinion) {
+			c.add("items", key, "last change %d is a %s of %s", r.seq, ch.Kind, ch.Key)
+		}
+		counts.count(&r.Item, 1)
+		if r.Retracted {
+			return nil
+		}
+		for _, s := range r.Signals {
+			expected++
+			got := index.Get(indexKey(s, k))
+			switch {
+			case got == nil:
+				c.add("items", key, "signal %s is not indexed", s)
+			case !bytes.Equal(got, binary.AppendUvarint(nil, r.num)):
+				c.add("index", s.String()+" "+key, "entry holds %x, want item number %d", got, r.num)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	// Index: every entry parses and points at a live item carrying it.
+	// Every expected entry was found above, so equal counts mean no extras;
+	// only then is the slower entry-by-entry check needed.
+	if n := index.Stats().KeyN; n != expected {
+		err = index.ForEach(func(k, _ []byte) error {
+			if err := c.tick(); err != nil {
+				return err
+			}
+			s, key, err := parseIndexKey(k)
+			if err != nil {
+				c.add("index", fmt.Sprintf("%q", k), "%v", err)
+				return nil
+			}
+			name := s.String() + " " + key.String()
+			ik := itemKey(key)
+			v := items.Get(ik)
+			if v == nil {
+				c.add("index", name, "no such item")
+				return nil
+			}
+			r, err := decodeRecord(ik, v)
+			switch {
+			case err != nil:
+				// reported by the items scan
+			case r.Retracted:
+				c.add("index", name, "the item is retracted")
+			case !slices.Contains(r.Signals, s):
+				c.add("index", name, "the item does not carry the signal")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	// Change log: 1, 2, … without gaps, ending at the metadata's last_seq.
+	var next uint64 = 1
+	err = log.ForEach(func(k, v []byte) error {
+		if err := c.tick(); err != nil {
+			return err
+		}
+		ch, err := decodeChange(k, v)
+		if err != nil {
+			c.add("changes", fmt.Sprintf("%x", k), "%v", err)
+			if len(k) != 8 {
+				return nil
+			}
+			ch.Seq = binary.BigEndian.Uint64(k)
+		}
+		if ch.Seq != next {
+			c.add("changes", fmt.Sprint(ch.Seq), "follows change %d: the log skips %d to %d", next-1, next, ch.Seq-1)
+		}
+		next = ch.Seq + 1
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if last := next - 1; last != m.GetLastSeq() {
+		c.add("meta", "", "last sequence is %d but the log ends at %d", m.GetLastSeq(), last)
+	}
+
+	// Opinions: each decodes and its last change records it.
+	err = c.tx.Bucket(bucketOpinions).ForEach(func(k, v []byte) error {
+		op, seq, err := decodeOpinion(k, v)
+		if err != nil {
+			c.add("opinions", fmt.Sprintf("%q", k), "%v", err)
+			return nil
+		}
+		counts.counts[countOpinions]++
+		name := fmt.Sprintf("%q", k)
+		if ch := changeAt("opinions", name, seq); ch != nil && (ch.Kind != KindOpinion || ch.Opinion != op) {
+			c.add("opinions", name, "last change %d is not this opinion", seq)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	// Counters agree with the recount.
+	stored := make(map[string]int64)
+	err = c.tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+		n, err := readCount(v)
+		if err != nil {
+			c.add("counts", string(k), "%v", err)
+		}
+		stored[string(k)] = n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	maps.DeleteFunc(counts.counts, func(_ string, n int64) bool { return n == 0 })
+	for _, k := range slices.Sorted(maps.Keys(counts.counts)) {
+		if got, want := stored[k], counts.counts[k]; got != want {
+			c.add("counts", k, "stored %d, recount %d", got, want)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(stored)) {
+		if _, ok := counts.counts[k]; !ok {
+			c.add("counts", k, "stored %d, recount 0", stored[k])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package hashdb
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestCheckFindsCorruption damages a healthy file through raw bbolt in
+// the ways a bug or a bad disk could, and checks Check reports each.
+func TestCheckFindsCorruption(t *testing.T) {
+	a, b := testItem("a", 1), testItem("b", 2)
+	r := testItem("r", 3)
+	r.Retracted = true
+	keyA := itemKey(a.Key)
+
+	tests := []struct {
+		name   string
+		damage func(tx *bolt.Tx) error
+		want   []string // substrings of problems that must be reported
+	}{
+		{"index entry missing", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndex).Delete(indexKey(a.Signals[0], keyA))
+		}, []string{"index", "not indexed"}},
+		{"index entry for no item", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[0], itemKey(Key{"local", "ghost"})), []byte{9})
+		}, []string{"local/ghost: no such item"}},
+		{"index entry for a retracted item", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndex).Put(indexKey(r.Signals[0], itemKey(r.Key)), []byte{3})
+		}, []string{"the item is retracted"}},
+		{"index entry for a signal the item lacks", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndex).Put(indexKey(testSignal(SHA1, 5), keyA), []byte{1})
+		}, []string{"does not carry the signal"}},
+		{"index entry with the wrong number", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[1], keyA), []byte{77})
+		}, []string{"want item number 1"}},
+		{"garbage index key", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndex).Put([]byte{99, 1, 2}, nil)
+		}, []string{"bad algorithm"}},
+		{"change missing", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketChanges).Delete(seqKey(2))
+		}, []string{"skips 2 to 2", "last change 2 is not in the log"}},
+		{"meta ahead of the log", func(tx *bolt.Tx) error {
+			m, _, err := readMeta(tx)
+			if err != nil {
+				return err
+			}
+			m.LastSeq += 5
+			return writeMeta(tx, m)
+		}, []string{"last sequence is 10 but the log ends at 5"}},
+		{"undecodable item", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketItems).Put(keyA, []byte{0xff, 0xff, 0xff})
+		}, []string{"items", "corrupt"}},
+		{"item not in canonical form", func(tx *bolt.Tx) error {
+			v := tx.Bucket(bucketItems).Get(keyA)
+			rec, err := decodeRecord(keyA, v)
+			if err != nil {
+				return err
+			}
+			rec.Labels = []string{"z", "a"}
+			nv, err := encodeRecord(&rec)
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bucketItems).Put(keyA, nv)
+		}, []string{"canonical"}},
+		{"two items share a number", func(tx *bolt.Tx) error {
+			kb := itemKey(b.Key)
+			rec, err := decodeRecord(kb, tx.Bucket(bucketItems).Get(kb))
+			if err != nil {
+				return err
+			}
+			rec.num = 1
+			nv, err := encodeRecord(&rec)
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bucketItems).Put(kb, nv)
+		}, []string{"number 1 is also local/a's"}},
+		{"item's last change is another's", func(tx *bolt.Tx) error {
+			rec, err := decodeRecord(keyA, tx.Bucket(bucketItems).Get(keyA))
+			if err != nil {
+				return err
+			}
+			rec.seq = 2
+			nv, err := encodeRecord(&rec)
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bucketItems).Put(keyA, nv)
+		}, []string{"last change 2 is a add of local/b"}},
+		{"counter off", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCounts).Put([]byte("l:type:video"), binary.AppendUvarint(nil, 7))
+		}, []string{"l:type:video: stored 7, recount 2"}},
+		{"counter extra", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCounts).Put([]byte("s:nobody"), []byte{1})
+		}, []string{"s:nobody: stored 1, recount 0"}},
+		{"undecodable opinion", func(tx *bolt.Tx) error {
+			op := Opinion{Key: a.Key, Org: "local"}
+			return tx.Bucket(bucketOpinions).Put(opinionKey(&op), []byte{0x0a, 0x05})
+		}, []string{"opinions", "corrupt"}},
+		{"undecodable change", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketChanges).Put(seqKey(3), []byte("garbage!"))
+		}, []string{"changes 0000000000000003"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.db")
+			db, err := Open(path, testOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := db.Put(ctx, a, b, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetOpinion(ctx, Opinion{Key: b.Key, Verdict: Confirmed}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetOpinion(ctx, Opinion{Signal: a.Signals[2], Verdict: FalsePositive}); err != nil {
+				t.Fatal(err)
+			}
+			probs, err := db.Check(ctx)
+			if err != nil || len(probs) != 0 {
+				t.Fatalf("healthy database: %v, %v", probs, err)
+			}
+			db.Close()
+
+			rawUpdate(t, path, tc.damage)
+
+			db, err = Open(path, testOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			probs, err = db.Check(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := fmt.Sprint(probs)
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("problems %v do not mention %q", probs, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckReportsEveryProblem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "many.db")
+	db, err := Open(path, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	for i := range 10 {
+		items = append(items, testItem(fmt.Sprint(i), i))
+	}
+	if err := db.Put(context.Background(), items...); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		for _, it := range items {
+			if err := tx.Bucket(bucketIndex).Delete(indexKey(it.Signals[1], itemKey(it.Key))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db, err = Open(path, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	probs, err := db.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 10 {
+		t.Errorf("Check found %d problems, want the 10 unindexed signals: %v", len(probs), probs)
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := db.Check(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Check with a cancelled context: %v", err)
+	}
+}

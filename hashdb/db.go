@@ -1,0 +1,162 @@
+package hashdb
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// A DB is an open hashshare database: one bbolt file holding items, the
+// signal index, opinions, the change log and peers.
+//
+// A DB is safe for concurrent use. Reads run in parallel with each other
+// and with the one write that runs at a time; each write is one bbolt
+// transaction, durable when the call returns.
+type DB struct {
+	bolt *bolt.DB
+	opts Options
+	path string
+	id   []byte
+
+	// wmu orders writes and the commit hook, so whatever follows the
+	// commits (in-memory match indexes) sees them in sequence order.
+	wmu sync.Mutex
+	// onCommit, if set, is told after every commit which signals of which
+	// item numbers entered and left the signal index.
+	onCommit func(added, removed []indexEntry)
+
+	closed atomic.Bool
+}
+
+// Open opens the hashshare database at path, creating it if the file does
+// not exist (unless opts.ReadOnly). A nil opts means [DefaultOptions].
+//
+// Errors wrap [ErrLocked] when another writer holds the file past
+// opts.Timeout, [ErrNotDatabase] when path is empty, a directory or a file
+// that is not a hashshare database, [ErrSchemaVersion] when newer code wrote
+// the file, and [ErrInvalidOptions] for bad options.
+func Open(path string, opts *Options) (*DB, error) {
+	if opts == nil {
+		opts = DefaultOptions()
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, fmt.Errorf("hashdb: open: %w: empty path", ErrNotDatabase)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil, fmt.Errorf("hashdb: open %s: %w: is a directory", path, ErrNotDatabase)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("hashdb: open %s: %w: not a regular file", path, ErrNotDatabase)
+	case err != nil && (opts.ReadOnly || !errors.Is(err, os.ErrNotExist)):
+		return nil, fmt.Errorf("hashdb: open: %w", err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.Timeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if err != nil {
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			return nil, fmt.Errorf("hashdb: open %s: %w: another process holds it (waited %v)", path, ErrLocked, opts.Timeout)
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+			return nil, fmt.Errorf("hashdb: open %s: %w: %v", path, ErrNotDatabase, err)
+		}
+		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+	}
+	db := &DB{bolt: b, opts: *opts, path: path}
+	if err := db.init(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// init reads the metadata, creating the schema in a new file.
+func (db *DB) init() error {
+	var m *pb.Meta
+	var fresh bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		m, fresh, err = readMeta(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if fresh {
+		if db.opts.ReadOnly {
+			return fmt.Errorf("%w: an empty file opened read-only", ErrNotDatabase)
+		}
+		err = db.bolt.Update(func(tx *bolt.Tx) error {
+			var err error
+			m, err = create(tx, &db.opts)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	db.id = m.GetDatabaseId()
+	return nil
+}
+
+// Close closes the database, waiting for running reads and writes.
+// Closing a closed DB returns [ErrClosed].
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return ErrClosed
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("hashdb: close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path returns the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// ID returns the database's id, chosen at random when the file was created,
+// as 32 hex digits.
+func (db *DB) ID() string { return hex.EncodeToString(db.id) }
+
+// view runs fn in a read transaction.
+func (db *DB) view(fn func(tx *bolt.Tx) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	err := db.bolt.View(fn)
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+type actorKey struct{}
+
+// WithActor returns a context that attributes the changes made with it to
+// actor, a person or system name recorded in the change log.
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// actorFrom returns the actor WithActor attached to ctx, or "".
+func actorFrom(ctx context.Context) string {
+	a, _ := ctx.Value(actorKey{}).(string)
+	return a
+}

@@ -1,0 +1,244 @@
+package hashdb
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/hashshare/hashshare/internal/bundle"
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// Errors of bundle exchange. [DB.Import] returns errors wrapping one of
+// these, or [ErrInvalidItem] / [ErrInvalidOpinion] for an entry the
+// database cannot store; whatever the cause, the database is left exactly
+// as it was.
+var (
+	// ErrTruncated reports a bundle that ends before its trailer.
+	ErrTruncated = bundle.ErrTruncated
+	// ErrMalformed reports bytes that are not a well-formed bundle:
+	// undecodable or out-of-order frames, unknown fields or enum values,
+	// a wrong entry count, data after the end, corrupt compression.
+	ErrMalformed = bundle.ErrMalformed
+	// ErrBundleVersion reports a bundle format this code does not read.
+	ErrBundleVersion = bundle.ErrVersion
+	// ErrLimit reports a bundle that crosses a size limit.
+	ErrLimit = bundle.ErrLimit
+	// ErrUnknownKey reports a bundle signed by a producer or key the peers
+	// table does not hold, or by a revoked key; the error also wraps
+	// [ErrUnknownPeer] or [ErrKeyRevoked] when that is the cause.
+	ErrUnknownKey = bundle.ErrUnknownKey
+	// ErrSignature reports a bundle whose signature does not verify.
+	ErrSignature = bundle.ErrSignature
+
+	// ErrUnknownPeer reports a bundle from an organisation that is not a
+	// peer.
+	ErrUnknownPeer = errors.New("hashdb: unknown peer")
+	// ErrKeyRevoked reports a bundle signed with a revoked key.
+	ErrKeyRevoked = errors.New("hashdb: key revoked")
+	// ErrAudience reports a bundle addressed to another organisation.
+	ErrAudience = errors.New("hashdb: bundle addressed to another organisation")
+	// ErrSequenceGap reports a delta bundle that does not follow the last
+	// one imported from its producer: a bundle is missing in between, or
+	// the bundle follows another one than the recipient holds. The remedy is
+	// to import the missing bundles, or a FULL one.
+	ErrSequenceGap = errors.New("hashdb: bundle does not follow the peer's checkpoint")
+	// ErrReplay reports a bundle older than the last one imported from its
+	// producer.
+	ErrReplay = errors.New("hashdb: bundle replayed")
+	// ErrDiverged reports that after applying a bundle the recipient's
+	// digest of the producer's items would differ from the producer's; the
+	// bundle is not applied. The remedy is a FULL bundle.
+	ErrDiverged = errors.New("hashdb: diverged from the producer's set")
+)
+
+// Buckets of the exchange state. They are created by the first export or
+// import, so databases that never exchange do without them.
+//
+//	sent:     audience → { itemkey → item hash, "\x00s" → set digest, "\x00c" → Checkpoint }
+//	received: peer     → { itemkey → generation(8) item hash(32), "\x00s" → set digest, "\x00g" → generation }
+//
+// Item keys start with the source's length, at least 1, so the "\x00"
+// keys never collide with them. The sent set is what an audience holds from
+// this database; the received set is what this database holds from a peer,
+// whether or not its policy let the items in. Their digests are what the
+// trailer of a bundle states and the recipient checks.
+var (
+	bucketSent     = []byte("sent")
+	bucketReceived = []byte("received")
+
+	keySetDigest  = []byte("\x00s")
+	keyCheckpoint = []byte("\x00c")
+	keyGeneration = []byte("\x00g")
+)
+
+// publicAudience names the sent set of bundles for no one in particular.
+const publicAudience = "*"
+
+// setDigest reads a set digest record.
+func setDigest(b *bolt.Bucket) (bundle.SetDigest, error) {
+	var d bundle.SetDigest
+	v := b.Get(keySetDigest)
+	switch {
+	case v == nil:
+	case len(v) != len(d):
+		return d, fmt.Errorf("%w: set digest of %d bytes", ErrCorrupt, len(v))
+	default:
+		copy(d[:], v)
+	}
+	return d, nil
+}
+
+// LastExport returns the checkpoint of the last bundle exported to
+// audience ("" for public bundles): the last sequence number it covered
+// and its digest. A zero Checkpoint means none.
+func (db *DB) LastExport(audience string) (Checkpoint, error) {
+	var cp Checkpoint
+	err := db.view(func(tx *bolt.Tx) error {
+		b := sentBucket(tx, audience)
+		if b == nil {
+			return nil
+		}
+		var err error
+		cp, err = readCheckpoint(b)
+		return err
+	})
+	return cp, err
+}
+
+func sentBucket(tx *bolt.Tx, audience string) *bolt.Bucket {
+	sent := tx.Bucket(bucketSent)
+	if sent == nil {
+		return nil
+	}
+	return sent.Bucket(audienceKey(audience))
+}
+
+func audienceKey(audience string) []byte {
+	if audience == "" {
+		return []byte(publicAudience)
+	}
+	return []byte(audience)
+}
+
+func readCheckpoint(b *bolt.Bucket) (Checkpoint, error) {
+	v := b.Get(keyCheckpoint)
+	if v == nil {
+		return Checkpoint{}, nil
+	}
+	var m pb.Checkpoint
+	if err := proto.Unmarshal(v, &m); err != nil {
+		return Checkpoint{}, fmt.Errorf("%w: export checkpoint: %v", ErrCorrupt, err)
+	}
+	return Checkpoint{Seq: m.GetSeq(), BundleDigest: m.GetBundleDigest(), Time: fromUnixNano(m.GetTimeUnixNano())}, nil
+}
+
+func writeCheckpoint(b *bolt.Bucket, cp Checkpoint) error {
+	v, err := marshal.Marshal(&pb.Checkpoint{Seq: cp.Seq, BundleDigest: cp.BundleDigest, TimeUnixNano: unixNano(cp.Time)})
+	if err != nil {
+		return err
+	}
+	return b.Put(keyCheckpoint, v)
+}
+
+// AddPeerKey adds a signing key to the peer with the given id, keeping its
+// other keys, policy and checkpoint: how a partner rotates keys. Bundles
+// name the key they are signed with by its ID, so old and new keys may
+// overlap. The error wraps [ErrNotFound] if there is no such peer and
+// [ErrInvalidPeer] if the key's ID is taken or the key is malformed.
+func (db *DB) AddPeerKey(ctx context.Context, peer string, k PeerKey) error {
+	if k.Added.IsZero() {
+		k.Added = db.opts.now()
+	}
+	return db.editPeer(ctx, peer, func(p *Peer) error {
+		p.Keys = append(p.Keys, k)
+		return nil
+	})
+}
+
+// RevokePeerKey marks a peer's key revoked: bundles signed with it are
+// refused from now on, whenever they were signed (a stolen key could
+// backdate them). The error wraps [ErrNotFound] if there is no such peer
+// or key.
+func (db *DB) RevokePeerKey(ctx context.Context, peer, keyID string) error {
+	now := db.opts.now()
+	return db.editPeer(ctx, peer, func(p *Peer) error {
+		for i := range p.Keys {
+			if p.Keys[i].ID == keyID {
+				if p.Keys[i].Revoked.IsZero() {
+					p.Keys[i].Revoked = now
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("hashdb: peer %q has no key %q: %w", peer, keyID, ErrNotFound)
+	})
+}
+
+// editPeer changes a stored peer in one transaction.
+func (db *DB) editPeer(ctx context.Context, id string, edit func(p *Peer) error) error {
+	return db.update(ctx, func(w *writer) error {
+		p, err := loadPeer(w.tx, id)
+		if err != nil {
+			return err
+		}
+		if err := edit(&p); err != nil {
+			return err
+		}
+		return storePeer(w.tx, &p)
+	})
+}
+
+func loadPeer(tx *bolt.Tx, id string) (Peer, error) {
+	v := tx.Bucket(bucketPeers).Get([]byte(id))
+	if v == nil {
+		return Peer{}, fmt.Errorf("hashdb: peer %q: %w", id, ErrNotFound)
+	}
+	return decodePeer([]byte(id), v)
+}
+
+func storePeer(tx *bolt.Tx, p *Peer) error {
+	if err := validatePeer(p); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidPeer, err)
+	}
+	v, err := marshal.Marshal(peerToProto(p))
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPeers).Put([]byte(p.ID), v)
+}
+
+// key returns the public key p signs with under keyID.
+func (p *Peer) key(keyID string) (ed25519.PublicKey, error) {
+	for _, k := range p.Keys {
+		if k.ID != keyID {
+			continue
+		}
+		if !k.Revoked.IsZero() {
+			return nil, fmt.Errorf("%w: since %v", ErrKeyRevoked, k.Revoked.Format(time.RFC3339))
+		}
+		return k.Public, nil
+	}
+	return nil, fmt.Errorf("peer %q has no key %q", p.ID, keyID)
+}
+
+// shareable reports whether item it goes to audience under the share
+// limit: RED never; a named audience up to share, the public up to GREEN;
+// another organisation's items only up to GREEN; never back to their
+// source; never retracted items (they travel as retractions).
+func (db *DB) shareable(it *Item, audience string, share TLP) bool {
+	switch {
+	case it.Retracted, it.TLP == TLPRed, it.TLP > share:
+		return false
+	case it.Source != db.opts.Organization && it.TLP > TLPGreen:
+		return false
+	case audience != "" && it.Source == audience:
+		return false
+	}
+	return true
+}

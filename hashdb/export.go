@@ -1,0 +1,348 @@
+package hashdb
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hashshare/hashshare/internal/bundle"
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// ExportOptions configure [DB.Export].
+type ExportOptions struct {
+	// Audience is the peer the bundle is for, or "" for a public bundle,
+	// which carries only CLEAR and GREEN items. AMBER and AMBER+STRICT
+	// items go only to a named peer whose Policy.Share allows them.
+	Audience string
+	// Full exports every item the audience may have, rather than what
+	// changed; the recipient retracts what it held from this database and
+	// the bundle lacks.
+	Full bool
+	// Since, if not zero, makes a delta of the changes after this sequence
+	// number rather than after the previous export to the audience: how a
+	// producer resends what a recipient missed. Items are sent whether or
+	// not the audience was thought to have them.
+	Since uint64
+	// KeyID names Key in the bundle's header, as the recipient's peers
+	// table knows it.
+	KeyID string
+	// Key is the organisation's Ed25519 signing key.
+	Key ed25519.PrivateKey
+	// Gzip compresses the bundle.
+	Gzip bool
+}
+
+// Export writes a signed bundle for opts.Audience to w: a delta of what
+// changed since the previous export to that audience (or since
+// opts.Since), or with opts.Full everything the audience may have. It
+// returns the new checkpoint: the last sequence number included and the
+// bundle's digest, which the next bundle to the audience cites.
+//
+// A delta carries each changed item once, as it now is; a retraction for
+// each item the audience holds that was retracted or may no longer be
+// shared with it (its level raised, say); and the local organisation's
+// opinions recorded since on the audience's items or on items it holds.
+// Export never lets out a RED item, an item above the audience's level, or
+// another organisation's item above GREEN (those keep their source).
+//
+// Export records what the audience now holds, so it is a write: it holds
+// the database's write lock while it streams, and fails on a read-only
+// database. Write to a file, not to a slow network peer. If writing to w
+// fails, nothing is recorded.
+func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Checkpoint, error) {
+	org := db.opts.Organization
+	switch {
+	case org == "":
+		return Checkpoint{}, fmt.Errorf("%w: export needs the database's Organization", ErrInvalidOptions)
+	case opts.KeyID == "" || len(opts.Key) != ed25519.PrivateKeySize:
+		return Checkpoint{}, fmt.Errorf("%w: export needs a key id and an Ed25519 private key", ErrInvalidOptions)
+	case opts.Audience == org:
+		return Checkpoint{}, fmt.Errorf("%w: export to the database's own organisation", ErrInvalidOptions)
+	}
+	var cp Checkpoint
+	err := db.update(ctx, func(wr *writer) error {
+		e, err := db.newExport(wr, opts)
+		if err != nil {
+			return err
+		}
+		cp, err = e.run(ctx, w)
+		return err
+	})
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("hashdb: export: %w", err)
+	}
+	return cp, nil
+}
+
+// export is one Export in progress, inside its write transaction.
+type export struct {
+	db       *DB
+	wr       *writer
+	opts     ExportOptions
+	share    TLP
+	sent     *bolt.Bucket
+	set      bundle.SetDigest
+	prev     Checkpoint
+	since    uint64
+	resend   bool // send changed items even if the audience holds them
+	bw       *bundle.Writer
+	opinions *bolt.Bucket
+	n        int
+}
+
+func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
+	e := &export{db: db, wr: wr, opts: opts, share: TLPGreen, opinions: wr.ops}
+	if opts.Audience != "" {
+		p, err := loadPeer(wr.tx, opts.Audience)
+		if err != nil {
+			return nil, err
+		}
+		if p.Policy.Share != 0 {
+			e.share = p.Policy.Share
+		}
+	}
+	root, err := wr.tx.CreateBucketIfNotExists(bucketSent)
+	if err != nil {
+		return nil, err
+	}
+	name := audienceKey(opts.Audience)
+	if b := root.Bucket(name); b != nil {
+		if e.prev, err = readCheckpoint(b); err != nil {
+			return nil, err
+		}
+		if opts.Full {
+			// The audience will hold exactly what this bundle carries.
+			if err := root.DeleteBucket(name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if e.sent, err = root.CreateBucketIfNotExists(name); err != nil {
+		return nil, err
+	}
+	if e.set, err = setDigest(e.sent); err != nil {
+		return nil, err
+	}
+	e.since = e.prev.Seq
+	if opts.Since != 0 {
+		e.since, e.resend = opts.Since, true
+	}
+	return e, nil
+}
+
+func (e *export) run(ctx context.Context, w io.Writer) (Checkpoint, error) {
+	last := e.wr.meta.GetLastSeq()
+	if e.since > last {
+		return Checkpoint{}, fmt.Errorf("%w: since %d, but the last change is %d", ErrInvalidOptions, e.since, last)
+	}
+	h := &pb.Header{
+		Producer:        e.db.opts.Organization,
+		KeyId:           e.opts.KeyID,
+		CreatedUnixNano: e.wr.nowNs,
+		Kind:            pb.BundleKind_BUNDLE_KIND_DELTA,
+		FromSeq:         e.since,
+		ToSeq:           last,
+		Audience:        e.opts.Audience,
+	}
+	if e.opts.Full {
+		h.Kind, h.FromSeq = pb.BundleKind_BUNDLE_KIND_FULL, 0
+	}
+	// A delta cites the bundle it follows; one resent from an earlier point
+	// follows whatever the recipient holds, which only it knows.
+	if !e.resend {
+		h.PreviousDigest = e.prev.BundleDigest
+	}
+	var err error
+	e.bw, err = bundle.NewWriter(w, h, e.opts.Key, &bundle.WriterOptions{Gzip: e.opts.Gzip, Limits: e.db.bundleLimits(nil)})
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if e.opts.Full {
+		err = e.full(ctx)
+	} else {
+		err = e.delta(ctx)
+	}
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	d, err := e.bw.Close(e.set)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	cp := Checkpoint{Seq: last, BundleDigest: d[:], Time: fromUnixNano(e.wr.nowNs)}
+	if err := writeCheckpoint(e.sent, cp); err != nil {
+		return Checkpoint{}, err
+	}
+	return cp, e.sent.Put(keySetDigest, e.set[:])
+}
+
+// tick checks ctx now and then.
+func (e *export) tick(ctx context.Context) error {
+	e.n++
+	if e.n%1024 == 0 {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// full sends every item the audience may have, then the organisation's
+// opinions on them.
+func (e *export) full(ctx context.Context) error {
+	c := e.wr.items.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := e.tick(ctx); err != nil {
+			return err
+		}
+		r, err := decodeRecord(k, v)
+		if err != nil {
+			return err
+		}
+		if err := e.item(k, &r.Item, ""); err != nil {
+			return err
+		}
+	}
+	oc := e.opinions.Cursor()
+	for k, v := oc.First(); k != nil; k, v = oc.Next() {
+		if err := e.tick(ctx); err != nil {
+			return err
+		}
+		op, _, err := decodeOpinion(k, v)
+		if err != nil {
+			return err
+		}
+		if err := e.opinion(&op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// delta sends what changed after e.since, each item and opinion at its
+// last change only, so once and as it now is.
+func (e *export) delta(ctx context.Context) error {
+	c := e.wr.log.Cursor()
+	for k, v := c.Seek(seqKey(e.since + 1)); k != nil; k, v = c.Next() {
+		if err := e.tick(ctx); err != nil {
+			return err
+		}
+		ch, err := decodeChange(k, v)
+		if err != nil {
+			return err
+		}
+		if ch.Kind == KindOpinion {
+			ok := opinionKey(&ch.Opinion)
+			ov := e.opinions.Get(ok)
+			if ov == nil {
+				continue
+			}
+			op, seq, err := decodeOpinion(ok, ov)
+			if err != nil {
+				return err
+			}
+			if seq == ch.Seq {
+				if err := e.opinion(&op); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		ik := itemKey(ch.Key)
+		iv := e.wr.items.Get(ik)
+		if iv == nil {
+			return fmt.Errorf("%w: change %d names missing item %s", ErrCorrupt, ch.Seq, ch.Key)
+		}
+		r, err := decodeRecord(ik, iv)
+		if err != nil {
+			return err
+		}
+		if r.seq != ch.Seq {
+			continue // a later change sends it
+		}
+		reason := "no longer shared"
+		if r.Retracted {
+			reason = r.RetractReason
+		}
+		if err := e.item(ik, &r.Item, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// item sends it to the audience if it may have it, or a retraction if the
+// audience holds it and may no longer.
+func (e *export) item(ik []byte, it *Item, reason string) error {
+	var old [32]byte
+	held := false
+	if v := e.sent.Get(ik); v != nil {
+		if len(v) != len(old) {
+			return fmt.Errorf("%w: sent record of %s", ErrCorrupt, it.Key)
+		}
+		copy(old[:], v)
+		held = true
+	}
+	if !e.db.shareable(it, e.opts.Audience, e.share) {
+		if !held {
+			return nil
+		}
+		e.set.Sub(old)
+		if err := e.sent.Delete(ik); err != nil {
+			return err
+		}
+		return e.bw.Write(&pb.Entry{Change: &pb.Entry_Retract{Retract: &pb.Retraction{
+			Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, Reason: reason,
+		}}})
+	}
+	p := itemToProto(it)
+	h := bundle.ItemHash(p)
+	if held && h == old && !e.resend {
+		return nil
+	}
+	if held {
+		e.set.Sub(old)
+	}
+	e.set.Add(h)
+	if err := e.sent.Put(ik, h[:]); err != nil {
+		return err
+	}
+	return e.bw.Write(&pb.Entry{Change: &pb.Entry_Upsert{Upsert: p}})
+}
+
+// opinion sends op if it is the local organisation's and its target is
+// the audience's item, an item the audience holds, or (for a named
+// audience) a signal.
+func (e *export) opinion(op *Opinion) error {
+	if op.Org != e.db.opts.Organization {
+		return nil
+	}
+	switch {
+	case op.Key != (Key{}):
+		if op.Key.Source != e.opts.Audience && e.sent.Get(itemKey(op.Key)) == nil {
+			return nil
+		}
+	case e.opts.Audience == "":
+		return nil
+	}
+	return e.bw.Write(&pb.Entry{Change: &pb.Entry_Opinion{Opinion: opinionToProto(op)}})
+}
+
+// bundleLimits are the bundle limits matching the database's options.
+func (db *DB) bundleLimits(o *ImportOptions) *bundle.Limits {
+	l := bundle.DefaultLimits()
+	l.MaxSignals = db.opts.MaxSignals
+	l.MaxLabels = db.opts.MaxLabels
+	l.MaxLabelLen = db.opts.MaxLabelLen
+	if o != nil {
+		if o.MaxEntries > 0 {
+			l.MaxEntries = o.MaxEntries
+		}
+		if o.MaxBytes > 0 {
+			l.MaxBytes = o.MaxBytes
+		}
+	}
+	return &l
+}

@@ -1,0 +1,409 @@
+package hashdb
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/encoding/protodelim"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/hashshare/hashshare/internal/bundle"
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// ImportOptions configure [DB.Import]. A nil *ImportOptions means the
+// defaults.
+type ImportOptions struct {
+	// TempDir is where the bundle is staged while its signature is
+	// checked; "" means os.TempDir. It needs room for the uncompressed
+	// bundle.
+	TempDir string
+	// MaxEntries is the most entries a bundle may carry; 0 means 50
+	// million.
+	MaxEntries int64
+	// MaxBytes is the most bytes a bundle may hold uncompressed; 0 means 16
+	// GiB.
+	MaxBytes int64
+}
+
+// An ImportResult describes an imported bundle.
+type ImportResult struct {
+	// Peer is the producer.
+	Peer string
+	// Full reports a FULL bundle, which replaced what the database held
+	// from the peer.
+	Full bool
+	// Checkpoint is the peer's checkpoint after the import.
+	Checkpoint Checkpoint
+	// Entries is the number of entries in the bundle.
+	Entries uint64
+	// Refused counts items the bundle carried that were not stored: beyond
+	// the peer's Policy, the local organisation's own items, or another
+	// organisation's items above GREEN.
+	Refused int
+	// Unchanged reports that the bundle was the last one imported from the
+	// peer, so importing it again changed nothing.
+	Unchanged bool
+}
+
+// Import reads a bundle from r and applies it in one transaction. The
+// producer must be a peer, and the bundle signed with one of its keys
+// that is not revoked. Items land under their own source (the producer's,
+// or for items it re-shares, the original source), and opinions as the
+// producer's. What the peer's Policy does not accept is counted in
+// Refused and not stored; an item the producer sends that the policy
+// refuses, and that the database held from it, is retracted.
+//
+// Nothing is applied before the whole bundle has been read and its
+// signature verified: Import stages the stream in a temporary file,
+// checking it as it reads, and applies it from there. Import is all or
+// nothing: a bad signature, an unknown producer or key, a truncated or
+// malformed stream, an entry the database cannot store, a delta that does
+// not follow the peer's checkpoint ([ErrSequenceGap]), an older bundle
+// ([ErrReplay]) or a result that would disagree with the producer's set
+// digest ([ErrDiverged]) leaves the database exactly as it was. Importing
+// the last bundle again changes nothing. A FULL bundle replaces what the
+// database held from the peer: items it lacks are retracted.
+func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (ImportResult, error) {
+	res, err := db.importBundle(ctx, r, opts)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("hashdb: import: %w", err)
+	}
+	return res, nil
+}
+
+func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions) (ImportResult, error) {
+	if opts == nil {
+		opts = &ImportOptions{}
+	}
+	keys := func(producer, keyID string) (ed25519.PublicKey, error) {
+		p, err := db.Peer(producer)
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("%w %q", ErrUnknownPeer, producer)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return p.key(keyID)
+	}
+	br, err := bundle.NewReader(r, keys, db.bundleLimits(opts))
+	if err != nil {
+		return ImportResult{}, err
+	}
+	h := br.Header()
+	if a := h.GetAudience(); a != "" && a != db.opts.Organization {
+		return ImportResult{}, fmt.Errorf("%w: for %q, this is %q", ErrAudience, a, db.opts.Organization)
+	}
+	spool, err := os.CreateTemp(opts.TempDir, "hashshare-import-*")
+	if err != nil {
+		return ImportResult{}, err
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	if err := stage(ctx, br, spool); err != nil {
+		return ImportResult{}, err
+	}
+	// The bundle is verified: from here on its contents are the producer's.
+	res := ImportResult{Peer: h.GetProducer(), Full: h.GetKind() == pb.BundleKind_BUNDLE_KIND_FULL, Entries: br.Entries()}
+	digest := br.Digest()
+	if p, err := db.Peer(res.Peer); err == nil && bytes.Equal(p.Checkpoint.BundleDigest, digest[:]) {
+		res.Checkpoint, res.Unchanged = p.Checkpoint, true
+		return res, nil
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return ImportResult{}, err
+	}
+	err = db.update(ctx, func(w *writer) error {
+		im := &importer{db: db, w: w, h: h, digest: digest, want: br.SetDigest(), res: &res}
+		return im.run(ctx, bufio.NewReaderSize(spool, 256<<10))
+	})
+	return res, err
+}
+
+// stage copies the bundle's entries to f as they are read and checked,
+// length-delimited, and returns once the bundle has verified.
+func stage(ctx context.Context, br *bundle.Reader, f *os.File) error {
+	bw := bufio.NewWriterSize(f, 256<<10)
+	var buf []byte
+	for n := 0; ; n++ {
+		if n%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		e, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		buf = protowire.AppendVarint(buf[:0], uint64(marshal.Size(e)))
+		if buf, err = marshal.MarshalAppend(buf, e); err != nil {
+			return err
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// importer applies one verified bundle inside a write transaction.
+type importer struct {
+	db     *DB
+	w      *writer
+	h      *pb.Header
+	digest bundle.Digest
+	want   bundle.SetDigest
+	res    *ImportResult
+	peer   Peer
+	recv   *bolt.Bucket // what this database holds from the peer
+	set    bundle.SetDigest
+	gen    uint64
+}
+
+func (im *importer) run(ctx context.Context, spool *bufio.Reader) error {
+	var err error
+	producer := im.h.GetProducer()
+	if im.peer, err = loadPeer(im.w.tx, producer); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w %q", ErrUnknownPeer, producer)
+		}
+		return err
+	}
+	if err := im.follows(); err != nil {
+		return err
+	}
+	root, err := im.w.tx.CreateBucketIfNotExists(bucketReceived)
+	if err != nil {
+		return err
+	}
+	if im.recv, err = root.CreateBucketIfNotExists([]byte(producer)); err != nil {
+		return err
+	}
+	if im.set, err = setDigest(im.recv); err != nil {
+		return err
+	}
+	if v := im.recv.Get(keyGeneration); len(v) == 8 {
+		im.gen = binary.BigEndian.Uint64(v)
+	}
+	im.gen++
+	if err := im.recv.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
+		return err
+	}
+
+	opts := protodelim.UnmarshalOptions{MaxSize: -1}
+	for n := uint64(0); n < im.res.Entries; n++ {
+		if n%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		var e pb.Entry
+		if err := opts.UnmarshalFrom(spool, &e); err != nil {
+			return fmt.Errorf("reading the staged bundle: %w", err)
+		}
+		if err := im.apply(&e); err != nil {
+			return fmt.Errorf("entry %d: %w", n+1, err)
+		}
+	}
+	if im.res.Full {
+		if err := im.sweep(); err != nil {
+			return err
+		}
+	}
+	if im.set != im.want {
+		return fmt.Errorf("%w: the producer's set digest is %v, ours would be %v (ask %s for a FULL bundle)", ErrDiverged, im.want, im.set, producer)
+	}
+	if err := im.recv.Put(keySetDigest, im.set[:]); err != nil {
+		return err
+	}
+	im.peer.Checkpoint = Checkpoint{Seq: im.h.GetToSeq(), BundleDigest: im.digest[:], Time: fromUnixNano(im.w.nowNs)}
+	im.res.Checkpoint = im.peer.Checkpoint
+	return storePeer(im.w.tx, &im.peer)
+}
+
+// follows checks the bundle's place in the producer's sequence against the
+// peer's checkpoint.
+func (im *importer) follows() error {
+	cp := im.peer.Checkpoint
+	from, to := im.h.GetFromSeq(), im.h.GetToSeq()
+	if im.res.Full {
+		if to < cp.Seq {
+			return fmt.Errorf("%w: a full bundle up to %d, but %d is imported", ErrReplay, to, cp.Seq)
+		}
+		return nil
+	}
+	prev := im.h.GetPreviousDigest()
+	switch {
+	case from < cp.Seq:
+		return fmt.Errorf("%w: a delta after %d, but %d is imported", ErrReplay, from, cp.Seq)
+	case from > cp.Seq:
+		return fmt.Errorf("%w: a delta after %d, but only %d is imported", ErrSequenceGap, from, cp.Seq)
+	case len(prev) != 0 && !bytes.Equal(prev, cp.BundleDigest):
+		return fmt.Errorf("%w: the delta follows bundle %x, the last imported is %x", ErrSequenceGap, prev, cp.BundleDigest)
+	}
+	return nil
+}
+
+func (im *importer) apply(e *pb.Entry) error {
+	switch c := e.GetChange().(type) {
+	case *pb.Entry_Upsert:
+		return im.upsert(c.Upsert)
+	case *pb.Entry_Retract:
+		k := Key{Source: c.Retract.GetItem().GetSource(), ID: c.Retract.GetItem().GetId()}
+		if err := k.validate(); err != nil {
+			return fmt.Errorf("%w: retraction of %s: %v", ErrInvalidItem, k, err)
+		}
+		if err := im.db.opts.validateText("retract reason", c.Retract.GetReason()); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrInvalidItem, k, err)
+		}
+		ik := itemKey(k)
+		held, err := im.untrack(ik)
+		if err != nil {
+			return err
+		}
+		if held || k.Source == im.peer.ID {
+			return im.retract(ik, c.Retract.GetReason())
+		}
+		return nil
+	case *pb.Entry_Opinion:
+		return im.opinion(c.Opinion)
+	}
+	return fmt.Errorf("%w: empty entry", ErrMalformed)
+}
+
+func (im *importer) upsert(p *pb.Item) error {
+	it, err := itemFromProto(p)
+	if err == nil {
+		it, err = im.db.opts.normalize(it)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
+	}
+	ik := itemKey(it.Key)
+	if err := im.track(ik, bundle.ItemHash(p)); err != nil {
+		return err
+	}
+	if im.refuses(&it) {
+		im.res.Refused++
+		if it.Source == im.peer.ID {
+			return im.retract(ik, "refused by the local policy for "+im.peer.ID)
+		}
+		return nil
+	}
+	_, err = im.w.putItem(it)
+	return err
+}
+
+// refuses reports whether it may not be stored.
+func (im *importer) refuses(it *Item) bool {
+	pol := &im.peer.Policy
+	switch {
+	case it.Source == im.db.opts.Organization:
+		return true // a partner does not rewrite the local organisation's items
+	case it.Source != im.peer.ID && it.TLP > TLPGreen:
+		return true // re-shared beyond what its level allows
+	case pol.MaxTLP == 0 || it.TLP > pol.MaxTLP:
+		return true
+	case len(pol.Labels) > 0:
+		return !slices.ContainsFunc(pol.Labels, func(l string) bool {
+			_, ok := slices.BinarySearch(it.Labels, l)
+			return ok
+		})
+	}
+	return false
+}
+
+// track records that the peer holds the item with key ik, hashing to h.
+func (im *importer) track(ik []byte, h [32]byte) error {
+	if _, err := im.untrack(ik); err != nil {
+		return err
+	}
+	im.set.Add(h)
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 40), im.gen)
+	return im.recv.Put(ik, append(v, h[:]...))
+}
+
+// untrack forgets the item with key ik, reporting whether it was held.
+func (im *importer) untrack(ik []byte) (bool, error) {
+	v := im.recv.Get(ik)
+	if v == nil {
+		return false, nil
+	}
+	if len(v) != 40 {
+		return false, fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
+	}
+	im.set.Sub([32]byte(v[8:]))
+	return true, im.recv.Delete(ik)
+}
+
+// retract withdraws the stored item with key ik, unless it is the local
+// organisation's or already withdrawn.
+func (im *importer) retract(ik []byte, reason string) error {
+	r, ok, err := im.w.load(ik)
+	if err != nil || !ok || r.Retracted || r.Source == im.db.opts.Organization {
+		return err
+	}
+	r.Retracted, r.RetractReason = true, reason
+	_, err = im.w.putItem(r.Item)
+	return err
+}
+
+// sweep retracts what a FULL bundle did not carry: every item held from
+// the peer that this import did not touch.
+func (im *importer) sweep() error {
+	from := []byte{1} // after the "\x00" records
+	for {
+		c := im.recv.Cursor()
+		k, v := c.Seek(from)
+		for k != nil && len(v) == 40 && binary.BigEndian.Uint64(v) == im.gen {
+			k, v = c.Next()
+		}
+		if k == nil {
+			return nil
+		}
+		ik := bytes.Clone(k)
+		if _, err := im.untrack(ik); err != nil {
+			return err
+		}
+		if err := im.retract(ik, "not in "+im.peer.ID+"'s full bundle"); err != nil {
+			return err
+		}
+		from = ik
+	}
+}
+
+func (im *importer) opinion(p *pb.Opinion) error {
+	op, err := opinionFromProto(p)
+	if err == nil && op.Org != im.peer.ID {
+		err = fmt.Errorf("an opinion of %q in a bundle from %q", op.Org, im.peer.ID)
+	}
+	if err == nil {
+		op, err = im.db.normalizeOpinion(context.Background(), op)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidOpinion, err)
+	}
+	k := opinionKey(&op)
+	if v := im.w.ops.Get(k); v != nil {
+		old, _, err := decodeOpinion(k, v)
+		if err != nil {
+			return err
+		}
+		if old == op {
+			return nil
+		}
+	}
+	return im.w.putOpinion(&op)
+}

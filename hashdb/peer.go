@@ -1,0 +1,236 @@
+package hashdb
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// A Peer is a partner organisation the local one exchanges bundles with.
+type Peer struct {
+	// ID is the partner's organisation id, the source of the items it
+	// shares (same form as [Key.Source]).
+	ID string
+	// Name is a display name.
+	Name string
+	// Keys are the partner's signing keys, current and revoked.
+	Keys []PeerKey
+	// Policy is what the local organisation accepts from the partner.
+	Policy Policy
+	// Checkpoint is how far the local database has followed the partner.
+	Checkpoint Checkpoint
+}
+
+// A PeerKey is one of a partner's Ed25519 signing keys.
+type PeerKey struct {
+	// ID is the partner's name for the key, as bundles cite it.
+	ID string
+	// Public is the 32-byte public key.
+	Public ed25519.PublicKey
+	// Added is when the key was trusted.
+	Added time.Time
+	// Revoked is when the key stopped being trusted; zero while in force.
+	Revoked time.Time
+}
+
+// A Policy is what the local organisation accepts from a partner.
+type Policy struct {
+	// MaxTLP is the most restrictive level accepted; zero accepts nothing.
+	MaxTLP TLP
+	// Labels, if not empty, accepts only items carrying one of them.
+	Labels []string
+	// Share is the most restrictive level exported to the partner: zero
+	// means TLPGreen; TLPAmber or TLPAmberStrict let AMBER items go to this
+	// partner by name. RED items are never exported.
+	Share TLP
+}
+
+// A Checkpoint records the last bundle imported from a partner.
+type Checkpoint struct {
+	// Seq is the partner's last change sequence number imported.
+	Seq uint64
+	// BundleDigest is the digest of that bundle, which the next must cite.
+	BundleDigest []byte
+	// Time is when it was imported.
+	Time time.Time
+}
+
+// maxNameLen bounds peer names and key ids.
+const maxNameLen = 256
+
+func validatePeer(p *Peer) error {
+	if err := validateOrg(p.ID); err != nil {
+		return err
+	}
+	if len(p.Name) > maxNameLen || !utf8.ValidString(p.Name) {
+		return fmt.Errorf("name: longer than %d bytes or not UTF-8", maxNameLen)
+	}
+	ids := make(map[string]bool)
+	for i, k := range p.Keys {
+		switch {
+		case k.ID == "" || len(k.ID) > maxNameLen || !utf8.ValidString(k.ID):
+			return fmt.Errorf("key %d: id must be 1 to %d bytes of UTF-8", i, maxNameLen)
+		case ids[k.ID]:
+			return fmt.Errorf("key %d: id %q appears twice", i, k.ID)
+		case len(k.Public) != ed25519.PublicKeySize:
+			return fmt.Errorf("key %q: %d bytes, want a %d-byte Ed25519 public key", k.ID, len(k.Public), ed25519.PublicKeySize)
+		}
+		ids[k.ID] = true
+		for _, t := range []time.Time{k.Added, k.Revoked} {
+			if _, err := canonicalTime("key time", t); err != nil {
+				return fmt.Errorf("key %q: %v", k.ID, err)
+			}
+		}
+	}
+	if p.Policy.MaxTLP != 0 && !p.Policy.MaxTLP.Valid() {
+		return fmt.Errorf("policy: %w: %d", ErrInvalidTLP, uint8(p.Policy.MaxTLP))
+	}
+	if p.Policy.Share != 0 && (!p.Policy.Share.Valid() || p.Policy.Share == TLPRed) {
+		return fmt.Errorf("policy: share level %v (want CLEAR to AMBER+STRICT; RED is never exported)", p.Policy.Share)
+	}
+	for _, l := range p.Policy.Labels {
+		if err := ValidateLabel(l); err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
+	}
+	if _, err := canonicalTime("checkpoint time", p.Checkpoint.Time); err != nil {
+		return err
+	}
+	return nil
+}
+
+func peerToProto(p *Peer) *pb.Peer {
+	m := &pb.Peer{
+		Id:   p.ID,
+		Name: p.Name,
+		Policy: &pb.Policy{
+			MaxTlp:      pb.TLP(p.Policy.MaxTLP),
+			Labels:      p.Policy.Labels,
+			ShareMaxTlp: pb.TLP(p.Policy.Share),
+		},
+		Checkpoint: &pb.Checkpoint{
+			Seq:          p.Checkpoint.Seq,
+			BundleDigest: p.Checkpoint.BundleDigest,
+			TimeUnixNano: unixNano(p.Checkpoint.Time),
+		},
+	}
+	for _, k := range p.Keys {
+		m.Keys = append(m.Keys, &pb.PeerKey{
+			KeyId:           k.ID,
+			PublicKey:       k.Public,
+			AddedUnixNano:   unixNano(k.Added),
+			RevokedUnixNano: unixNano(k.Revoked),
+		})
+	}
+	return m
+}
+
+// decodePeer decodes a peers bucket entry. Errors wrap [ErrCorrupt].
+func decodePeer(key, val []byte) (Peer, error) {
+	var m pb.Peer
+	if err := proto.Unmarshal(val, &m); err != nil {
+		return Peer{}, fmt.Errorf("%w: peer %q: %v", ErrCorrupt, key, err)
+	}
+	p := Peer{
+		ID:   m.GetId(),
+		Name: m.GetName(),
+		Policy: Policy{
+			Labels: m.GetPolicy().GetLabels(),
+		},
+		Checkpoint: Checkpoint{
+			Seq:          m.GetCheckpoint().GetSeq(),
+			BundleDigest: m.GetCheckpoint().GetBundleDigest(),
+			Time:         fromUnixNano(m.GetCheckpoint().GetTimeUnixNano()),
+		},
+	}
+	if t := m.GetPolicy().GetMaxTlp(); t >= 0 && t < 256 {
+		p.Policy.MaxTLP = TLP(t)
+	} else {
+		p.Policy.MaxTLP = 255 // invalid: validatePeer rejects it
+	}
+	if t := m.GetPolicy().GetShareMaxTlp(); t >= 0 && t < 256 {
+		p.Policy.Share = TLP(t)
+	} else {
+		p.Policy.Share = 255
+	}
+	for _, k := range m.GetKeys() {
+		p.Keys = append(p.Keys, PeerKey{
+			ID:      k.GetKeyId(),
+			Public:  ed25519.PublicKey(k.GetPublicKey()),
+			Added:   fromUnixNano(k.GetAddedUnixNano()),
+			Revoked: fromUnixNano(k.GetRevokedUnixNano()),
+		})
+	}
+	if err := validatePeer(&p); err != nil {
+		return Peer{}, fmt.Errorf("%w: peer %q: %v", ErrCorrupt, key, err)
+	}
+	if !bytes.Equal(key, []byte(p.ID)) {
+		return Peer{}, fmt.Errorf("%w: peer %q stored under key %q", ErrCorrupt, p.ID, key)
+	}
+	return p, nil
+}
+
+// AddPeer stores p, replacing the peer with the same ID. Peers are local
+// configuration, not part of the exchanged data, so the change log does not
+// record them. Errors for a bad peer wrap [ErrInvalidPeer].
+func (db *DB) AddPeer(ctx context.Context, p Peer) error {
+	if err := validatePeer(&p); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidPeer, err)
+	}
+	v, err := marshal.Marshal(peerToProto(&p))
+	if err != nil {
+		return err
+	}
+	return db.update(ctx, func(w *writer) error {
+		return w.tx.Bucket(bucketPeers).Put([]byte(p.ID), v)
+	})
+}
+
+// Peer returns the peer with the given id; the error wraps [ErrNotFound] if
+// there is none.
+func (db *DB) Peer(id string) (Peer, error) {
+	var p Peer
+	err := db.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketPeers).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("hashdb: peer %q: %w", id, ErrNotFound)
+		}
+		var err error
+		p, err = decodePeer([]byte(id), v)
+		return err
+	})
+	return p, err
+}
+
+// Peers returns every peer, ordered by id.
+func (db *DB) Peers() ([]Peer, error) {
+	var ps []Peer
+	err := db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPeers).ForEach(func(k, v []byte) error {
+			p, err := decodePeer(k, v)
+			ps = append(ps, p)
+			return err
+		})
+	})
+	return ps, err
+}
+
+// RemovePeer deletes the peer with the given id; the error wraps
+// [ErrNotFound] if there is none.
+func (db *DB) RemovePeer(ctx context.Context, id string) error {
+	return db.update(ctx, func(w *writer) error {
+		b := w.tx.Bucket(bucketPeers)
+		if b.Get([]byte(id)) == nil {
+			return fmt.Errorf("hashdb: remove peer %q: %w", id, ErrNotFound)
+		}
+		return b.Delete([]byte(id))
+	})
+}

@@ -1,0 +1,402 @@
+package hashdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// indexEntry is one link of the signal index: item number num carries
+// signal sig. The commit hook reports entries added and removed.
+type indexEntry struct {
+	num uint64
+	sig Signal
+}
+
+// indexChange is the net change of one signal index key within a write.
+type indexChange struct {
+	key   []byte
+	entry indexEntry
+	net   int // +1 linked, -1 unlinked, 0 both (nothing to do)
+}
+
+// writer is one write transaction. Every write path (Put, Retract,
+// SetOpinion, and imports later) goes through its methods, which keep the
+// items, the signal index, the counters and the change log in step and
+// collect the index delta the commit hook receives.
+type writer struct {
+	db     *DB
+	tx     *bolt.Tx
+	meta   *pb.Meta
+	actor  string
+	nowNs  int64
+	items  *bolt.Bucket
+	index  *bolt.Bucket
+	ops    *bolt.Bucket
+	log    *bolt.Bucket
+	counts map[string]int64
+	links  map[string]*indexChange
+	seq0   uint64 // the last sequence number before this write
+}
+
+// update runs fn in one write transaction and, once it has committed,
+// reports the signal index delta to the commit hook.
+func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
+	if db.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	var added, removed []indexEntry
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		w, err := db.newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := fn(w); err != nil {
+			return err
+		}
+		added, removed, err = w.finish()
+		return err
+	})
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	if err != nil {
+		return err
+	}
+	if db.onCommit != nil && (len(added) > 0 || len(removed) > 0) {
+		db.onCommit(added, removed)
+	}
+	return nil
+}
+
+func (db *DB) newWriter(ctx context.Context, tx *bolt.Tx) (*writer, error) {
+	m, _, err := readMeta(tx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{
+		db:     db,
+		tx:     tx,
+		meta:   m,
+		actor:  actorFrom(ctx),
+		nowNs:  db.opts.now().UnixNano(),
+		items:  tx.Bucket(bucketItems),
+		index:  tx.Bucket(bucketIndex),
+		ops:    tx.Bucket(bucketOpinions),
+		log:    tx.Bucket(bucketChanges),
+		counts: make(map[string]int64),
+		links:  make(map[string]*indexChange),
+		seq0:   m.GetLastSeq(),
+	}
+	// The change log only ever appends: fill its pages.
+	w.log.FillPercent = 1
+	w.items.FillPercent = 0.9
+	return w, nil
+}
+
+// load returns the stored record of the item whose encoded key is ik.
+func (w *writer) load(ik []byte) (record, bool, error) {
+	v := w.items.Get(ik)
+	if v == nil {
+		return record{}, false, nil
+	}
+	r, err := decodeRecord(ik, v)
+	return r, err == nil, err
+}
+
+// putItem stores the normalized item it, replacing the stored one with the
+// same key, and reports whether anything changed. It is the only place
+// items are written.
+func (w *writer) putItem(it Item) (bool, error) {
+	ik := itemKey(it.Key)
+	old, exists, err := w.load(ik)
+	if err != nil {
+		return false, err
+	}
+	r := record{Item: it}
+	kind := pb.ChangeKind_CHANGE_KIND_ADD
+	if exists {
+		r.num = old.num
+		r.FirstSeen = old.FirstSeen
+		if r.LastSeen.IsZero() || r.LastSeen.Before(old.LastSeen) {
+			r.LastSeen = old.LastSeen
+		}
+		if sameItem(&old.Item, &r.Item) {
+			return false, nil
+		}
+		kind = pb.ChangeKind_CHANGE_KIND_UPDATE
+	} else {
+		if r.num, err = w.items.NextSequence(); err != nil {
+			return false, err
+		}
+		if r.FirstSeen.IsZero() {
+			r.FirstSeen = fromUnixNano(w.nowNs)
+			if !r.LastSeen.IsZero() && r.LastSeen.Before(r.FirstSeen) {
+				r.FirstSeen = r.LastSeen
+			}
+		}
+		if r.LastSeen.IsZero() {
+			r.LastSeen = r.FirstSeen
+		}
+	}
+	if r.Retracted && !(exists && old.Retracted) {
+		kind = pb.ChangeKind_CHANGE_KIND_RETRACT
+	}
+
+	var oldLive, newLive []Signal
+	if exists {
+		w.count(&old.Item, -1)
+		if !old.Retracted {
+			oldLive = old.Signals
+		}
+	}
+	w.count(&r.Item, +1)
+	if !r.Retracted {
+		newLive = r.Signals
+	}
+	// Both lists are sorted: walk them together.
+	for i, j := 0, 0; i < len(oldLive) || j < len(newLive); {
+		switch c := cmpNext(oldLive, newLive, i, j); {
+		case c < 0:
+			w.link(oldLive[i], ik, r.num, -1)
+			i++
+		case c > 0:
+			w.link(newLive[j], ik, r.num, +1)
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+
+	c := &pb.Change{Kind: kind, Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, PrevSeq: old.seq}
+	if kind == pb.ChangeKind_CHANGE_KIND_RETRACT {
+		c.Reason = r.RetractReason
+	}
+	if r.seq, err = w.appendChange(c); err != nil {
+		return false, err
+	}
+	v, err := encodeRecord(&r)
+	if err != nil {
+		return false, err
+	}
+	return true, w.items.Put(ik, v)
+}
+
+// cmpNext compares a[i] with b[j], treating an exhausted list as greater.
+func cmpNext(a, b []Signal, i, j int) int {
+	switch {
+	case i == len(a):
+		return 1
+	case j == len(b):
+		return -1
+	}
+	return compareSignals(a[i], b[j])
+}
+
+// link records that item number num (key ik) gains (+1) or loses (-1)
+// signal s. Index writes wait for finish, which applies them in key order.
+func (w *writer) link(s Signal, ik []byte, num uint64, d int) {
+	k := indexKey(s, ik)
+	c := w.links[string(k)]
+	if c == nil {
+		c = &indexChange{key: k, entry: indexEntry{num: num, sig: s}}
+		w.links[string(k)] = c
+	}
+	c.net += d
+}
+
+// count adds d times the item's contribution to the statistics counters.
+func (w *writer) count(it *Item, d int64) {
+	if it.Retracted {
+		w.counts[countRetracted] += d
+		return
+	}
+	w.counts[countLive] += d
+	w.counts[countSourcePrefix+it.Source] += d
+	w.counts[countTLPPrefix+it.TLP.String()] += d
+	for _, s := range it.Signals {
+		w.counts[countAlgPrefix+s.alg.String()] += d
+	}
+	for _, l := range it.Labels {
+		w.counts[countLabelPrefix+l] += d
+	}
+}
+
+// appendChange logs c as the next change and returns its sequence number.
+func (w *writer) appendChange(c *pb.Change) (uint64, error) {
+	seq := w.meta.GetLastSeq() + 1
+	w.meta.LastSeq = seq
+	c.Seq = seq
+	c.TimeUnixNano = w.nowNs
+	if c.Actor == "" {
+		c.Actor = w.actor
+	}
+	v, err := marshal.Marshal(c)
+	if err != nil {
+		return 0, err
+	}
+	return seq, w.log.Put(seqKey(seq), v)
+}
+
+// finish applies the signal index changes in key order, the counters and
+// the metadata, and returns the index delta.
+func (w *writer) finish() (added, removed []indexEntry, err error) {
+	links := make([]*indexChange, 0, len(w.links))
+	for _, c := range w.links {
+		if c.net != 0 {
+			links = append(links, c)
+		}
+	}
+	slices.SortFunc(links, func(a, b *indexChange) int { return bytes.Compare(a.key, b.key) })
+	for _, c := range links {
+		if c.net > 0 {
+			err = w.index.Put(c.key, binary.AppendUvarint(nil, c.entry.num))
+			added = append(added, c.entry)
+		} else {
+			err = w.index.Delete(c.key)
+			removed = append(removed, c.entry)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := w.applyCounts(); err != nil {
+		return nil, nil, err
+	}
+	if w.meta.GetLastSeq() != w.seq0 {
+		if err := writeMeta(w.tx, w.meta); err != nil {
+			return nil, nil, err
+		}
+	}
+	return added, removed, nil
+}
+
+func (w *writer) applyCounts() error {
+	b := w.tx.Bucket(bucketCounts)
+	for k, d := range w.counts {
+		if d == 0 {
+			continue
+		}
+		n, err := readCount(b.Get([]byte(k)))
+		if err != nil {
+			return fmt.Errorf("counter %q: %w", k, err)
+		}
+		n += d
+		switch {
+		case n < 0:
+			return fmt.Errorf("%w: counter %q would go negative", ErrCorrupt, k)
+		case n == 0:
+			err = b.Delete([]byte(k))
+		default:
+			err = b.Put([]byte(k), binary.AppendUvarint(nil, uint64(n)))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readCount(v []byte) (int64, error) {
+	if v == nil {
+		return 0, nil
+	}
+	n, w := binary.Uvarint(v)
+	if w != len(v) || n > 1<<62 {
+		return 0, fmt.Errorf("%w: counter value %x", ErrCorrupt, v)
+	}
+	return int64(n), nil
+}
+
+// Counter keys in the counts bucket.
+const (
+	countLive         = "n:live"
+	countRetracted    = "n:retracted"
+	countOpinions     = "n:opinions"
+	countSourcePrefix = "s:"
+	countTLPPrefix    = "t:"
+	countAlgPrefix    = "a:"
+	countLabelPrefix  = "l:"
+)
+
+// Put stores items in one transaction: new keys are added, existing ones
+// replaced (signals, labels, level, note; FirstSeen is kept from the first
+// Put). Every item is checked before anything is written: one invalid item
+// fails the call with an error wrapping [ErrInvalidItem] that names its
+// index, its key and the reason, and nothing is stored. A key may appear
+// only once per call.
+//
+// Each item that changes gets one change log entry, in the order given; an
+// item stored again exactly as it is stored changes nothing and is not
+// logged. An item with an empty Source belongs to the local Organization.
+func (db *DB) Put(ctx context.Context, items ...Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	norm := make([]Item, len(items))
+	seen := make(map[Key]int, len(items))
+	for i, it := range items {
+		n, err := db.opts.normalize(it)
+		if err != nil {
+			return fmt.Errorf("%w: item %d (%s): %w", ErrInvalidItem, i, n.Key, err)
+		}
+		if j, dup := seen[n.Key]; dup {
+			return fmt.Errorf("%w: item %d (%s): same key as item %d", ErrInvalidItem, i, n.Key, j)
+		}
+		seen[n.Key] = i
+		norm[i] = n
+	}
+	return db.update(ctx, func(w *writer) error {
+		for i := range norm {
+			if i%1024 == 1023 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if _, err := w.putItem(norm[i]); err != nil {
+				return fmt.Errorf("hashdb: put %s: %w", norm[i].Key, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Retract marks the item withdrawn by its source, for the given reason. The
+// item stays stored, and is exchanged, as a tombstone; it no longer
+// matches. Retracting a retracted item with the same reason changes
+// nothing; the error wraps [ErrNotFound] if there is no such item.
+func (db *DB) Retract(ctx context.Context, key Key, reason string) error {
+	if err := db.opts.validateText("retract reason", reason); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrInvalidItem, key, err)
+	}
+	return db.update(ctx, func(w *writer) error {
+		ik := itemKey(key)
+		r, ok, err := w.load(ik)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return fmt.Errorf("hashdb: retract %s: %w", key, ErrNotFound)
+		}
+		r.Retracted, r.RetractReason = true, reason
+		_, err = w.putItem(r.Item)
+		return err
+	})
+}
