@@ -202,7 +202,7 @@ func (db *DB) scanIndex() (int, error) {
 	n := 0
 	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
-			if _, _, _, err := parseIndexEntry(k, v); err != nil {
+			if _, _, _, _, err := parseIndexEntry(k, v); err != nil {
 				return err
 			}
 			n++

@@ -1,7 +1,6 @@
 package hashdb
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -142,8 +141,14 @@ func (c *checker) run() error {
 			switch {
 			case got == nil:
 				c.add("items", key, "signal %s is not indexed", s)
-			case !bytes.Equal(got, binary.AppendUvarint(nil, r.num)):
-				c.add("index", s.String()+" "+key, "entry holds %x, want item number %d", got, r.num)
+			default:
+				num, link, ok := parseIndexValue(got)
+				switch {
+				case !ok || num != r.num:
+					c.add("index", s.String()+" "+key, "entry holds %x, want item number %d and a link number", got, r.num)
+				case link > index.Sequence():
+					c.add("index", s.String()+" "+key, "link number %d is beyond the bucket's sequence %d", link, index.Sequence())
+				}
 			}
 		}
 		return nil

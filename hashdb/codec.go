@@ -237,17 +237,37 @@ func checkStored(it *Item) error {
 // have stored.
 var storedLimits = Options{MaxSignals: 1 << 16, MaxLabels: 1 << 16, MaxLabelLen: MaxLabelLen, MaxNoteLen: maxNoteLen}
 
-// parseIndexEntry decodes a signal index entry without copying: the
-// signal, the encoded key of the item carrying it and the item's number.
-// It is what an index build reads, one call per entry.
-func parseIndexEntry(k, v []byte) (Signal, []byte, uint64, error) {
-	s, ik, err := parseSignal(k)
-	if err != nil {
-		return Signal{}, nil, 0, err
-	}
+// indexValue is a signal index entry's value: the number of the item
+// carrying the signal, then the entry's link number. Link numbers come from
+// the index bucket's sequence, so each entry ever made has its own; the
+// in-memory match indexes use them as ids, which lets a removal name
+// exactly the entry it removes even when many items share one signal.
+func indexValue(num, link uint64) []byte {
+	return binary.AppendUvarint(binary.AppendUvarint(make([]byte, 0, 2*binary.MaxVarintLen64), num), link)
+}
+
+// parseIndexValue decodes an [indexValue].
+func parseIndexValue(v []byte) (num, link uint64, ok bool) {
 	num, w := binary.Uvarint(v)
-	if w != len(v) || num == 0 || len(ik) == 0 {
-		return Signal{}, nil, 0, fmt.Errorf("%w: index entry %x: bad item number %x", ErrCorrupt, k, v)
+	if w <= 0 {
+		return 0, 0, false
 	}
-	return s, ik, num, nil
+	link, w2 := binary.Uvarint(v[w:])
+	return num, link, w2 > 0 && w+w2 == len(v) && num != 0 && link != 0
+}
+
+// parseIndexEntry decodes a signal index entry without copying: the
+// signal, the encoded key of the item carrying it, the item's number and
+// the entry's link number. It is what an index build reads, one call per
+// entry.
+func parseIndexEntry(k, v []byte) (s Signal, ik []byte, num, link uint64, err error) {
+	s, ik, err = parseSignal(k)
+	if err != nil {
+		return Signal{}, nil, 0, 0, err
+	}
+	num, link, ok := parseIndexValue(v)
+	if !ok || len(ik) == 0 {
+		return Signal{}, nil, 0, 0, fmt.Errorf("%w: index entry %x: bad value %x", ErrCorrupt, k, v)
+	}
+	return s, ik, num, link, nil
 }

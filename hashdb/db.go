@@ -34,6 +34,10 @@ type DB struct {
 	// item numbers entered and left the signal index.
 	onCommit func(added, removed []indexEntry)
 
+	// idx are the match indexes, built at Open and kept in step with every
+	// commit by onCommit.
+	idx indexes
+
 	closed atomic.Bool
 }
 
@@ -79,6 +83,10 @@ func Open(path string, opts *Options) (*DB, error) {
 	}
 	db := &DB{bolt: b, opts: *opts, path: path}
 	if err := db.init(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+	}
+	if err := db.buildIndexes(context.Background()); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
 	}

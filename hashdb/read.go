@@ -35,25 +35,32 @@ func (db *DB) Lookup(s Signal) ([]Item, error) {
 		return nil, fmt.Errorf("%w: zero Signal", ErrInvalidSignal)
 	}
 	var items []Item
-	err := db.view(func(tx *bolt.Tx) error {
-		ib := tx.Bucket(bucketItems)
-		prefix := signalPrefix(s)
-		c := tx.Bucket(bucketIndex).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-			ik := k[len(prefix):]
-			v := ib.Get(ik)
-			if v == nil {
-				return fmt.Errorf("%w: signal index links %s to missing item %q", ErrCorrupt, s, ik)
-			}
-			r, err := decodeRecord(ik, v)
-			if err != nil {
-				return err
-			}
-			items = append(items, r.Item)
-		}
-		return nil
+	err := db.view(func(tx *bolt.Tx) (err error) {
+		items, err = lookup(tx, s)
+		return err
 	})
 	return items, err
+}
+
+// lookup returns the live items carrying s, ordered by key.
+func lookup(tx *bolt.Tx, s Signal) ([]Item, error) {
+	var items []Item
+	ib := tx.Bucket(bucketItems)
+	prefix := signalPrefix(s)
+	c := tx.Bucket(bucketIndex).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		ik := k[len(prefix):]
+		v := ib.Get(ik)
+		if v == nil {
+			return nil, fmt.Errorf("%w: signal index links %s to missing item %q", ErrCorrupt, s, ik)
+		}
+		r, err := decodeRecord(ik, v)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, r.Item)
+	}
+	return items, nil
 }
 
 // A Filter selects items for [DB.Items]. The zero Filter selects every live

@@ -15,10 +15,12 @@ import (
 )
 
 // indexEntry is one link of the signal index: item number num carries
-// signal sig. The commit hook reports entries added and removed.
+// signal sig, and the link's own number is link. The commit hook reports
+// entries added and removed.
 type indexEntry struct {
-	num uint64
-	sig Signal
+	num  uint64
+	link uint64
+	sig  Signal
 }
 
 // indexChange is the net change of one signal index key within a write.
@@ -267,9 +269,16 @@ func (w *writer) finish() (added, removed []indexEntry, err error) {
 	slices.SortFunc(links, func(a, b *indexChange) int { return bytes.Compare(a.key, b.key) })
 	for _, c := range links {
 		if c.net > 0 {
-			err = w.index.Put(c.key, binary.AppendUvarint(nil, c.entry.num))
+			if c.entry.link, err = w.index.NextSequence(); err != nil {
+				return nil, nil, err
+			}
+			err = w.index.Put(c.key, indexValue(c.entry.num, c.entry.link))
 			added = append(added, c.entry)
 		} else {
+			var ok bool
+			if _, c.entry.link, ok = parseIndexValue(w.index.Get(c.key)); !ok {
+				return nil, nil, fmt.Errorf("%w: index entry %x has a bad value", ErrCorrupt, c.key)
+			}
 			err = w.index.Delete(c.key)
 			removed = append(removed, c.entry)
 		}

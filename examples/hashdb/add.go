@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// putBatch is how many items one transaction stores: large enough that a
+// commit's fsync is amortised, small enough to show progress.
+const putBatch = 2000
+
+func runAdd(e *env, args []string) int {
+	fs := e.flags(usageOf("add"))
+	dbPath := dbFlag(fs)
+	source := fs.String("source", "", "the `org`anisation the items belong to (required)")
+	var labels stringList
+	fs.Var(&labels, "label", "a `label` for every item (repeatable)")
+	tlp := hashdb.TLPGreen
+	fs.Var(tlpFlag{&tlp}, "tlp", "sharing `level`: CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+	id := fs.String("id", "", "the item `id` (one file only; default: the file's SHA-256)")
+	note := fs.String("note", "", "a note for analysts")
+	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
+	files, err := parse(fs, args)
+	if err != nil {
+		return exitError
+	}
+	switch {
+	case *source == "":
+		return e.usageError(fs, "--source is required")
+	case *signals != "" && len(files) > 0:
+		return e.usageError(fs, "--signals and files are exclusive")
+	case *signals != "" && *id != "":
+		return e.usageError(fs, "--id names the item of one file; a --signals file names its own")
+	case *signals == "" && len(files) == 0:
+		return e.usageError(fs, "no files to add")
+	case *id != "" && len(files) != 1:
+		return e.usageError(fs, "--id needs exactly one file")
+	}
+	for _, l := range labels {
+		if err := hashdb.ValidateLabel(l); err != nil {
+			return e.usageError(fs, "%v", err)
+		}
+	}
+	if *id != "" {
+		if err := checkID(*id); err != nil {
+			return e.usageError(fs, "%v", err)
+		}
+	}
+	base := hashdb.Item{Key: hashdb.Key{Source: *source}, Labels: labels, TLP: tlp, Note: *note}
+	if *signals != "" {
+		return addSignals(e, *dbPath, *signals, base)
+	}
+	return addFiles(e, *dbPath, files, *id, base)
+}
+
+// addFiles hashes files and stores one item per file.
+func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item) int {
+	db, err := openDB(dbPath, "", false)
+	if err != nil {
+		return e.fail(err)
+	}
+	status := exitOK
+	var batch []hashdb.Item
+	var paths []string
+	stored := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := db.Put(e.ctx, batch...); err != nil {
+			return err
+		}
+		for i, it := range batch {
+			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", it.ID, paths[i]); err != nil {
+				return err
+			}
+		}
+		stored += len(batch)
+		batch, paths = batch[:0], paths[:0]
+		return nil
+	}
+	err = hashAll(e, files, nil, func(path string, h *hashdb.Hashes, err error) error {
+		if h == nil {
+			e.warnf("%v", err)
+			status = exitError
+			return nil
+		}
+		if err != nil {
+			e.warnf("%v (storing its digests only)", err)
+		}
+		it := base
+		it.Labels = slices.Clone(base.Labels)
+		it.Signals, it.Unreliable = h.Signals, h.Unreliable
+		it.ID = id
+		if it.ID == "" {
+			s, _ := h.Signal(hashdb.SHA256)
+			it.ID = s.Hex()
+		}
+		for _, b := range batch {
+			if b.ID == it.ID {
+				return nil // the same content twice: one item
+			}
+		}
+		batch, paths = append(batch, it), append(paths, path)
+		if len(batch) == putBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		status = e.fail(err)
+	}
+	fmt.Fprintf(e.stderr, "%s: stored %d items in %s\n", e.name, stored, dbPath)
+	return closeDB(e, db, status)
+}
+
+// addSignals stores the items a --signals file describes. The whole file
+// is read and checked before anything is stored, so a bad line stores
+// nothing; lines with the same item id make one item.
+func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
+	var r io.Reader = e.stdin
+	var size int64 = -1
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return e.fail(err)
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		r = f
+	}
+	b := newBar(e, size, true, "reading "+name)
+	items := map[string]*hashdb.Item{}
+	var order []string
+	nsig := 0
+	err := readSignals(reader{r, b}, name, func(l signalLine) error {
+		it := items[l.id]
+		if it == nil {
+			it = new(hashdb.Item)
+			*it = base
+			it.ID = l.id
+			it.Labels = slices.Clone(base.Labels)
+			items[l.id] = it
+			order = append(order, l.id)
+		}
+		if !slices.Contains(it.Signals, l.signal) {
+			it.Signals = append(it.Signals, l.signal)
+			nsig++
+		}
+		for _, lab := range l.labels {
+			if !slices.Contains(it.Labels, lab) {
+				it.Labels = append(it.Labels, lab)
+			}
+		}
+		return nil
+	})
+	b.done()
+	if err != nil {
+		return e.fail(err)
+	}
+	db, err := openDB(dbPath, "", false)
+	if err != nil {
+		return e.fail(err)
+	}
+	b = newBar(e, int64(len(order)), false, "storing")
+	batch := make([]hashdb.Item, 0, putBatch)
+	stored := 0
+	for i, id := range order {
+		batch = append(batch, *items[id])
+		if len(batch) < putBatch && i < len(order)-1 {
+			continue
+		}
+		if err := db.Put(e.ctx, batch...); err != nil {
+			b.done()
+			e.warnf("stored %d of %d items before the error", stored, len(order))
+			return closeDB(e, db, e.fail(err))
+		}
+		stored += len(batch)
+		b.add(int64(len(batch)))
+		batch = batch[:0]
+	}
+	b.done()
+	fmt.Fprintf(e.stderr, "%s: stored %d items with %d signals from %s in %s\n", e.name, stored, nsig, name, dbPath)
+	return closeDB(e, db, exitOK)
+}

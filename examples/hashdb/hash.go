@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// dihedralNames name the PDQ hashes of Hashes.Dihedral, in the reference's
+// order.
+var dihedralNames = [8]string{"original", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
+
+// hashJSON is one line of "hash --json": the file as given and each signal
+// as bare hex, perceptual ones absent when they do not apply.
+type hashJSON struct {
+	File        string   `json:"file"`
+	PDQ         string   `json:"pdq,omitempty"`
+	PDQQuality  *int     `json:"pdq_quality,omitempty"`
+	PHash       string   `json:"phash,omitempty"`
+	DHash       string   `json:"dhash,omitempty"`
+	AHash       string   `json:"ahash,omitempty"`
+	MD5         string   `json:"md5,omitempty"`
+	SHA1        string   `json:"sha1,omitempty"`
+	SHA256      string   `json:"sha256,omitempty"`
+	PDQDihedral []string `json:"pdq_dihedral,omitempty"`
+	// Unreliable names the algorithms whose signal carries too little
+	// information to match on (PDQ quality under 50, a flat image).
+	Unreliable []string `json:"unreliable,omitempty"`
+}
+
+func newHashJSON(file string, h *hashdb.Hashes) hashJSON {
+	j := hashJSON{File: file}
+	for _, s := range h.Signals {
+		x := s.Hex()
+		switch s.Algorithm() {
+		case hashdb.PDQ:
+			j.PDQ = x
+			q := h.Quality
+			j.PDQQuality = &q
+		case hashdb.PHash:
+			j.PHash = x
+		case hashdb.DHash:
+			j.DHash = x
+		case hashdb.AHash:
+			j.AHash = x
+		case hashdb.MD5:
+			j.MD5 = x
+		case hashdb.SHA1:
+			j.SHA1 = x
+		case hashdb.SHA256:
+			j.SHA256 = x
+		}
+	}
+	for _, s := range h.Dihedral {
+		j.PDQDihedral = append(j.PDQDihedral, s.Hex())
+	}
+	for _, s := range h.Unreliable {
+		j.Unreliable = append(j.Unreliable, s.Algorithm().String())
+	}
+	return j
+}
+
+func runHash(e *env, args []string) int {
+	fs := e.flags(usageOf("hash"))
+	asJSON := fs.Bool("json", false, "print one JSON object per file")
+	dihedral := fs.Bool("dihedral", false, "also print the PDQ hashes of the 8 rotations and reflections")
+	files, err := parse(fs, args)
+	if err != nil {
+		return exitError
+	}
+	if len(files) == 0 {
+		return e.usageError(fs, "no files to hash")
+	}
+	opts := &hashdb.HashOptions{Dihedral: *dihedral}
+	enc := json.NewEncoder(e.stdout)
+	status := exitOK
+	err = hashAll(e, files, opts, func(path string, h *hashdb.Hashes, err error) error {
+		if err != nil {
+			e.warnf("%v", err)
+			status = exitError
+		}
+		if h == nil {
+			return nil
+		}
+		if *asJSON {
+			return enc.Encode(newHashJSON(path, h))
+		}
+		for _, s := range h.Signals {
+			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", s, path); err != nil {
+				return err
+			}
+		}
+		for i, s := range h.Dihedral {
+			if i == 0 {
+				continue // the original, printed above
+			}
+			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", s, path, dihedralNames[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return e.fail(err)
+	}
+	return status
+}
+
+// hashAll hashes each file, directory tree (on every core, with
+// hashdb.HashTree) or "-" (stdin) named in args, and calls fn with each
+// file's path and what hashdb.HashFile returned for it. A file that cannot
+// be hashed comes with its error, and the rest go on; an error from fn, or
+// the context ending, stops hashAll and is returned.
+func hashAll(e *env, args []string, opts *hashdb.HashOptions, fn func(path string, h *hashdb.Hashes, err error) error) error {
+	for _, arg := range args {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+		if arg == "-" {
+			h, err := hashdb.HashReader(e.ctx, e.stdin, opts)
+			if err := fn(arg, h, annotate(arg, err)); err != nil {
+				return err
+			}
+			continue
+		}
+		fi, err := os.Stat(arg)
+		if err != nil {
+			if err := fn(arg, nil, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if !fi.IsDir() {
+			h, err := hashdb.HashFile(e.ctx, arg, opts)
+			if err := fn(arg, h, annotate(arg, err)); err != nil {
+				return err
+			}
+			continue
+		}
+		b := newBar(e, -1, false, "hashing "+arg)
+		for f, err := range hashdb.HashTree(e.ctx, arg, opts, func(p hashdb.Progress) {
+			total := p.FilesTotal
+			if !p.Counted {
+				total = -1
+			}
+			b.set(p.FilesDone, total)
+		}) {
+			if err != nil && e.ctx.Err() != nil && errors.Is(err, e.ctx.Err()) {
+				b.done()
+				return err
+			}
+			if err := fn(f.Path, f.Hashes, annotate(f.Path, err)); err != nil {
+				b.done()
+				return err
+			}
+		}
+		b.done()
+	}
+	return nil
+}
+
+// annotate prefixes err with the path it is about, unless the message
+// already names it.
+func annotate(path string, err error) error {
+	var pe *os.PathError
+	if err == nil || errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}

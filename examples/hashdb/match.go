@@ -1,0 +1,302 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// matchJSON is one line of "match --json": a query (a file or a signal)
+// and what it matched.
+type matchJSON struct {
+	Query      string         `json:"query"`
+	ID         string         `json:"id,omitempty"` // a --signals line's second field
+	Matches    []matchHitJSON `json:"matches"`
+	Suppressed []matchHitJSON `json:"suppressed,omitempty"`
+	Error      string         `json:"error,omitempty"`
+}
+
+type matchHitJSON struct {
+	Signal    string          `json:"signal"`
+	Distance  int             `json:"distance"`
+	Transform string          `json:"transform,omitempty"`
+	Items     []matchItemJSON `json:"items"`
+}
+
+type matchItemJSON struct {
+	Source string   `json:"source"`
+	ID     string   `json:"id"`
+	Labels []string `json:"labels"`
+}
+
+func hitsJSON(ms []hashdb.Match) []matchHitJSON {
+	out := make([]matchHitJSON, 0, len(ms))
+	for _, m := range ms {
+		h := matchHitJSON{Signal: m.Signal.String(), Distance: m.Distance, Transform: m.Transform, Items: []matchItemJSON{}}
+		for _, it := range m.Items {
+			labels := it.Labels
+			if labels == nil {
+				labels = []string{}
+			}
+			h.Items = append(h.Items, matchItemJSON{Source: it.Source, ID: it.ID, Labels: labels})
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// matchBatch is how many signals of a --signals file one Match call asks.
+const matchBatch = 4096
+
+func runMatch(e *env, args []string) int {
+	fs := e.flags(usageOf("match"))
+	dbPath := dbFlag(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object per query")
+	th := thresholds{}
+	fs.Var(th, "threshold", "the largest distance that matches for an algorithm, `ALG=N` such as pdq=31 (repeatable)")
+	unreliable := fs.Bool("include-unreliable", false, "also match signals flagged as carrying little information")
+	signals := fs.String("signals", "", "match the signals listed in `file` (- for stdin) rather than files")
+	files, err := parse(fs, args)
+	if err != nil {
+		return exitError
+	}
+	switch {
+	case *signals != "" && len(files) > 0:
+		return e.usageError(fs, "--signals and files are exclusive")
+	case *signals == "" && len(files) == 0:
+		return e.usageError(fs, "nothing to match")
+	}
+	db, err := openDB(*dbPath, "", true)
+	if err != nil {
+		return e.fail(err)
+	}
+	p := &matchPrinter{e: e, json: *asJSON, enc: json.NewEncoder(e.stdout), status: exitNoMatch}
+	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable}
+	if *signals != "" {
+		err = matchSignals(e, db, *signals, opts, p)
+	} else {
+		err = matchFiles(e, db, files, opts, p)
+	}
+	if err != nil {
+		return closeDB(e, db, e.fail(err))
+	}
+	return closeDB(e, db, p.status)
+}
+
+// matchPrinter prints results and keeps the exit status: 0 once anything
+// matched, 2 once anything failed.
+type matchPrinter struct {
+	e      *env
+	json   bool
+	enc    *json.Encoder
+	status int
+}
+
+func (p *matchPrinter) failed(query string, err error) error {
+	p.e.warnf("%v", err)
+	p.status = exitError
+	if p.json {
+		return p.enc.Encode(matchJSON{Query: query, Matches: []matchHitJSON{}, Error: err.Error()})
+	}
+	return nil
+}
+
+func (p *matchPrinter) print(query, id string, ms, suppressed []hashdb.Match) error {
+	if len(ms) > 0 && p.status == exitNoMatch {
+		p.status = exitOK
+	}
+	if p.json {
+		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: hitsJSON(ms), Suppressed: hitsJSON(suppressed)})
+	}
+	for _, m := range ms {
+		for _, it := range m.Items {
+			t := ""
+			if m.Transform != "" {
+				t = " (" + m.Transform + ")"
+			}
+			_, err := fmt.Fprintf(p.e.stdout, "%s\t%s\t%d%s\t%s\t%s\n", query, m.Signal, m.Distance, t, it.Key, strings.Join(it.Labels, ","))
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// matchSignals matches each line of a --signals file; the item-id field,
+// if any, is echoed as "id" and labels are ignored, so "hashdb hash"
+// output can be piped in.
+func matchSignals(e *env, db *hashdb.DB, name string, opts *hashdb.MatchOptions, p *matchPrinter) error {
+	var r io.Reader = e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	var lines []signalLine
+	flush := func() error {
+		if len(lines) == 0 {
+			return nil
+		}
+		qs := make([]hashdb.Signal, len(lines))
+		for i, l := range lines {
+			qs[i] = l.signal
+		}
+		res, err := db.Match(e.ctx, qs, opts)
+		if err != nil {
+			return err
+		}
+		for i, r := range res {
+			id := lines[i].id
+			if id == lines[i].signal.String() {
+				id = ""
+			}
+			if err := p.print(lines[i].signal.String(), id, r.Matches, r.Suppressed); err != nil {
+				return err
+			}
+		}
+		lines = lines[:0]
+		return nil
+	}
+	err := readSignals(r, name, func(l signalLine) error {
+		lines = append(lines, l)
+		if len(lines) == matchBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// fileMatch is what matching one file found.
+type fileMatch struct {
+	path                string
+	matches, suppressed []hashdb.Match
+	err                 error
+}
+
+// matchFiles matches each file, and each regular file under each
+// directory, with hashdb.MatchMedia (every signal, and PDQ in all 8
+// rotations and reflections), on one goroutine per core. Results print as
+// they complete.
+func matchFiles(e *env, db *hashdb.DB, args []string, opts *hashdb.MatchOptions, p *matchPrinter) error {
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	paths := make(chan string)
+	walkErrs := make(chan fileMatch)
+	go func() {
+		defer close(paths)
+		for _, arg := range args {
+			err := filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					select {
+					case walkErrs <- fileMatch{path: path, err: err}:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					return nil // directories, links, devices
+				}
+				select {
+				case paths <- path:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if err != nil {
+				return
+			}
+		}
+	}()
+	results := make(chan fileMatch)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for path := range paths {
+				fm := matchFile(ctx, db, path, opts)
+				select {
+				case results <- fm:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+	b := newBar(e, -1, false, "matching")
+	defer b.done()
+	for {
+		var fm fileMatch
+		var ok bool
+		select {
+		case fm, ok = <-results:
+		case fm = <-walkErrs:
+			ok = true
+		}
+		if !ok {
+			break
+		}
+		b.add(1)
+		if fm.err != nil {
+			if err := p.failed(fm.path, fm.err); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := p.print(fm.path, "", fm.matches, fm.suppressed); err != nil {
+			return err
+		}
+	}
+	return e.ctx.Err()
+}
+
+// matchFile matches one file and gathers the matches of all its signals.
+func matchFile(ctx context.Context, db *hashdb.DB, path string, opts *hashdb.MatchOptions) fileMatch {
+	fm := fileMatch{path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		fm.err = err
+		return fm
+	}
+	defer f.Close()
+	_, res, err := db.MatchMedia(ctx, f, opts)
+	if err != nil {
+		fm.err = annotate(path, err)
+		return fm
+	}
+	for _, r := range res {
+		fm.matches = append(fm.matches, r.Matches...)
+		fm.suppressed = append(fm.suppressed, r.Suppressed...)
+	}
+	byDistance := func(a, b hashdb.Match) int {
+		if c := cmp.Compare(a.Distance, b.Distance); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Signal.String(), b.Signal.String())
+	}
+	slices.SortStableFunc(fm.matches, byDistance)
+	slices.SortStableFunc(fm.suppressed, byDistance)
+	return fm
+}

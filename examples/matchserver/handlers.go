@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// hashesJSON is what POST /v1/hash returns, and the "hashes" of a media
+// match: each signal as bare hex, perceptual ones absent when they do not
+// apply, as "hashdb hash --json" prints them.
+type hashesJSON struct {
+	PDQ         string   `json:"pdq,omitempty"`
+	PDQQuality  *int     `json:"pdq_quality,omitempty"`
+	PHash       string   `json:"phash,omitempty"`
+	DHash       string   `json:"dhash,omitempty"`
+	AHash       string   `json:"ahash,omitempty"`
+	MD5         string   `json:"md5,omitempty"`
+	SHA1        string   `json:"sha1,omitempty"`
+	SHA256      string   `json:"sha256,omitempty"`
+	PDQDihedral []string `json:"pdq_dihedral,omitempty"`
+	Unreliable  []string `json:"unreliable,omitempty"`
+	Format      string   `json:"format,omitempty"`
+	Width       int      `json:"width,omitempty"`
+	Height      int      `json:"height,omitempty"`
+	Size        int64    `json:"size"`
+}
+
+func newHashesJSON(h *hashdb.Hashes) *hashesJSON {
+	j := &hashesJSON{Format: h.Format, Width: h.Width, Height: h.Height, Size: h.Size}
+	for _, s := range h.Signals {
+		x := s.Hex()
+		switch s.Algorithm() {
+		case hashdb.PDQ:
+			j.PDQ = x
+			q := h.Quality
+			j.PDQQuality = &q
+		case hashdb.PHash:
+			j.PHash = x
+		case hashdb.DHash:
+			j.DHash = x
+		case hashdb.AHash:
+			j.AHash = x
+		case hashdb.MD5:
+			j.MD5 = x
+		case hashdb.SHA1:
+			j.SHA1 = x
+		case hashdb.SHA256:
+			j.SHA256 = x
+		}
+	}
+	for _, s := range h.Dihedral {
+		j.PDQDihedral = append(j.PDQDihedral, s.Hex())
+	}
+	for _, s := range h.Unreliable {
+		j.Unreliable = append(j.Unreliable, s.Algorithm().String())
+	}
+	return j
+}
+
+// media returns the media a request carries: its raw body, or the part
+// named "file" of a multipart/form-data body, at most cfg.MaxBody bytes.
+func (s *server) media(w http.ResponseWriter, r *http.Request) (io.Reader, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	mt := mediaType(r)
+	var body io.Reader = r.Body
+	switch {
+	case mt == "multipart/form-data":
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "multipart body: %v", err)
+		}
+		for {
+			p, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil, errorf(http.StatusBadRequest, `multipart body has no part named "file"`)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%w (multipart body)", badRequest(err))
+			}
+			if p.FormName() == "file" {
+				body = p
+				break
+			}
+		}
+	case mt == "application/json" || notMedia(mt) || mt == "multipart/mixed":
+		return nil, errorf(http.StatusUnsupportedMediaType, "content type %q is not media: send the bytes, or multipart/form-data with a \"file\" part", mt)
+	}
+	br := bufio.NewReader(body)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return nil, errorf(http.StatusBadRequest, "empty body: send the media to hash")
+	} else if err != nil {
+		return nil, badRequest(err)
+	}
+	return br, nil
+}
+
+// badRequest marks a failure to read the request as the client's, unless
+// it is a size limit (413).
+func badRequest(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return &httpError{http.StatusBadRequest, "reading the request: " + err.Error()}
+}
+
+func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
+	body, err := s.media(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	opts := &hashdb.HashOptions{Dihedral: boolParam(r, "dihedral")}
+	h, err := hashdb.HashReader(r.Context(), body, opts)
+	if err != nil {
+		s.fail(w, r, readError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, newHashesJSON(h))
+}
+
+// readError turns an error hashing a request body into the client's
+// fault when reading the body is what failed.
+func readError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errors.Is(err, hashdb.ErrImageDecode) || errors.Is(err, hashdb.ErrImageTooLarge) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return badRequest(err)
+	}
+	return err
+}
+
+func boolParam(r *http.Request, name string) bool {
+	b, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return b
+}
+
+// itemJSON is what GET /v1/items/{source}/{id} returns.
+type itemJSON struct {
+	Source        string    `json:"source"`
+	ID            string    `json:"id"`
+	Signals       []string  `json:"signals"`
+	Unreliable    []string  `json:"unreliable,omitempty"`
+	Labels        []string  `json:"labels"`
+	TLP           string    `json:"tlp"`
+	FirstSeen     time.Time `json:"first_seen"`
+	LastSeen      time.Time `json:"last_seen"`
+	Note          string    `json:"note,omitempty"`
+	Retracted     bool      `json:"retracted,omitempty"`
+	RetractReason string    `json:"retract_reason,omitempty"`
+}
+
+func signalStrings(ss []hashdb.Signal) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, s.String())
+	}
+	return out
+}
+
+func (s *server) handleItem(w http.ResponseWriter, r *http.Request) {
+	key := hashdb.Key{Source: r.PathValue("source"), ID: r.PathValue("id")}
+	if key.ID == "" {
+		s.fail(w, r, errorf(http.StatusNotFound, "not found: want /v1/items/{source}/{id}"))
+		return
+	}
+	it, err := s.db.Get(key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	labels := it.Labels
+	if labels == nil {
+		labels = []string{}
+	}
+	writeJSON(w, http.StatusOK, itemJSON{
+		Source: it.Source, ID: it.ID, Signals: signalStrings(it.Signals), Labels: labels,
+		TLP: it.TLP.String(), FirstSeen: it.FirstSeen, LastSeen: it.LastSeen, Note: it.Note,
+		Retracted: it.Retracted, RetractReason: it.RetractReason,
+		Unreliable: signalStrings(it.Unreliable),
+	})
+}
+
+// importJSON is what POST /v1/bundles returns.
+type importJSON struct {
+	Peer       string `json:"peer"`
+	Full       bool   `json:"full"`
+	Checkpoint uint64 `json:"checkpoint"`
+	Entries    uint64 `json:"entries"`
+	Refused    int    `json:"refused"`
+	Unchanged  bool   `json:"unchanged"`
+}
+
+func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
+	mt := mediaType(r)
+	if notMedia(mt) || mt == "application/json" || mt == "multipart/form-data" {
+		s.fail(w, r, errorf(http.StatusUnsupportedMediaType, "content type %q is not a bundle: send its bytes as application/octet-stream", mt))
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBundle)
+	res, err := s.db.Import(r.Context(), body, &hashdb.ImportOptions{TempDir: s.cfg.TempDir, MaxBytes: s.cfg.MaxBundle})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("imported bundle", "peer", res.Peer, "full", res.Full, "checkpoint", res.Checkpoint.Seq, "entries", res.Entries, "refused", res.Refused)
+	writeJSON(w, http.StatusOK, importJSON{Peer: res.Peer, Full: res.Full, Checkpoint: res.Checkpoint.Seq,
+		Entries: res.Entries, Refused: res.Refused, Unchanged: res.Unchanged})
+}
+
+// handleExport serves GET /v1/bundles: with since=N (N > 0) a delta of the
+// changes after N, which a partner whose checkpoint is N imports; without
+// it (or with full=true) a full bundle. Export holds the database's write
+// lock while it runs, so the bundle is written to a temporary file first
+// and streamed to the client from there: a slow client never holds up
+// writers.
+func (s *server) handleExport(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Key == nil {
+		s.fail(w, r, errorf(http.StatusNotImplemented, "exporting is off: start the server with -key KEYFILE"))
+		return
+	}
+	q := r.URL.Query()
+	var since uint64
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			s.fail(w, r, errorf(http.StatusBadRequest, "since=%q: want a change sequence number", v))
+			return
+		}
+		since = n
+	}
+	full := since == 0 || boolParam(r, "full")
+	if full {
+		since = 0
+	}
+	f, err := os.CreateTemp(s.cfg.TempDir, "hashshare-export-*")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cp, err := s.db.Export(r.Context(), f, hashdb.ExportOptions{Full: full, Since: since, KeyID: s.cfg.Key.id, Key: s.cfg.Key.priv, Gzip: boolParam(r, "gzip")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	kind := "delta"
+	if full {
+		kind = "full"
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="hashshare-%s-%d.bundle"`, kind, cp.Seq))
+	h.Set("Hashshare-Bundle-Kind", kind)
+	h.Set("Hashshare-Checkpoint", strconv.FormatUint(cp.Seq, 10))
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, f); err != nil {
+		s.log.Warn("sending bundle", "err", err)
+	}
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// matchRequest is the JSON form of POST /v1/match.
+type matchRequest struct {
+	Signals           []string       `json:"signals"`
+	Thresholds        map[string]int `json:"thresholds"`
+	IncludeUnreliable bool           `json:"include_unreliable"`
+}
+
+// matchResponse is what POST /v1/match returns: one result per query
+// signal and, for media, the media's hashes.
+type matchResponse struct {
+	Hashes  *hashesJSON  `json:"hashes,omitempty"`
+	Results []resultJSON `json:"results"`
+}
+
+type resultJSON struct {
+	Query      string      `json:"query"`
+	Matches    []matchJSON `json:"matches"`
+	Suppressed []matchJSON `json:"suppressed,omitempty"`
+}
+
+type matchJSON struct {
+	Signal    string          `json:"signal"`
+	Distance  int             `json:"distance"`
+	Transform string          `json:"transform,omitempty"`
+	Items     []matchItemJSON `json:"items"`
+}
+
+type matchItemJSON struct {
+	Source string   `json:"source"`
+	ID     string   `json:"id"`
+	Labels []string `json:"labels"`
+	TLP    string   `json:"tlp"`
+}
+
+func matchesJSON(ms []hashdb.Match) []matchJSON {
+	out := make([]matchJSON, 0, len(ms))
+	for _, m := range ms {
+		j := matchJSON{Signal: m.Signal.String(), Distance: m.Distance, Transform: m.Transform, Items: []matchItemJSON{}}
+		for _, it := range m.Items {
+			labels := it.Labels
+			if labels == nil {
+				labels = []string{}
+			}
+			j.Items = append(j.Items, matchItemJSON{Source: it.Source, ID: it.ID, Labels: labels, TLP: it.TLP.String()})
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func resultsJSON(rs []hashdb.MatchResult) []resultJSON {
+	out := make([]resultJSON, 0, len(rs))
+	for _, r := range rs {
+		j := resultJSON{Query: r.Query.String(), Matches: matchesJSON(r.Matches)}
+		if len(r.Suppressed) > 0 {
+			j.Suppressed = matchesJSON(r.Suppressed)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// parseThresholds reads {"pdq": 31, ...}.
+func parseThresholds(m map[string]int) (map[hashdb.Algorithm]int, error) {
+	out := map[hashdb.Algorithm]int{}
+	for name, n := range m {
+		a, err := hashdb.ParseAlgorithm(name)
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "thresholds: %v", err)
+		}
+		if n < 0 || n > a.Bits() {
+			return nil, errorf(http.StatusBadRequest, "thresholds: %s must be from 0 to %d, not %d", a, a.Bits(), n)
+		}
+		out[a] = n
+	}
+	return out, nil
+}
+
+// handleMatch serves POST /v1/match: a JSON body asks for signals, any
+// other body is media, hashed and matched with every PDQ rotation and
+// reflection. For media, thresholds come as query parameters,
+// threshold=pdq=31 (repeatable), and include_unreliable=true.
+func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
+	if mediaType(r) == "application/json" {
+		s.matchSignals(w, r)
+		return
+	}
+	th := map[string]int{}
+	for _, v := range r.URL.Query()["threshold"] {
+		name, num, ok := strings.Cut(v, "=")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			s.fail(w, r, errorf(http.StatusBadRequest, "threshold=%q: want ALG=N, such as pdq=31", v))
+			return
+		}
+		th[name] = n
+	}
+	thresholds, err := parseThresholds(th)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := s.media(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	opts := &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: boolParam(r, "include_unreliable")}
+	start := time.Now()
+	h, res, err := s.db.MatchMedia(r.Context(), body, opts)
+	s.metrics.match.WithLabelValues("media").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.fail(w, r, readError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, matchResponse{Hashes: newHashesJSON(h), Results: resultsJSON(res)})
+}
+
+func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
+	var req matchRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, err)
+		} else {
+			s.fail(w, r, errorf(http.StatusBadRequest, "JSON body: %v", err))
+		}
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		s.fail(w, r, errorf(http.StatusBadRequest, "JSON body: data after the object"))
+		return
+	}
+	switch {
+	case len(req.Signals) == 0:
+		s.fail(w, r, errorf(http.StatusBadRequest, `no "signals" to match`))
+		return
+	case len(req.Signals) > s.cfg.MaxSignals:
+		s.fail(w, r, errorf(http.StatusRequestEntityTooLarge, "%d signals, more than the %d one request may ask", len(req.Signals), s.cfg.MaxSignals))
+		return
+	}
+	qs := make([]hashdb.Signal, len(req.Signals))
+	for i, str := range req.Signals {
+		sig, err := hashdb.ParseSignal(str)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("signals[%d]: %w", i, err))
+			return
+		}
+		qs[i] = sig
+	}
+	thresholds, err := parseThresholds(req.Thresholds)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	start := time.Now()
+	res, err := s.db.Match(r.Context(), qs, &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: req.IncludeUnreliable})
+	s.metrics.match.WithLabelValues("signals").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, matchResponse{Results: resultsJSON(res)})
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeGracefulShutdown runs the real serve function on a loopback
+// port, cancels it while a request is in flight, and checks that the
+// request completes and the server then stops accepting.
+func TestServeGracefulShutdown(t *testing.T) {
+	f := newFixture(t, config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	// started closes when the server is handling the hash request.
+	started := make(chan struct{})
+	inner := f.srv.Handler()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/hash" {
+			close(started)
+		}
+		inner.ServeHTTP(w, r)
+	})
+	go func() {
+		done <- serve(ctx, ln, h, timeouts{ReadHeader: 5 * time.Second, Read: time.Minute, Write: time.Minute, Idle: time.Minute, Shutdown: 30 * time.Second}, slog.New(slog.DiscardHandler))
+	}()
+
+	resp, err := http.Get(addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+
+	// A request whose body arrives in two halves, with the shutdown in
+	// between.
+	pr, pw := io.Pipe()
+	type reply struct {
+		code int
+		body string
+		err  error
+	}
+	replies := make(chan reply, 1)
+	go func() {
+		resp, err := http.Post(addr+"/v1/hash", "image/png", pr)
+		if err != nil {
+			replies <- reply{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		replies <- reply{resp.StatusCode, string(b), err}
+	}()
+	half := len(f.known) / 2
+	if _, err := pw.Write(f.known[:half]); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case r := <-replies:
+		t.Fatalf("the request ended before the server handled it: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never handled the request")
+	}
+	cancel()
+	// Shutdown closes the listener first: wait until a new connection is
+	// refused, so the in-flight request really spans the shutdown.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the listener is still open after cancelling")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned %v with a request in flight", err)
+	default:
+	}
+	if _, err := io.Copy(pw, bytes.NewReader(f.known[half:])); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	r := <-replies
+	if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"pdq"`) {
+		t.Fatalf("in-flight request: %+v", r)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after shutdown")
+	}
+}
+
+// TestRun checks the wiring of flags, database and listener: run serves
+// until its context ends, and rejects bad flags.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "x.db")}, &log) }()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "serving") || !strings.Contains(log.String(), "shutting down") {
+		t.Errorf("log: %s", log.String())
+	}
+	for _, args := range [][]string{
+		{"-bogus"},
+		{"extra"},
+		{"-addr", "127.0.0.1:0", "-db", dir}, // a directory is not a database
+		{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "y.db"), "-key", filepath.Join(dir, "missing.key")},
+		{"-addr", "256.0.0.1:0", "-db", filepath.Join(dir, "z.db")},
+	} {
+		if err := run(context.Background(), args, io.Discard); err == nil {
+			t.Errorf("run %q: no error", args)
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package hashdb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// MatchOptions adjust [DB.Match] and [DB.MatchMedia]. The zero value, or a
+// nil pointer, matches at each algorithm's [Algorithm.DefaultThreshold] and
+// ignores low-information signals.
+type MatchOptions struct {
+	// Thresholds overrides, per algorithm, the largest Hamming distance
+	// that counts as a match. Cryptographic digests only match exactly,
+	// whatever is set here.
+	Thresholds map[Algorithm]int
+	// IncludeUnreliable also matches signals flagged as carrying little
+	// information (see [Item.Unreliable] and [Hashes.Unreliable]): a
+	// stored signal some item flags, and in MatchMedia a query signal the
+	// hasher flagged. Off by default, since a flat image's hash matches
+	// every other flat image.
+	IncludeUnreliable bool
+}
+
+// threshold returns the radius to search a of.
+func (o *MatchOptions) threshold(a Algorithm) (int, error) {
+	if !a.Perceptual() {
+		return 0, nil
+	}
+	t, ok := 0, false
+	if o != nil {
+		t, ok = o.Thresholds[a]
+	}
+	if !ok {
+		return a.DefaultThreshold(), nil
+	}
+	if t < 0 || t > a.Bits() {
+		return 0, fmt.Errorf("%w: %s threshold %d, want 0 to %d", ErrInvalidOptions, a, t, a.Bits())
+	}
+	return t, nil
+}
+
+// A Match is one stored signal close enough to a query, and the live items
+// that carry it.
+type Match struct {
+	// Signal is the stored signal.
+	Signal Signal
+	// Distance is its Hamming distance from the query (0 for digests).
+	Distance int
+	// Transform names the rotation or reflection of the query image that
+	// came closest, for PDQ queries made by [DB.MatchMedia]: "" for the
+	// image as it is, else "rot90", "rot180", "rot270" (counter-clockwise),
+	// "flipx" (top to bottom), "flipy" (left to right), "flipplus1"
+	// (transposed) or "flipminus1" (anti-transposed).
+	Transform string
+	// Items are the live items that carry Signal, ordered by key.
+	Items []Item
+}
+
+// A MatchResult answers one query signal.
+type MatchResult struct {
+	// Query is the signal asked about.
+	Query Signal
+	// Matches are the stored signals within the threshold whose items no
+	// false-positive opinion of the local organisation suppresses, nearest
+	// first (ties by signal).
+	Matches []Match
+	// Suppressed are matches on items, or on signals, that the local
+	// organisation ([Options.Organization]) marked [FalsePositive]: an
+	// allow list, reported apart so an analyst can see what it hid.
+	Suppressed []Match
+}
+
+// Matched reports whether r holds at least one match (suppressed ones do
+// not count).
+func (r *MatchResult) Matched() bool { return len(r.Matches) > 0 }
+
+// dihedralNames are the transforms of [Hashes.Dihedral], in its order.
+var dihedralNames = [8]string{"", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
+
+// query is one code to search for and the transform that produced it.
+type query struct {
+	sig       Signal
+	transform string
+}
+
+// Match looks every query signal up: perceptual signals in the match index
+// of their algorithm, within the threshold; digests exactly. A committed
+// [DB.Put] is matched by the very next call, and a retracted item stops
+// matching at once. The result holds one MatchResult per query, in order.
+func (db *DB) Match(ctx context.Context, queries []Signal, opts *MatchOptions) ([]MatchResult, error) {
+	out := make([]MatchResult, len(queries))
+	for i, q := range queries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if q.IsZero() {
+			return nil, fmt.Errorf("%w: query %d is the zero Signal", ErrInvalidSignal, i)
+		}
+		r, err := db.match(q, []query{{sig: q}}, opts)
+		if err != nil {
+			return nil, fmt.Errorf("query %d (%s): %w", i, q, err)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// MatchMedia hashes the bytes r holds, as [HashReader] does with default
+// options and the dihedral PDQ hashes, and matches every signal: PDQ with
+// all eight rotations and reflections, so a rotated or mirrored copy
+// matches too. Signals the hasher flagged as unreliable are not queried
+// unless opts.IncludeUnreliable. It returns the hashes with the results.
+func (db *DB) MatchMedia(ctx context.Context, r io.Reader, opts *MatchOptions) (*Hashes, []MatchResult, error) {
+	h, err := HashReader(ctx, r, &HashOptions{Dihedral: true})
+	if err != nil {
+		return h, nil, err
+	}
+	var out []MatchResult
+	for _, s := range h.Signals {
+		if !opts.includeUnreliable() && slices.Contains(h.Unreliable, s) {
+			continue
+		}
+		qs := []query{{sig: s}}
+		if s.alg == PDQ && len(h.Dihedral) == len(dihedralNames) {
+			qs = qs[:0]
+			for i, d := range h.Dihedral {
+				qs = append(qs, query{sig: d, transform: dihedralNames[i]})
+			}
+			qs[0].sig = s // the single hash is the reference's, even at 64×64
+		}
+		res, err := db.match(s, qs, opts)
+		if err != nil {
+			return h, nil, fmt.Errorf("%s: %w", s, err)
+		}
+		out = append(out, res)
+	}
+	return h, out, nil
+}
+
+func (o *MatchOptions) includeUnreliable() bool { return o != nil && o.IncludeUnreliable }
+
+// match answers the query signal q, searching with every code of qs.
+func (db *DB) match(q Signal, qs []query, opts *MatchOptions) (MatchResult, error) {
+	res := MatchResult{Query: q}
+	radius, err := opts.threshold(q.alg)
+	if err != nil {
+		return res, err
+	}
+	best := make(map[Signal]query) // stored signal ↦ nearest distance (in transform) and its transform
+	dist := make(map[Signal]int)
+	if idx := db.idx.of(q.alg); idx != nil {
+		for _, v := range qs {
+			found, err := idx.Search(v.sig.Words(), radius)
+			if err != nil {
+				return res, err
+			}
+			for _, f := range found {
+				code, ok := idx.Code(f.ID)
+				if !ok {
+					continue // removed since the search
+				}
+				s := signalFromWords(q.alg, code)
+				if d, seen := dist[s]; !seen || f.Distance < d {
+					dist[s], best[s] = f.Distance, v
+				}
+			}
+		}
+	} else if !q.alg.Perceptual() {
+		dist[q] = 0
+	}
+	if len(dist) == 0 {
+		return res, nil
+	}
+	err = db.view(func(tx *bolt.Tx) error {
+		for s, d := range dist {
+			m, hidden, err := db.matchItems(tx, s, opts.includeUnreliable())
+			if err != nil {
+				return err
+			}
+			m.Distance, m.Transform = d, best[s].transform
+			if len(m.Items) > 0 {
+				res.Matches = append(res.Matches, m)
+			}
+			if len(hidden.Items) > 0 {
+				hidden.Distance, hidden.Transform = d, best[s].transform
+				res.Suppressed = append(res.Suppressed, hidden)
+			}
+		}
+		return nil
+	})
+	sortMatches(res.Matches)
+	sortMatches(res.Suppressed)
+	return res, err
+}
+
+func sortMatches(ms []Match) {
+	slices.SortFunc(ms, func(a, b Match) int {
+		if c := cmp.Compare(a.Distance, b.Distance); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Signal.String(), b.Signal.String())
+	})
+}
+
+// matchItems returns the live items carrying s, split into those that match
+// and those a false-positive opinion of the local organisation suppresses
+// (on the signal, which hides every item, or on the item). Items that flag
+// s as unreliable are left out unless unreliable is set.
+func (db *DB) matchItems(tx *bolt.Tx, s Signal, unreliable bool) (m, hidden Match, err error) {
+	m.Signal, hidden.Signal = s, s
+	ops := tx.Bucket(bucketOpinions)
+	org := db.opts.Organization
+	signalFP, err := isFalsePositive(ops, org, Key{}, s)
+	if err != nil {
+		return m, hidden, err
+	}
+	items, err := lookup(tx, s)
+	if err != nil {
+		return m, hidden, err
+	}
+	for _, it := range items {
+		if !unreliable && slices.Contains(it.Unreliable, s) {
+			continue
+		}
+		itemFP, err := isFalsePositive(ops, org, it.Key, Signal{})
+		if err != nil {
+			return m, hidden, err
+		}
+		if signalFP || itemFP {
+			hidden.Items = append(hidden.Items, it)
+		} else {
+			m.Items = append(m.Items, it)
+		}
+	}
+	return m, hidden, nil
+}
+
+// isFalsePositive reports whether org's stored opinion on the item with
+// key, or on signal sig, says false positive.
+func isFalsePositive(ops *bolt.Bucket, org string, key Key, sig Signal) (bool, error) {
+	if org == "" {
+		return false, nil
+	}
+	k := append(opinionPrefix(key, sig), org...)
+	v := ops.Get(k)
+	if v == nil {
+		return false, nil
+	}
+	op, _, err := decodeOpinion(k, v)
+	return op.Verdict == FalsePositive, err
+}
