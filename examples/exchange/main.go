@@ -281,7 +281,7 @@ func picture(n int) image.Image {
 	for y := range h {
 		for x := range w {
 			u, v := float64(x)/w, float64(y)/h
-			a := math.Sin((3+f)*u*math.Pi + f) * math.Cos((2+f*1.7)*v*math.Pi)
+			a := math.Sin((3+f)*u*math.Pi+f) * math.Cos((2+f*1.7)*v*math.Pi)
 			c := math.Sin((5+f*2.3)*(u+v)*math.Pi + f*f)
 			m.SetNRGBA(x, y, color.NRGBA{
 				R: uint8(127 + 120*a),
