@@ -29,16 +29,16 @@ func TestCheckFindsCorruption(t *testing.T) {
 			return tx.Bucket(bucketIndex).Delete(indexKey(a.Signals[0], keyA))
 		}, []string{"index", "not indexed"}},
 		{"index entry for no item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[0], itemKey(Key{"local", "ghost"})), indexValue(9, 1))
+			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[0], itemKey(Key{"local", "ghost"})), indexValue(9, 1001))
 		}, []string{"local/ghost: no such item"}},
 		{"index entry for a retracted item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(r.Signals[0], itemKey(r.Key)), indexValue(3, 1))
+			return tx.Bucket(bucketIndex).Put(indexKey(r.Signals[0], itemKey(r.Key)), indexValue(3, 1002))
 		}, []string{"the item is retracted"}},
 		{"index entry for a signal the item lacks", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(testSignal(SHA1, 5), keyA), indexValue(1, 1))
+			return tx.Bucket(bucketIndex).Put(indexKey(testSignal(SHA1, 5), keyA), indexValue(1, 1003))
 		}, []string{"does not carry the signal"}},
 		{"index entry with the wrong number", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[1], keyA), indexValue(77, 1))
+			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[1], keyA), indexValue(77, 1004))
 		}, []string{"want item number 1"}},
 		{"garbage index key", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIndex).Put([]byte{99, 1, 2}, nil)
