@@ -12,7 +12,7 @@ import (
 
 // A Problem is one inconsistency [DB.Check] found.
 type Problem struct {
-	// Bucket names where it was found: "items", "index", "opinions",
+	// Bucket names where it was found: "items", "numbers", "opinions",
 	// "changes", "counts", "meta", or "bbolt" for the file's page structure.
 	Bucket string
 	// Key is the record's key in readable form, if the problem is about one.
@@ -31,8 +31,8 @@ func (p Problem) String() string {
 
 // Check reads the whole database in one transaction and returns every
 // inconsistency it finds: pages bbolt cannot account for, records that do
-// not decode, an item signal missing from the signal index or an index
-// entry no live item backs, a change log that skips a number or disagrees
+// not decode, an item number that does not lead back to its item or a
+// number no item has, a change log that skips a number or disagrees
 // with the metadata, items or opinions whose last change is not theirs,
 // counters that disagree with a recount. A healthy database has none. The
 // error reports only a failure to read (or ctx ending).
@@ -104,13 +104,12 @@ func (c *checker) run() error {
 		return &ch
 	}
 
-	// Items: each decodes, has a unique number, its last change is about
-	// it, and each of a live item's signals is indexed.
+	// Items: each decodes, has a unique number that the numbers bucket
+	// maps back to it, and its last change is about it.
 	items := c.tx.Bucket(bucketItems)
-	index := c.tx.Bucket(bucketIndex)
+	nums := c.tx.Bucket(bucketNumbers)
 	counts := &writer{counts: make(map[string]int64)}
 	numbers := make(map[uint64]Key)
-	expected := 0
 	err = items.ForEach(func(k, v []byte) error {
 		if err := c.tick(); err != nil {
 			return err
@@ -128,69 +127,45 @@ func (c *checker) run() error {
 		if r.num > items.Sequence() {
 			c.add("items", key, "number %d is beyond the bucket's sequence %d", r.num, items.Sequence())
 		}
+		if r.num > maxNum {
+			c.add("items", key, "number %d is beyond the largest an index id holds, %d", r.num, uint64(maxNum))
+		}
+		if nums.Get(numKey(r.num)) == nil {
+			c.add("items", key, "number %d is not in the numbers bucket", r.num)
+		}
 		if ch := changeAt("items", key, r.seq); ch != nil && (ch.Key != r.Key || ch.Kind == KindOpinion) {
 			c.add("items", key, "last change %d is a %s of %s", r.seq, ch.Kind, ch.Key)
 		}
 		counts.count(&r.Item, 1)
-		if r.Retracted {
-			return nil
-		}
-		for _, s := range r.Signals {
-			expected++
-			got := index.Get(indexKey(s, k))
-			switch {
-			case got == nil:
-				c.add("items", key, "signal %s is not indexed", s)
-			default:
-				num, link, ok := parseIndexValue(got)
-				switch {
-				case !ok || num != r.num:
-					c.add("index", s.String()+" "+key, "entry holds %x, want item number %d and a link number", got, r.num)
-				case link > index.Sequence():
-					c.add("index", s.String()+" "+key, "link number %d is beyond the bucket's sequence %d", link, index.Sequence())
-				}
-			}
-		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 
-	// Index: every entry parses and points at a live item carrying it.
-	// Every expected entry was found above, so equal counts mean no extras;
-	// only then is the slower entry-by-entry check needed.
-	if n := index.Stats().KeyN; n != expected {
-		err = index.ForEach(func(k, _ []byte) error {
-			if err := c.tick(); err != nil {
-				return err
-			}
-			s, key, err := parseIndexKey(k)
-			if err != nil {
-				c.add("index", fmt.Sprintf("%q", k), "%v", err)
-				return nil
-			}
-			name := s.String() + " " + key.String()
-			ik := itemKey(key)
-			v := items.Get(ik)
-			if v == nil {
-				c.add("index", name, "no such item")
-				return nil
-			}
-			r, err := decodeRecord(ik, v)
-			switch {
-			case err != nil:
-				// reported by the items scan
-			case r.Retracted:
-				c.add("index", name, "the item is retracted")
-			case !slices.Contains(r.Signals, s):
-				c.add("index", name, "the item does not carry the signal")
-			}
-			return nil
-		})
-		if err != nil {
+	// Numbers: each names the item that has it. Together with the items
+	// scan (every item's number is present, no two items share one), this
+	// makes numbers and items one-to-one.
+	err = nums.ForEach(func(k, v []byte) error {
+		if err := c.tick(); err != nil {
 			return err
 		}
+		if len(k) != 8 {
+			c.add("numbers", fmt.Sprintf("%x", k), "key is not a 64-bit number")
+			return nil
+		}
+		n := binary.BigEndian.Uint64(k)
+		owner, ok := numbers[n]
+		switch {
+		case !ok:
+			c.add("numbers", fmt.Sprint(n), "no item has this number (the entry names %q)", v)
+		case string(v) != string(itemKey(owner)):
+			c.add("numbers", fmt.Sprint(n), "names %q, but the item with this number is %s", v, owner)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	// Change log: 1, 2, … without gaps, ending at the metadata's last_seq.

@@ -25,24 +25,25 @@ func TestCheckFindsCorruption(t *testing.T) {
 		damage func(tx *bolt.Tx) error
 		want   []string // substrings of problems that must be reported
 	}{
-		{"index entry missing", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Delete(indexKey(a.Signals[0], keyA))
-		}, []string{"index", "not indexed"}},
-		{"index entry for no item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[0], itemKey(Key{"local", "ghost"})), indexValue(9, 1001))
-		}, []string{"local/ghost: no such item"}},
-		{"index entry for a retracted item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(r.Signals[0], itemKey(r.Key)), indexValue(3, 1002))
-		}, []string{"the item is retracted"}},
-		{"index entry for a signal the item lacks", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(testSignal(SHA1, 5), keyA), indexValue(1, 1003))
-		}, []string{"does not carry the signal"}},
-		{"index entry with the wrong number", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put(indexKey(a.Signals[1], keyA), indexValue(77, 1004))
-		}, []string{"want item number 1"}},
-		{"garbage index key", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketIndex).Put([]byte{99, 1, 2}, nil)
-		}, []string{"bad algorithm"}},
+		{"numbers entry missing", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketNumbers).Delete(numKey(1))
+		}, []string{"items local/a: number 1 is not in the numbers bucket"}},
+		{"numbers entry names another item", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketNumbers).Put(numKey(1), itemKey(b.Key))
+		}, []string{"numbers 1: names", "the item with this number is local/a"}},
+		{"numbers entry for no item", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketNumbers).Put(numKey(9), itemKey(Key{"local", "ghost"}))
+		}, []string{"numbers 9: no item has this number"}},
+		{"numbers entry for a retracted item's number, moved", func(tx *bolt.Tx) error {
+			nb := tx.Bucket(bucketNumbers)
+			if err := nb.Delete(numKey(3)); err != nil {
+				return err
+			}
+			return nb.Put(numKey(4), itemKey(r.Key))
+		}, []string{"local/r: number 3 is not in the numbers bucket", "numbers 4: no item has this number"}},
+		{"garbage numbers key", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketNumbers).Put([]byte{99, 1, 2}, keyA)
+		}, []string{"numbers 630102: key is not a 64-bit number"}},
 		{"change missing", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketChanges).Delete(seqKey(2))
 		}, []string{"skips 2 to 2", "last change 2 is not in the log"}},
@@ -168,8 +169,8 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 	}
 	db.Close()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		for _, it := range items {
-			if err := tx.Bucket(bucketIndex).Delete(indexKey(it.Signals[1], itemKey(it.Key))); err != nil {
+		for i := range items {
+			if err := tx.Bucket(bucketNumbers).Delete(numKey(uint64(i) + 1)); err != nil {
 				return err
 			}
 		}
@@ -185,7 +186,7 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(probs) != 10 {
-		t.Errorf("Check found %d problems, want the 10 unindexed signals: %v", len(probs), probs)
+		t.Errorf("Check found %d problems, want the 10 missing numbers: %v", len(probs), probs)
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	cancel()

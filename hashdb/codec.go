@@ -15,7 +15,7 @@ import (
 // scan finds exactly what it asks for.
 //
 //	items:    uvarint(len source) source id
-//	index:    algorithm value itemkey            (value width fixed by algorithm)
+//	numbers:  big-endian uint64 item number      → item key
 //	opinions: 'k' uvarint(len itemkey) itemkey org | 's' algorithm value org
 //	changes:  big-endian uint64 sequence number
 //	peers:    id
@@ -51,50 +51,17 @@ func parseItemKey(b []byte) (Key, error) {
 	return k, nil
 }
 
-// signalPrefix is the index key prefix of every entry for s.
-func signalPrefix(s Signal) []byte {
-	b := make([]byte, 0, 1+s.alg.Bits()/8+32)
-	return appendSignal(b, s)
-}
-
 func appendSignal(b []byte, s Signal) []byte {
 	b = append(b, byte(s.alg))
 	return append(b, s.val[:s.alg.Bits()/8]...)
 }
 
-// indexKey is the signal index's key linking s to the item with key ik.
-func indexKey(s Signal, ik []byte) []byte {
-	b := make([]byte, 0, 1+s.alg.Bits()/8+len(ik))
-	return append(appendSignal(b, s), ik...)
-}
-
-// parseSignal decodes an algorithm byte and value from the front of b and
-// returns the rest.
-func parseSignal(b []byte) (Signal, []byte, error) {
-	if len(b) == 0 {
-		return Signal{}, nil, fmt.Errorf("%w: empty signal", ErrCorrupt)
-	}
-	a := Algorithm(b[0])
-	n := a.Bits() / 8
-	if !a.Valid() || len(b) < 1+n {
-		return Signal{}, nil, fmt.Errorf("%w: signal %x: bad algorithm or length", ErrCorrupt, b)
-	}
-	s, _ := NewSignal(a, b[1:1+n])
-	return s, b[1+n:], nil
-}
-
-// parseIndexKey decodes a signal index key.
-func parseIndexKey(b []byte) (Signal, Key, error) {
-	s, rest, err := parseSignal(b)
-	if err != nil {
-		return Signal{}, Key{}, err
-	}
-	k, err := parseItemKey(rest)
-	return s, k, err
-}
-
 // seqKey encodes a change sequence number.
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// numKey encodes an item number as the numbers bucket's key. Numbers come
+// from the items bucket's sequence, so new keys append.
+func numKey(num uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), num) }
 
 // unixNano and fromUnixNano convert times; the zero time is 0.
 func unixNano(t time.Time) int64 {
@@ -236,38 +203,3 @@ func checkStored(it *Item) error {
 // storedLimits are the widest limits Options allow: what any database may
 // have stored.
 var storedLimits = Options{MaxSignals: 1 << 16, MaxLabels: 1 << 16, MaxLabelLen: MaxLabelLen, MaxNoteLen: maxNoteLen}
-
-// indexValue is a signal index entry's value: the number of the item
-// carrying the signal, then the entry's link number. Link numbers come from
-// the index bucket's sequence, so each entry ever made has its own; the
-// in-memory match indexes use them as ids, which lets a removal name
-// exactly the entry it removes even when many items share one signal.
-func indexValue(num, link uint64) []byte {
-	return binary.AppendUvarint(binary.AppendUvarint(make([]byte, 0, 2*binary.MaxVarintLen64), num), link)
-}
-
-// parseIndexValue decodes an [indexValue].
-func parseIndexValue(v []byte) (num, link uint64, ok bool) {
-	num, w := binary.Uvarint(v)
-	if w <= 0 {
-		return 0, 0, false
-	}
-	link, w2 := binary.Uvarint(v[w:])
-	return num, link, w2 > 0 && w+w2 == len(v) && num != 0 && link != 0
-}
-
-// parseIndexEntry decodes a signal index entry without copying: the
-// signal, the encoded key of the item carrying it, the item's number and
-// the entry's link number. It is what an index build reads, one call per
-// entry.
-func parseIndexEntry(k, v []byte) (s Signal, ik []byte, num, link uint64, err error) {
-	s, ik, err = parseSignal(k)
-	if err != nil {
-		return Signal{}, nil, 0, 0, err
-	}
-	num, link, ok := parseIndexValue(v)
-	if !ok || len(ik) == 0 {
-		return Signal{}, nil, 0, 0, fmt.Errorf("%w: index entry %x: bad value %x", ErrCorrupt, k, v)
-	}
-	return s, ik, num, link, nil
-}

@@ -15,8 +15,9 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// A DB is an open hashshare database: one bbolt file holding items, the
-// signal index, opinions, the change log and peers.
+// A DB is an open hashshare database: one bbolt file holding items,
+// opinions, the change log and peers, and in memory an index per algorithm
+// over the live items' signals.
 //
 // A DB is safe for concurrent use. Reads run in parallel with each other
 // and with the one write that runs at a time; each write is one bbolt
@@ -30,9 +31,9 @@ type DB struct {
 	// wmu orders writes and the commit hook, so whatever follows the
 	// commits (in-memory match indexes) sees them in sequence order.
 	wmu sync.Mutex
-	// onCommit, if set, is told after every commit which signals of which
-	// item numbers entered and left the signal index.
-	onCommit func(added, removed []indexEntry)
+	// onCommit, if set, is told after every commit how the live signals
+	// changed (see [indexDelta]) and the last change committed.
+	onCommit func(d *indexDelta, seq uint64)
 
 	// idx are the match indexes, built at Open and kept in step with every
 	// commit by onCommit.
@@ -71,6 +72,11 @@ func Open(path string, opts *Options) (*DB, error) {
 		Timeout:      opts.Timeout,
 		ReadOnly:     opts.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
+		// Address space only. Each time bbolt grows the mapping during a
+		// write it copies every dirty node of the transaction out of the old
+		// one, which made large imports quadratic; mapping 1 GiB from the
+		// start removes those copies until the file outgrows it.
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		switch {
@@ -93,7 +99,12 @@ func Open(path string, opts *Options) (*DB, error) {
 	return db, nil
 }
 
-// init reads the metadata, creating the schema in a new file.
+// initialMmapSize is the size of bbolt's first memory map of the file.
+const initialMmapSize = 1 << 30
+
+// init reads the metadata, creating the schema in a new file, and settles
+// the local organisation: opts.Organization, else the one the file records.
+// A writable open records an organisation in a file that has none.
 func (db *DB) init() error {
 	var m *pb.Meta
 	var fresh bool
@@ -119,8 +130,36 @@ func (db *DB) init() error {
 		}
 	}
 	db.id = m.GetDatabaseId()
+	if org := m.GetOrganization(); org != "" {
+		if err := validateOrg(org); err != nil {
+			return fmt.Errorf("%w: metadata: organisation: %v", ErrCorrupt, err)
+		}
+	}
+	switch org := m.GetOrganization(); {
+	case db.opts.Organization == "":
+		db.opts.Organization = org
+	case org == "" && !db.opts.ReadOnly:
+		err = db.bolt.Update(func(tx *bolt.Tx) error {
+			m, _, err := readMeta(tx)
+			if err != nil {
+				return err
+			}
+			m.Organization = db.opts.Organization
+			return writeMeta(tx, m)
+		})
+		if err != nil {
+			return err
+		}
+	case org != "" && org != db.opts.Organization:
+		return fmt.Errorf("%w: Organization %q, but the file belongs to %q", ErrInvalidOptions, db.opts.Organization, org)
+	}
 	return nil
 }
+
+// Organization returns the local organisation's id: [Options.Organization]
+// or, when that was empty, the one the file records; "" if neither names
+// one.
+func (db *DB) Organization() string { return db.opts.Organization }
 
 // Close closes the database, waiting for running reads and writes.
 // Closing a closed DB returns [ErrClosed].

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,6 +104,12 @@ func TestOpenErrors(t *testing.T) {
 	}
 	db.Close()
 	rewriteMeta(t, newer, func(m *pb.Meta) { m.SchemaVersion = schemaVersion + 1 })
+	older := filepath.Join(dir, "older.db")
+	if db, err = Open(older, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rewriteMeta(t, older, func(m *pb.Meta) { m.SchemaVersion = schemaVersion - 1 })
 
 	ro := DefaultOptions()
 	ro.ReadOnly = true
@@ -121,7 +128,8 @@ func TestOpenErrors(t *testing.T) {
 		{"random bytes", random, nil, ErrNotDatabase, random},
 		{"short file", short, nil, ErrNotDatabase, short},
 		{"foreign bbolt file", foreign, nil, ErrNotDatabase, "without hashshare metadata"},
-		{"newer schema", newer, nil, ErrSchemaVersion, "schema version 2"},
+		{"newer schema", newer, nil, ErrSchemaVersion, fmt.Sprintf("schema version %d", schemaVersion+1)},
+		{"older schema", older, nil, ErrSchemaVersion, "pre-release build"},
 		{"read-only missing file", filepath.Join(dir, "missing.db"), ro, os.ErrNotExist, "missing.db"},
 		{"bad options", filepath.Join(dir, "x.db"), badOpts, ErrInvalidOptions, "MaxSignals"},
 	}

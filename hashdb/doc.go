@@ -28,8 +28,10 @@
 // [Verdict] on an item or a signal — a FalsePositive opinion is an
 // allow-list entry. Every committed change gets the next sequence number
 // in a change log ([DB.Changes], [DB.History]) from which exports and
-// replicas work. [DB.Check] verifies that items, the signal index, the
-// change log and the counters behind [DB.Stats] agree.
+// replicas work. [DB.Check] verifies that items, their numbers, the
+// change log and the counters behind [DB.Stats] agree. The signal index
+// is in memory: Open builds one per algorithm from the items, and every
+// commit updates it.
 //
 // A DB is safe for concurrent use: reads run in parallel, writes one at a
 // time, each durable when it returns. One process at a time may open a file

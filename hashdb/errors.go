@@ -51,7 +51,8 @@ var (
 	ErrNotDatabase = errors.New("hashdb: not a hashshare database")
 
 	// ErrSchemaVersion reports a database written by a newer version of
-	// hashshare than the running one.
+	// hashshare than the running one, or by a pre-release build with an
+	// older record layout.
 	ErrSchemaVersion = errors.New("hashdb: unsupported schema version")
 
 	// ErrCorrupt reports a stored record that cannot be decoded or that

@@ -37,24 +37,6 @@ func FuzzDecodeRecord(f *testing.F) {
 	})
 }
 
-// FuzzParseIndexKey checks the signal index key decoder round-trips.
-func FuzzParseIndexKey(f *testing.F) {
-	f.Add(indexKey(testSignal(PDQ, 1), itemKey(Key{"local", "x"})))
-	f.Add([]byte{2, 1, 2, 3, 4, 5, 6, 7, 8, 1, 'a', 'b'})
-	f.Fuzz(func(t *testing.T, key []byte) {
-		s, k, err := parseIndexKey(key)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
-			}
-			return
-		}
-		if got := indexKey(s, itemKey(k)); string(got) != string(key) {
-			t.Fatalf("%x decodes to %v %v, which encodes to %x", key, s, k, got)
-		}
-	})
-}
-
 // FuzzDecodeChange checks the change log decoder.
 func FuzzDecodeChange(f *testing.F) {
 	c, _ := marshal.Marshal(&pb.Change{Seq: 3, Kind: pb.ChangeKind_CHANGE_KIND_ADD, Item: &pb.ItemKey{Source: "s", Id: "i"}, PrevSeq: 1})

@@ -2,45 +2,191 @@ package hashdb
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/hashshare/hashshare/match"
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// indexes are the in-memory match indexes, one per perceptual algorithm,
-// over every live entry of the signal index. Ids are the entries' link
-// numbers (see [indexValue]); an index holds a code once per item carrying
-// it, and a search turns ids back into signals with Code.
-type indexes [AHash + 1]match.Index
+// indexes are the in-memory signal indexes, one per algorithm, over the
+// signals of every live item: the only signal index there is (the file
+// keeps none, so writes append instead of touching pages all over a
+// bucket ordered by hash value).
+//
+// An id is num<<16 | pos: the item's number and the signal's position in
+// the item's stored (sorted) signal list, which [storedLimits] keeps below
+// 65536. The code of a perceptual signal is its value; the code of a
+// digest is its first 64 bits, and a lookup checks the whole value against
+// the item's record, where a search's ids lead (through the numbers
+// bucket).
+//
+// The indexes follow commits: each commit's delta is applied right after
+// it, under the write lock. A reader whose snapshot holds change seq waits
+// (briefly) until the indexes have applied it, so it never misses an item
+// its snapshot holds; indexes ahead of a snapshot are harmless, since
+// every id found is checked against the snapshot's records.
+type indexes struct {
+	by [SHA256 + 1]*match.MIH
 
-// buildIndexes reads the whole signal index and builds a match index per
-// perceptual algorithm, then installs the commit hook that keeps them in
-// step. It runs in Open, before the DB is shared.
+	mu   sync.Mutex
+	cond sync.Cond
+	seq  uint64 // the last change applied
+}
+
+// applied records that the indexes hold every change up to seq.
+func (x *indexes) applied(seq uint64) {
+	x.mu.Lock()
+	x.seq = max(x.seq, seq)
+	x.mu.Unlock()
+	x.cond.Broadcast()
+}
+
+// await waits until the indexes hold every change up to seq: the snapshot
+// a reader is about to search for.
+func (x *indexes) await(seq uint64) {
+	x.mu.Lock()
+	for x.seq < seq {
+		x.cond.Wait()
+	}
+	x.mu.Unlock()
+}
+
+// posBits is how many low bits of an id hold the signal's position.
+const posBits = 16
+
+// maxNum bounds item numbers so that ids, and a delta's flag bit above
+// them, fit in 64 bits.
+const maxNum = 1<<(63-posBits) - 1
+
+func signalID(num uint64, pos int) uint64 { return num<<posBits | uint64(pos) }
+
+func splitID(id uint64) (num uint64, pos int) {
+	return id >> posBits, int(id & (1<<posBits - 1))
+}
+
+// codeBits is the width of algorithm a's index codes.
+func codeBits(a Algorithm) int {
+	if a.Perceptual() {
+		return a.Bits()
+	}
+	return 64
+}
+
+// appendCode appends the index code of s, as big-endian 64-bit words.
+func appendCode(dst []uint64, s Signal) []uint64 {
+	for i := 0; i < codeBits(s.alg)/8; i += 8 {
+		dst = append(dst, binary.BigEndian.Uint64(s.val[i:i+8]))
+	}
+	return dst
+}
+
+// newIndex returns an empty index for algorithm a. Digest indexes are only
+// searched at radius 0; tuning them for radius 1 (0 means the default)
+// picks wide substrings once there are many codes, narrow ones (small
+// tables) while there are few.
+//
+// The pending buffer every search scans is larger than match's default:
+// with the default, each Put of 10,000 items made every index rebuild its
+// tables twice, which at 1M items cost more than the writes themselves.
+// 32Ki codes keep a search under sustained writes to tens of microseconds.
+func newIndex(a Algorithm) (*match.MIH, error) {
+	r := a.DefaultThreshold()
+	if !a.Perceptual() {
+		r = 1
+	}
+	return match.NewMIH(codeBits(a), &match.Options{Radius: r, Pending: indexPending})
+}
+
+// indexPending is the indexes' pending buffer size (see newIndex).
+const indexPending = 1 << 15
+
+// removeBit marks an [indexDelta] op that removes its id.
+const removeBit = 1 << 63
+
+// An indexDelta is how one commit changed the live signals, per algorithm
+// and in the order the changes were made: each op is an id, leaving the
+// index if removeBit is set, else joining it with the next code in codes.
+// Order matters: one item may change twice in a transaction, and the same
+// id stand for different signals in its versions.
+type indexDelta [SHA256 + 1]struct{ ops, codes []uint64 }
+
+// remove records that the signals of item num leave the index.
+func (d *indexDelta) remove(num uint64, sigs []Signal) {
+	for pos, s := range sigs {
+		d[s.alg].ops = append(d[s.alg].ops, removeBit|signalID(num, pos))
+	}
+}
+
+// add records that the signals of item num join the index.
+func (d *indexDelta) add(num uint64, sigs []Signal) {
+	for pos, s := range sigs {
+		a := &d[s.alg]
+		a.ops = append(a.ops, signalID(num, pos))
+		a.codes = appendCode(a.codes, s)
+	}
+}
+
+// buildIndexes reads every item once and builds the index of each
+// algorithm over the live items' signals, then installs the commit hook
+// that keeps them in step. It runs in Open, before the DB is shared.
+//
+// A record that does not decode, or whose number is out of range or taken,
+// is left out rather than failing Open, so that [DB.Check] can report it.
 func (db *DB) buildIndexes(ctx context.Context) error {
 	type batch struct{ ids, codes []uint64 }
-	var batches [AHash + 1]batch
+	var batches [SHA256 + 1]batch
+	var seq uint64
 	err := db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
-			if len(k) == 0 || !Algorithm(k[0]).Perceptual() {
+		m, _, err := readMeta(tx)
+		if err != nil {
+			return err
+		}
+		seq = m.GetLastSeq()
+		var p pb.ItemRecord
+		n := 0
+		items := tx.Bucket(bucketItems)
+		// seen guards against two records claiming one number, which
+		// would give two signals one id.
+		last := min(items.Sequence(), maxNum)
+		seen := make([]uint64, last/64+1)
+		return items.ForEach(func(_, v []byte) error {
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			p.Reset()
+			if proto.Unmarshal(v, &p) != nil || p.GetItem().GetRetracted() {
 				return nil
 			}
-			s, _, _, link, err := parseIndexEntry(k, v)
-			if err != nil {
-				return err
+			num := p.GetNumber()
+			sigs := p.GetItem().GetSignals()
+			if num == 0 || num > last || seen[num/64]&(1<<(num%64)) != 0 || len(sigs) > 1<<posBits {
+				return nil
 			}
-			b := &batches[s.alg]
-			b.ids = append(b.ids, link)
-			b.codes = appendWords(b.codes, s)
+			seen[num/64] |= 1 << (num % 64)
+			for pos, ps := range sigs {
+				s, err := signalFromProto(ps)
+				if err != nil {
+					continue
+				}
+				b := &batches[s.alg]
+				b.ids = append(b.ids, signalID(num, pos))
+				b.codes = appendCode(b.codes, s)
+			}
 			return nil
 		})
 	})
 	if err != nil {
 		return err
 	}
-	for _, a := range []Algorithm{PDQ, PHash, DHash, AHash} {
-		idx, err := match.NewMIH(a.Bits(), &match.Options{Radius: a.DefaultThreshold()})
+	for _, a := range Algorithms() {
+		idx, err := newIndex(a)
 		if err != nil {
 			return err
 		}
@@ -48,57 +194,51 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 			return fmt.Errorf("%w: building the %s index: %w", ErrCorrupt, a, err)
 		}
 		batches[a] = batch{} // let the garbage collector have it before the next build
-		db.idx[a] = idx
+		db.idx.by[a] = idx
 	}
+	db.idx.cond.L = &db.idx.mu
+	db.idx.seq = seq
 	db.onCommit = db.idx.apply
 	return nil
 }
 
-// apply follows one commit: entries removed leave the indexes, entries
-// added join them. Called with the write lock held, in commit order.
-func (x *indexes) apply(added, removed []indexEntry) {
-	for _, e := range removed {
-		if idx := x.of(e.sig.alg); idx != nil {
-			idx.Remove(e.link)
+// apply follows the commit of change seq. Called with the write lock
+// held, in commit order.
+func (x *indexes) apply(d *indexDelta, seq uint64) {
+	defer x.applied(seq)
+	for a := range d {
+		idx, ops, codes := x.by[a], d[a].ops, d[a].codes
+		if idx == nil {
+			continue
 		}
-	}
-	for _, e := range added {
-		if idx := x.of(e.sig.alg); idx != nil {
+		w := codeBits(Algorithm(a)) / 64
+		for _, op := range ops {
+			if op&removeBit != 0 {
+				idx.Remove(op &^ removeBit)
+				continue
+			}
 			// The code has the index's width by construction; an error
 			// here would be a bug, and the index must not stop following.
-			_ = idx.Add(e.link, e.sig.Words())
+			_ = idx.Add(op, codes[:w])
+			codes = codes[w:]
 		}
 	}
 }
 
-// of returns the index of algorithm a, or nil when a is not perceptual.
-func (x *indexes) of(a Algorithm) match.Index {
-	if !a.Perceptual() {
-		return nil
+// search returns the ids of the codes within radius of s's code, for a
+// reader whose snapshot tx it waits for.
+func (x *indexes) search(tx *bolt.Tx, s Signal, radius int, ids []uint64) ([]uint64, error) {
+	m, _, err := readMeta(tx)
+	if err != nil {
+		return ids, err
 	}
-	return x[a]
-}
-
-// appendWords appends s's value as big-endian 64-bit words.
-func appendWords(dst []uint64, s Signal) []uint64 {
-	n := s.alg.Bits() / 8
-	for i := 0; i < n; i += 8 {
-		var w uint64
-		for _, b := range s.val[i : i+8] {
-			w = w<<8 | uint64(b)
-		}
-		dst = append(dst, w)
+	x.await(m.GetLastSeq())
+	found, err := x.by[s.alg].Search(appendCode(make([]uint64, 0, 4), s), radius)
+	if err != nil {
+		return ids, err
 	}
-	return dst
-}
-
-// signalFromWords is the inverse of appendWords for algorithm a.
-func signalFromWords(a Algorithm, words []uint64) Signal {
-	s := Signal{alg: a}
-	for i, w := range words {
-		for j := range 8 {
-			s.val[i*8+j] = byte(w >> (56 - 8*j))
-		}
+	for _, f := range found {
+		ids = append(ids, f.ID)
 	}
-	return s
+	return ids, nil
 }

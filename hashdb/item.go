@@ -88,7 +88,7 @@ type Item struct {
 func (it *Item) IsUnreliable(s Signal) bool { return slices.Contains(it.Unreliable, s) }
 
 // compareSignals orders signals by algorithm, then value: the canonical
-// order of an item's signals and of the signal index.
+// order of an item's signals.
 func compareSignals(a, b Signal) int {
 	if a.alg != b.alg {
 		return int(a.alg) - int(b.alg)

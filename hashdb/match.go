@@ -151,43 +151,62 @@ func (db *DB) match(q Signal, qs []query, opts *MatchOptions) (MatchResult, erro
 	if err != nil {
 		return res, err
 	}
-	best := make(map[Signal]query) // stored signal ↦ nearest distance (in transform) and its transform
-	dist := make(map[Signal]int)
-	if idx := db.idx.of(q.alg); idx != nil {
-		for _, v := range qs {
-			found, err := idx.Search(v.sig.Words(), radius)
-			if err != nil {
-				return res, err
+	// nearest returns the distance of stored signal s from the nearest
+	// query and the query's transform; digests match only themselves.
+	nearest := func(s Signal) (int, string) {
+		if !q.alg.Perceptual() {
+			if s == q {
+				return 0, ""
 			}
-			for _, f := range found {
-				code, ok := idx.Code(f.ID)
-				if !ok {
-					continue // removed since the search
-				}
-				s := signalFromWords(q.alg, code)
-				if d, seen := dist[s]; !seen || f.Distance < d {
-					dist[s], best[s] = f.Distance, v
-				}
+			return -1, ""
+		}
+		best, transform := -1, ""
+		for _, v := range qs {
+			if d, _ := v.sig.Distance(s); d <= radius && (best < 0 || d < best) {
+				best, transform = d, v.transform
 			}
 		}
-	} else if !q.alg.Perceptual() {
-		dist[q] = 0
-	}
-	if len(dist) == 0 {
-		return res, nil
+		return best, transform
 	}
 	err = db.view(func(tx *bolt.Tx) error {
-		for s, d := range dist {
-			m, hidden, err := db.matchItems(tx, s, opts.includeUnreliable())
+		var ids []uint64
+		var err error
+		for _, v := range qs {
+			if ids, err = db.idx.search(tx, v.sig, radius, ids); err != nil {
+				return err
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+		hits, err := resolve(tx, q.alg, ids, func(s Signal) bool { d, _ := nearest(s); return d >= 0 })
+		if err != nil {
+			return err
+		}
+		sortHits(hits)
+		bySignal := make(map[Signal][]*Item)
+		var order []Signal
+		for i := range hits {
+			s := hits[i].sig
+			if _, ok := bySignal[s]; !ok {
+				order = append(order, s)
+			}
+			bySignal[s] = append(bySignal[s], &hits[i].item)
+		}
+		ops := tx.Bucket(bucketOpinions)
+		for _, s := range order {
+			m, hidden, err := db.matchItems(ops, s, bySignal[s], opts.includeUnreliable())
 			if err != nil {
 				return err
 			}
-			m.Distance, m.Transform = d, best[s].transform
+			d, transform := nearest(s)
+			m.Distance, m.Transform = d, transform
+			hidden.Distance, hidden.Transform = d, transform
 			if len(m.Items) > 0 {
 				res.Matches = append(res.Matches, m)
 			}
 			if len(hidden.Items) > 0 {
-				hidden.Distance, hidden.Transform = d, best[s].transform
 				res.Suppressed = append(res.Suppressed, hidden)
 			}
 		}
@@ -207,19 +226,14 @@ func sortMatches(ms []Match) {
 	})
 }
 
-// matchItems returns the live items carrying s, split into those that match
-// and those a false-positive opinion of the local organisation suppresses
-// (on the signal, which hides every item, or on the item). Items that flag
-// s as unreliable are left out unless unreliable is set.
-func (db *DB) matchItems(tx *bolt.Tx, s Signal, unreliable bool) (m, hidden Match, err error) {
+// matchItems splits the live items carrying s, ordered by key, into those
+// that match and those a false-positive opinion of the local organisation
+// suppresses (on the signal, which hides every item, or on the item).
+// Items that flag s as unreliable are left out unless unreliable is set.
+func (db *DB) matchItems(ops *bolt.Bucket, s Signal, items []*Item, unreliable bool) (m, hidden Match, err error) {
 	m.Signal, hidden.Signal = s, s
-	ops := tx.Bucket(bucketOpinions)
 	org := db.opts.Organization
 	signalFP, err := isFalsePositive(ops, org, Key{}, s)
-	if err != nil {
-		return m, hidden, err
-	}
-	items, err := lookup(tx, s)
 	if err != nil {
 		return m, hidden, err
 	}
@@ -232,9 +246,9 @@ func (db *DB) matchItems(tx *bolt.Tx, s Signal, unreliable bool) (m, hidden Matc
 			return m, hidden, err
 		}
 		if signalFP || itemFP {
-			hidden.Items = append(hidden.Items, it)
+			hidden.Items = append(hidden.Items, *it)
 		} else {
-			m.Items = append(m.Items, it)
+			m.Items = append(m.Items, *it)
 		}
 	}
 	return m, hidden, nil

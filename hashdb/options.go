@@ -21,7 +21,10 @@ type Options struct {
 
 	// Organization is the local organisation's id (lowercase letters,
 	// digits, '_', '.', '-'). It is the source of items stored without one
-	// and the org of opinions recorded without one. Empty means items
+	// and the org of opinions recorded without one. The file records it
+	// at the first writable open that sets it; later opens may leave it
+	// empty to use the recorded one, and fail with [ErrInvalidOptions] if
+	// they name another. Empty, in a file that records none, means items
 	// must name their source and opinions their org.
 	Organization string
 

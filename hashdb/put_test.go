@@ -148,15 +148,31 @@ func TestPutGetRoundTrip(t *testing.T) {
 	}
 }
 
-// hookLog records what the commit hook reports.
-type hookLog struct{ added, removed []string }
+// hookLog records what the commit hook reports, passing it on to next.
+type hookLog struct {
+	added, removed []string
+	next           func(*indexDelta, uint64)
+}
 
-func (h *hookLog) hook(added, removed []indexEntry) {
-	for _, e := range added {
-		h.added = append(h.added, fmt.Sprintf("%d %s", e.num, e.sig))
-	}
-	for _, e := range removed {
-		h.removed = append(h.removed, fmt.Sprintf("%d %s", e.num, e.sig))
+// follow makes h record the deltas db's commit hook receives.
+func (h *hookLog) follow(db *DB) {
+	h.next = db.onCommit
+	db.onCommit = h.hook
+}
+
+// Entries read "num.pos algorithm".
+func (h *hookLog) hook(d *indexDelta, seq uint64) {
+	h.next(d, seq)
+	for a := range d {
+		for _, op := range d[a].ops {
+			num, pos := splitID(op &^ removeBit)
+			e := fmt.Sprintf("%d.%d %s", num, pos, Algorithm(a))
+			if op&removeBit != 0 {
+				h.removed = append(h.removed, e)
+			} else {
+				h.added = append(h.added, e)
+			}
+		}
 	}
 	slices.Sort(h.added)
 	slices.Sort(h.removed)
@@ -171,7 +187,7 @@ func (h *hookLog) take() (added, removed []string) {
 func TestUpdateUnlinks(t *testing.T) {
 	db := openTest(t, nil)
 	var h hookLog
-	db.onCommit = h.hook
+	h.follow(db)
 	ctx := context.Background()
 	a, b, c := testSignal(PDQ, 1), testSignal(PHash, 1), testSignal(MD5, 1)
 	shared := testSignal(SHA256, 7)
@@ -190,15 +206,16 @@ func TestUpdateUnlinks(t *testing.T) {
 	}
 	first, _ := db.Get(key)
 
-	// Replace signal a with c; b and shared stay.
+	// Replace signal a with c; b and shared stay, but move: the old
+	// positions all leave the index and the new ones all join it.
 	if err := db.Put(ctx, Item{Key: key, Signals: []Signal{c, b, shared}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
 		t.Fatal(err)
 	}
 	added, removed = h.take()
-	if want := []string{"1 " + c.String()}; !slices.Equal(added, want) {
+	if want := []string{"1.0 phash", "1.1 md5", "1.2 sha256"}; !slices.Equal(added, want) {
 		t.Errorf("hook added %v, want %v", added, want)
 	}
-	if want := []string{"1 " + a.String()}; !slices.Equal(removed, want) {
+	if want := []string{"1.0 pdq", "1.1 phash", "1.2 sha256"}; !slices.Equal(removed, want) {
 		t.Errorf("hook removed %v, want %v", removed, want)
 	}
 	lookupKeys := func(s Signal) []Key {
@@ -256,7 +273,7 @@ func TestUpdateUnlinks(t *testing.T) {
 func TestRetract(t *testing.T) {
 	db := openTest(t, nil)
 	var h hookLog
-	db.onCommit = h.hook
+	h.follow(db)
 	ctx := WithActor(context.Background(), "alice")
 	it := testItem("r", 1)
 	if err := db.Put(ctx, it); err != nil {

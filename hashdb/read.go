@@ -1,6 +1,7 @@
 package hashdb
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"iter"
@@ -28,39 +29,84 @@ func (db *DB) Get(key Key) (Item, error) {
 
 // Lookup returns every live item that carries exactly signal s, ordered by
 // key; none is not an error. Retracted items no longer match. Lookup
-// compares values for equality; near matches of perceptual hashes are the
-// match indexes' job.
+// compares values for equality; near matches of perceptual hashes are
+// [DB.Match]'s job.
 func (db *DB) Lookup(s Signal) ([]Item, error) {
 	if s.IsZero() {
 		return nil, fmt.Errorf("%w: zero Signal", ErrInvalidSignal)
 	}
-	var items []Item
-	err := db.view(func(tx *bolt.Tx) (err error) {
-		items, err = lookup(tx, s)
+	var hits []hit
+	err := db.view(func(tx *bolt.Tx) error {
+		ids, err := db.idx.search(tx, s, 0, nil)
+		if err != nil {
+			return err
+		}
+		hits, err = resolve(tx, s.alg, ids, func(t Signal) bool { return t == s })
+		sortHits(hits) // while the keys, in the file's memory map, are valid
 		return err
 	})
-	return items, err
-}
-
-// lookup returns the live items carrying s, ordered by key.
-func lookup(tx *bolt.Tx, s Signal) ([]Item, error) {
-	var items []Item
-	ib := tx.Bucket(bucketItems)
-	prefix := signalPrefix(s)
-	c := tx.Bucket(bucketIndex).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-		ik := k[len(prefix):]
-		v := ib.Get(ik)
-		if v == nil {
-			return nil, fmt.Errorf("%w: signal index links %s to missing item %q", ErrCorrupt, s, ik)
-		}
-		r, err := decodeRecord(ik, v)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, r.Item)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]Item, len(hits))
+	for i := range hits {
+		items[i] = hits[i].item
 	}
 	return items, nil
+}
+
+// A hit is a stored signal an index search found, and the live item that
+// carries it.
+type hit struct {
+	sig  Signal
+	ik   []byte // the item's encoded key, valid for the transaction
+	item Item
+}
+
+// resolve turns the ids a search of algorithm a's index found into the
+// signals they stand for in the snapshot tx, keeping those that keep
+// accepts, each with its live item. The index follows commits, so it may
+// be ahead of or behind an older snapshot: an id whose item has since
+// gone, been retracted or changed is left out or resolved as the snapshot
+// holds it, never reported as corruption.
+func resolve(tx *bolt.Tx, a Algorithm, ids []uint64, keep func(Signal) bool) ([]hit, error) {
+	slices.Sort(ids) // groups each item's ids
+	nums, items := tx.Bucket(bucketNumbers), tx.Bucket(bucketItems)
+	var out []hit
+	var r record
+	var ik []byte
+	var num uint64
+	live := false
+	for _, id := range ids {
+		n, pos := splitID(id)
+		if n != num {
+			num, live = n, false
+			if ik = nums.Get(numKey(n)); ik == nil {
+				continue
+			}
+			v := items.Get(ik)
+			if v == nil {
+				return nil, fmt.Errorf("%w: item number %d names missing item %q", ErrCorrupt, n, ik)
+			}
+			var err error
+			if r, err = decodeRecord(ik, v); err != nil {
+				return nil, err
+			}
+			live = !r.Retracted && r.num == n
+		}
+		if !live || pos >= len(r.Signals) {
+			continue
+		}
+		if s := r.Signals[pos]; s.alg == a && keep(s) {
+			out = append(out, hit{sig: s, ik: ik, item: r.Item})
+		}
+	}
+	return out, nil
+}
+
+// sortHits orders hits by item key, as the items bucket does.
+func sortHits(hits []hit) {
+	slices.SortFunc(hits, func(a, b hit) int { return bytes.Compare(a.ik, b.ik) })
 }
 
 // A Filter selects items for [DB.Items]. The zero Filter selects every live

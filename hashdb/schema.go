@@ -10,21 +10,24 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// schemaVersion is the record layout this code writes. A file with a
-// higher version was written by newer code and is refused.
-const schemaVersion = 1
+// schemaVersion is the record layout this code writes and reads. A file
+// with a higher version was written by newer code and is refused; one with
+// a lower version comes from a development build before the first release
+// (version 1 kept a stored signal index) and is refused too: nothing has
+// shipped that would need a migration.
+const schemaVersion = 2
 
 // Bucket names.
 var (
 	bucketMeta     = []byte("meta")
 	bucketItems    = []byte("items")
-	bucketIndex    = []byte("index")
+	bucketNumbers  = []byte("numbers")
 	bucketOpinions = []byte("opinions")
 	bucketChanges  = []byte("changes")
 	bucketPeers    = []byte("peers")
 	bucketCounts   = []byte("counts")
 
-	allBuckets = [][]byte{bucketMeta, bucketItems, bucketIndex, bucketOpinions, bucketChanges, bucketPeers, bucketCounts}
+	allBuckets = [][]byte{bucketMeta, bucketItems, bucketNumbers, bucketOpinions, bucketChanges, bucketPeers, bucketCounts}
 
 	// metaKey holds the Meta record in the meta bucket.
 	metaKey = []byte("meta")
@@ -56,6 +59,8 @@ func readMeta(tx *bolt.Tx) (m *pb.Meta, fresh bool, err error) {
 		return nil, false, fmt.Errorf("%w: metadata has no schema version", ErrNotDatabase)
 	case m.GetSchemaVersion() > schemaVersion:
 		return nil, false, fmt.Errorf("%w: the file has schema version %d, this code knows up to %d (upgrade hashshare)", ErrSchemaVersion, m.GetSchemaVersion(), schemaVersion)
+	case m.GetSchemaVersion() < schemaVersion:
+		return nil, false, fmt.Errorf("%w: the file has schema version %d, written by a pre-release build; this code reads only version %d (re-create the file, or re-import it from a bundle)", ErrSchemaVersion, m.GetSchemaVersion(), schemaVersion)
 	}
 	for _, name := range allBuckets {
 		if tx.Bucket(name) == nil {
@@ -73,6 +78,7 @@ func create(tx *bolt.Tx, o *Options) (*pb.Meta, error) {
 		SchemaVersion:   schemaVersion,
 		DatabaseId:      id,
 		CreatedUnixNano: o.now().UnixNano(),
+		Organization:    o.Organization,
 	}
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucket(name); err != nil {

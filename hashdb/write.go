@@ -1,7 +1,6 @@
 package hashdb
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,26 +13,10 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// indexEntry is one link of the signal index: item number num carries
-// signal sig, and the link's own number is link. The commit hook reports
-// entries added and removed.
-type indexEntry struct {
-	num  uint64
-	link uint64
-	sig  Signal
-}
-
-// indexChange is the net change of one signal index key within a write.
-type indexChange struct {
-	key   []byte
-	entry indexEntry
-	net   int // +1 linked, -1 unlinked, 0 both (nothing to do)
-}
-
 // writer is one write transaction. Every write path (Put, Retract,
-// SetOpinion, and imports later) goes through its methods, which keep the
-// items, the signal index, the counters and the change log in step and
-// collect the index delta the commit hook receives.
+// SetOpinion, Import) goes through its methods, which keep the items,
+// their numbers, the counters and the change log in step and collect the
+// index delta the commit hook receives.
 type writer struct {
 	db     *DB
 	tx     *bolt.Tx
@@ -41,16 +24,16 @@ type writer struct {
 	actor  string
 	nowNs  int64
 	items  *bolt.Bucket
-	index  *bolt.Bucket
+	nums   *bolt.Bucket
 	ops    *bolt.Bucket
 	log    *bolt.Bucket
 	counts map[string]int64
-	links  map[string]*indexChange
+	delta  indexDelta
 	seq0   uint64 // the last sequence number before this write
 }
 
 // update runs fn in one write transaction and, once it has committed,
-// reports the signal index delta to the commit hook.
+// reports the index delta to the commit hook.
 func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
 	if db.opts.ReadOnly {
 		return ErrReadOnly
@@ -63,7 +46,8 @@ func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
-	var added, removed []indexEntry
+	var delta *indexDelta
+	var seq uint64
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		w, err := db.newWriter(ctx, tx)
 		if err != nil {
@@ -72,8 +56,8 @@ func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
 		if err := fn(w); err != nil {
 			return err
 		}
-		added, removed, err = w.finish()
-		return err
+		delta, seq = &w.delta, w.meta.GetLastSeq()
+		return w.finish()
 	})
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
@@ -81,8 +65,8 @@ func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
 	if err != nil {
 		return err
 	}
-	if db.onCommit != nil && (len(added) > 0 || len(removed) > 0) {
-		db.onCommit(added, removed)
+	if db.onCommit != nil {
+		db.onCommit(delta, seq)
 	}
 	return nil
 }
@@ -99,15 +83,15 @@ func (db *DB) newWriter(ctx context.Context, tx *bolt.Tx) (*writer, error) {
 		actor:  actorFrom(ctx),
 		nowNs:  db.opts.now().UnixNano(),
 		items:  tx.Bucket(bucketItems),
-		index:  tx.Bucket(bucketIndex),
+		nums:   tx.Bucket(bucketNumbers),
 		ops:    tx.Bucket(bucketOpinions),
 		log:    tx.Bucket(bucketChanges),
 		counts: make(map[string]int64),
-		links:  make(map[string]*indexChange),
 		seq0:   m.GetLastSeq(),
 	}
 	// The change log only ever appends: fill its pages.
 	w.log.FillPercent = 1
+	w.nums.FillPercent = 1
 	w.items.FillPercent = 0.9
 	return w, nil
 }
@@ -124,7 +108,7 @@ func (w *writer) load(ik []byte) (record, bool, error) {
 
 // putItem stores the normalized item it, replacing the stored one with the
 // same key, and reports whether anything changed. It is the only place
-// items are written.
+// items and their numbers are written.
 func (w *writer) putItem(it Item) (bool, error) {
 	ik := itemKey(it.Key)
 	old, exists, err := w.load(ik)
@@ -145,6 +129,12 @@ func (w *writer) putItem(it Item) (bool, error) {
 		kind = pb.ChangeKind_CHANGE_KIND_UPDATE
 	} else {
 		if r.num, err = w.items.NextSequence(); err != nil {
+			return false, err
+		}
+		if r.num > maxNum {
+			return false, fmt.Errorf("%w: item numbers exhausted", ErrCorrupt)
+		}
+		if err := w.nums.Put(numKey(r.num), ik); err != nil {
 			return false, err
 		}
 		if r.FirstSeen.IsZero() {
@@ -172,19 +162,11 @@ func (w *writer) putItem(it Item) (bool, error) {
 	if !r.Retracted {
 		newLive = r.Signals
 	}
-	// Both lists are sorted: walk them together.
-	for i, j := 0, 0; i < len(oldLive) || j < len(newLive); {
-		switch c := cmpNext(oldLive, newLive, i, j); {
-		case c < 0:
-			w.link(oldLive[i], ik, r.num, -1)
-			i++
-		case c > 0:
-			w.link(newLive[j], ik, r.num, +1)
-			j++
-		default:
-			i++
-			j++
-		}
+	// Positions are ids: unless the live signals stay exactly as they
+	// were, the old ones all leave the index and the new ones all join it.
+	if !slices.Equal(oldLive, newLive) {
+		w.delta.remove(r.num, oldLive)
+		w.delta.add(r.num, newLive)
 	}
 
 	c := &pb.Change{Kind: kind, Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, PrevSeq: old.seq}
@@ -199,29 +181,6 @@ func (w *writer) putItem(it Item) (bool, error) {
 		return false, err
 	}
 	return true, w.items.Put(ik, v)
-}
-
-// cmpNext compares a[i] with b[j], treating an exhausted list as greater.
-func cmpNext(a, b []Signal, i, j int) int {
-	switch {
-	case i == len(a):
-		return 1
-	case j == len(b):
-		return -1
-	}
-	return compareSignals(a[i], b[j])
-}
-
-// link records that item number num (key ik) gains (+1) or loses (-1)
-// signal s. Index writes wait for finish, which applies them in key order.
-func (w *writer) link(s Signal, ik []byte, num uint64, d int) {
-	k := indexKey(s, ik)
-	c := w.links[string(k)]
-	if c == nil {
-		c = &indexChange{key: k, entry: indexEntry{num: num, sig: s}}
-		w.links[string(k)] = c
-	}
-	c.net += d
 }
 
 // count adds d times the item's contribution to the statistics counters.
@@ -257,44 +216,15 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 	return seq, w.log.Put(seqKey(seq), v)
 }
 
-// finish applies the signal index changes in key order, the counters and
-// the metadata, and returns the index delta.
-func (w *writer) finish() (added, removed []indexEntry, err error) {
-	links := make([]*indexChange, 0, len(w.links))
-	for _, c := range w.links {
-		if c.net != 0 {
-			links = append(links, c)
-		}
-	}
-	slices.SortFunc(links, func(a, b *indexChange) int { return bytes.Compare(a.key, b.key) })
-	for _, c := range links {
-		if c.net > 0 {
-			if c.entry.link, err = w.index.NextSequence(); err != nil {
-				return nil, nil, err
-			}
-			err = w.index.Put(c.key, indexValue(c.entry.num, c.entry.link))
-			added = append(added, c.entry)
-		} else {
-			var ok bool
-			if _, c.entry.link, ok = parseIndexValue(w.index.Get(c.key)); !ok {
-				return nil, nil, fmt.Errorf("%w: index entry %x has a bad value", ErrCorrupt, c.key)
-			}
-			err = w.index.Delete(c.key)
-			removed = append(removed, c.entry)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
+// finish writes the counters and the metadata.
+func (w *writer) finish() error {
 	if err := w.applyCounts(); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if w.meta.GetLastSeq() != w.seq0 {
-		if err := writeMeta(w.tx, w.meta); err != nil {
-			return nil, nil, err
-		}
+		return writeMeta(w.tx, w.meta)
 	}
-	return added, removed, nil
+	return nil
 }
 
 func (w *writer) applyCounts() error {

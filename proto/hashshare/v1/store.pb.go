@@ -95,7 +95,10 @@ type Meta struct {
 	// Unix time in nanoseconds.
 	CreatedUnixNano int64 `protobuf:"varint,3,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
 	// The sequence number of the last change committed; 0 for none.
-	LastSeq       uint64 `protobuf:"varint,4,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	LastSeq uint64 `protobuf:"varint,4,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// The local organisation's id, recorded by the first writable open that
+	// names one; later opens default to it and may not name another.
+	Organization  string `protobuf:"bytes,5,opt,name=organization,proto3" json:"organization,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -156,6 +159,13 @@ func (x *Meta) GetLastSeq() uint64 {
 		return x.LastSeq
 	}
 	return 0
+}
+
+func (x *Meta) GetOrganization() string {
+	if x != nil {
+		return x.Organization
+	}
+	return ""
 }
 
 // ItemRecord is an item as a database stores it, with what only the local
@@ -673,13 +683,14 @@ var File_hashshare_v1_store_proto protoreflect.FileDescriptor
 
 const file_hashshare_v1_store_proto_rawDesc = "" +
 	"\n" +
-	"\x18hashshare/v1/store.proto\x12\fhashshare.v1\x1a\x17hashshare/v1/item.proto\"\x95\x01\n" +
+	"\x18hashshare/v1/store.proto\x12\fhashshare.v1\x1a\x17hashshare/v1/item.proto\"\xb9\x01\n" +
 	"\x04Meta\x12%\n" +
 	"\x0eschema_version\x18\x01 \x01(\rR\rschemaVersion\x12\x1f\n" +
 	"\vdatabase_id\x18\x02 \x01(\fR\n" +
 	"databaseId\x12*\n" +
 	"\x11created_unix_nano\x18\x03 \x01(\x03R\x0fcreatedUnixNano\x12\x19\n" +
-	"\blast_seq\x18\x04 \x01(\x04R\alastSeq\"^\n" +
+	"\blast_seq\x18\x04 \x01(\x04R\alastSeq\x12\"\n" +
+	"\forganization\x18\x05 \x01(\tR\forganization\"^\n" +
 	"\n" +
 	"ItemRecord\x12&\n" +
 	"\x04item\x18\x01 \x01(\v2\x12.hashshare.v1.ItemR\x04item\x12\x16\n" +
