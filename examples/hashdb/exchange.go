@@ -284,14 +284,17 @@ func exportTo(e *env, db *hashdb.DB, out string, opts hashdb.ExportOptions) (has
 }
 
 // guessOrg names the organisation exporting from the database at path when
-// neither --org nor the key file does: the only source of live items that
-// is not a peer.
+// neither --org nor the key file does: the one the file records (from an
+// earlier --org), else the only source of live items that is not a peer.
 func guessOrg(path string) (string, error) {
 	db, err := openDB(path, "", true)
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
+	if org := db.Organization(); org != "" {
+		return org, nil
+	}
 	st, err := db.Stats()
 	if err != nil {
 		return "", err
