@@ -1,5 +1,64 @@
 // Package hashdb is the handle a trust-and-safety service holds on its
-// database of hashes of known terrorist and violent-extremist media.
+// database of hashes of known terrorist and violent-extremist media: it
+// hashes media, stores what an organisation knows in one bbolt file,
+// matches uploads against it, and exchanges it with partners as signed
+// bundles.
+//
+// A service that flags uploads matching a known item is this program:
+//
+//	package main
+//
+//	import (
+//		"context"
+//		"fmt"
+//		"log"
+//		"os"
+//
+//		"github.com/hashshare/hashshare/hashdb"
+//	)
+//
+//	func main() {
+//		ctx := context.Background()
+//		opts := hashdb.DefaultOptions()
+//		opts.Organization = "example-org"
+//		db, err := hashdb.Open("hashes.db", opts)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer db.Close()
+//
+//		// Remember a known file.
+//		h, err := hashdb.HashFile(ctx, os.Args[1], nil)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		err = db.Put(ctx, hashdb.Item{
+//			Key:        hashdb.Key{Source: "example-org", ID: os.Args[1]},
+//			Signals:    h.Signals,
+//			Unreliable: h.Unreliable,
+//			Labels:     []string{"type:image", "behaviour:glorification"},
+//			TLP:        hashdb.TLPGreen,
+//		})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//
+//		// Check an upload against everything known.
+//		f, err := os.Open(os.Args[2])
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer f.Close()
+//		_, results, err := db.MatchMedia(ctx, f, nil)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		for _, r := range results {
+//			for _, m := range r.Matches {
+//				fmt.Printf("%s matches %s at distance %d %s\n", r.Query, m.Items[0].Key, m.Distance, m.Transform)
+//			}
+//		}
+//	}
 //
 // # Signals
 //
@@ -36,6 +95,44 @@
 // A DB is safe for concurrent use: reads run in parallel, writes one at a
 // time, each durable when it returns. One process at a time may open a file
 // for writing; another waits Options.Timeout, then fails with [ErrLocked].
+//
+// # Hashing
+//
+// [HashReader], [HashFile] and [HashImage] compute every signal from one
+// read: the digests of the raw bytes, streamed in constant memory, and for
+// an image (JPEG, PNG, GIF, BMP, TIFF, WebP) PDQ with its quality and
+// optionally its eight rotations and reflections, and pHash, dHash and aHash
+// exactly as goimagehash v1.1.0 computes them, from one decode. Dimensions
+// are checked before decoding ([ErrImageTooLarge]); a corrupt image is
+// [ErrImageDecode]; bytes that are not an image get their digests only.
+// Alpha is ignored for every algorithm (the colour under a transparent
+// pixel is hashed, as Meta's reference does), and EXIF orientation is not
+// applied. Low-information signals — PDQ quality under 50, the 64-bit hashes
+// of a flat image — are listed in [Hashes.Unreliable]. [HashTree] hashes a
+// directory on every core.
+//
+// # Matching
+//
+// [DB.Match] finds, for each query signal, every stored signal within the
+// algorithm's threshold (PDQ 31 bits, 64-bit hashes 10, digests exact;
+// [MatchOptions] overrides them) and the live items carrying it. The search
+// is exact — multi-index hashing over in-memory indexes from package
+// github.com/hashshare/hashshare/match — and immediate: a Put is found by the
+// next query, a retracted item is gone from it. [DB.MatchMedia] hashes and
+// matches in one call, querying PDQ with all eight orientations, so rotated
+// and mirrored copies match. Items or signals the local organisation marked
+// [FalsePositive] come back in [MatchResult.Suppressed], not as matches;
+// signals flagged unreliable match only when asked.
+//
+// # Exchange
+//
+// [DB.Export] writes a signed bundle for a partner: FULL, or a DELTA of the
+// change log since the previous export to it, with retractions and opinions,
+// never letting an item out beyond its TLP level. [DB.Import] verifies a
+// partner's bundle (an Ed25519 signature by a key of the [Peer], sequence
+// continuity, the producer's set digest) before anything is applied, then
+// applies it in one transaction: a truncated, forged, replayed or
+// out-of-order bundle leaves the database exactly as it was.
 //
 // # Labels
 //

@@ -1,0 +1,53 @@
+package hashdb_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// Store two items, then match a signal received from elsewhere: a PDQ hash
+// a few bits away from one of them, and an MD5 digest.
+func ExampleDB_Match() {
+	dir, err := os.MkdirTemp("", "hashdb-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	opts := hashdb.DefaultOptions()
+	opts.Organization = "example-org"
+	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	ctx := context.Background()
+	known, _ := hashdb.ParseSignal("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
+	digest, _ := hashdb.ParseSignal("md5:d41d8cd98f00b204e9800998ecf8427e")
+	err = db.Put(ctx,
+		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-17"}, Signals: []hashdb.Signal{known}, Labels: []string{"behaviour:recruitment"}, TLP: hashdb.TLPGreen},
+		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []hashdb.Signal{digest}, Labels: []string{"type:pdf"}, TLP: hashdb.TLPAmber},
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	near, _ := hashdb.ParseSignal("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9bff")
+	results, err := db.Match(ctx, []hashdb.Signal{near, digest}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		for _, m := range r.Matches {
+			fmt.Printf("%s: %s at distance %d, labels %v\n", r.Query.Algorithm(), m.Items[0].Key, m.Distance, m.Items[0].Labels)
+		}
+	}
+	// Output:
+	// pdq: example-org/case-17 at distance 6, labels [behaviour:recruitment]
+	// md5: example-org/case-18 at distance 0, labels [type:pdf]
+}
