@@ -63,6 +63,17 @@ func BenchmarkExchange(b *testing.B) {
 					batch = batch[:0]
 				}
 			}
+			// Reopen, so that the index rebuilds the Puts started in the
+			// background do not run during the measurements.
+			path := a.Path()
+			a.Close()
+			oa := testOptions()
+			oa.Organization = "org-a"
+			a, err := Open(path, oa)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { a.Close() })
 			dir := b.TempDir()
 			var exportSecs, importSecs float64
 			var exportPeak, importPeak uint64

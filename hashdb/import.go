@@ -13,8 +13,6 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
-	"google.golang.org/protobuf/encoding/protodelim"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/hashshare/hashshare/internal/bundle"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -135,34 +133,69 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 	return res, err
 }
 
-// stage copies the bundle's entries to f as they are read and checked,
-// length-delimited, and returns once the bundle has verified.
+// stage copies the bundle's entry frames to f as they are read and
+// checked, byte for byte, and returns once the bundle has verified.
 func stage(ctx context.Context, br *bundle.Reader, f *os.File) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
-	var buf []byte
 	for n := 0; ; n++ {
 		if n%1024 == 1023 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		e, err := br.Next()
+		_, err := br.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		buf = protowire.AppendVarint(buf[:0], uint64(marshal.Size(e)))
-		if buf, err = marshal.MarshalAppend(buf, e); err != nil {
-			return err
-		}
-		if _, err := bw.Write(buf); err != nil {
+		if _, err := bw.Write(br.Frame()); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
 }
+
+// staged reads back the frames stage wrote, one buffer reused for all.
+type staged struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+// next returns the next staged entry.
+func (s *staged) next() (*pb.Entry, error) {
+	n, err := binary.ReadUvarint(s.r)
+	if err != nil {
+		return nil, fmt.Errorf("reading the staged bundle: %w", err)
+	}
+	if n > maxStagedFrame {
+		return nil, fmt.Errorf("reading the staged bundle: a frame of %d bytes", n)
+	}
+	p := uvarintLen(n)
+	if need := p + int(n); cap(s.buf) < need {
+		s.buf = make([]byte, need)
+	}
+	b := s.buf[:p+int(n)]
+	binary.PutUvarint(b, n)
+	if _, err := io.ReadFull(s.r, b[p:]); err != nil {
+		return nil, fmt.Errorf("reading the staged bundle: %w", err)
+	}
+	e, err := bundle.DecodeFrame(b)
+	if err != nil {
+		return nil, fmt.Errorf("reading the staged bundle: %w", err)
+	}
+	return e, nil
+}
+
+func uvarintLen(n uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], n)
+}
+
+// maxStagedFrame bounds a staged frame: the bundle reader's default limit
+// (the database's limits never raise it).
+var maxStagedFrame = uint64(bundle.DefaultLimits().MaxFrameBytes)
 
 // importer applies one verified bundle inside a write transaction.
 type importer struct {
@@ -208,20 +241,32 @@ func (im *importer) run(ctx context.Context, spool *bufio.Reader) error {
 		return err
 	}
 
-	opts := protodelim.UnmarshalOptions{MaxSize: -1}
-	for n := uint64(0); n < im.res.Entries; n++ {
-		if n%1024 == 1023 {
-			if err := ctx.Err(); err != nil {
-				return err
+	// Decoding, converting and hashing the entries runs on its own
+	// goroutine, ahead of the writes, which are what must run in turn.
+	st := &staged{r: spool, buf: make([]byte, 0, 4<<10)}
+	batches, stop := prepare(ctx, st, im.db.opts, im.res.Entries)
+	defer stop()
+	n := uint64(0)
+	for batch := range batches {
+		for i := range batch {
+			n++
+			if batch[i].err != nil {
+				return batch[i].err
+			}
+			if err := im.apply(&batch[i]); err != nil {
+				return fmt.Errorf("entry %d: %w", n, err)
 			}
 		}
-		var e pb.Entry
-		if err := opts.UnmarshalFrom(spool, &e); err != nil {
-			return fmt.Errorf("reading the staged bundle: %w", err)
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if err := im.apply(&e); err != nil {
-			return fmt.Errorf("entry %d: %w", n+1, err)
+	}
+	if n != im.res.Entries {
+		// Only a cancelled ctx stops prepare early without an error.
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		return fmt.Errorf("reading the staged bundle: %d entries of %d", n, im.res.Entries)
 	}
 	if im.res.Full {
 		if err := im.sweep(); err != nil {
@@ -262,10 +307,83 @@ func (im *importer) follows() error {
 	return nil
 }
 
-func (im *importer) apply(e *pb.Entry) error {
+// An entry is one staged entry, decoded and, for an upsert, converted,
+// normalized and hashed: all that does not need the transaction.
+type entry struct {
+	e    *pb.Entry
+	it   Item
+	ik   []byte
+	hash [32]byte
+	err  error // from reading the entry back: ends the import
+	bad  error // from converting the item: the entry's own error
+}
+
+// prepareBatch is how many entries prepare hands over at a time.
+const prepareBatch = 256
+
+// prepare reads the n staged entries of st on a goroutine and sends them
+// prepared, in order and in batches. It stops at the first error, sent as
+// the last entry, or when ctx is cancelled. stop, to be called once, ends
+// it early and waits for it, so st is not read after stop returns.
+func prepare(ctx context.Context, st *staged, o Options, n uint64) (batches <-chan []entry, stop func()) {
+	ch := make(chan []entry, 4)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(ch)
+		batch := make([]entry, 0, prepareBatch)
+		for i := uint64(0); i < n; i++ {
+			var en entry
+			en.e, en.err = st.next()
+			if en.err == nil {
+				if p := en.e.GetUpsert(); p != nil {
+					en.prepareItem(p, &o)
+				}
+			}
+			batch = append(batch, en)
+			if len(batch) == cap(batch) || i == n-1 || en.err != nil {
+				select {
+				case ch <- batch:
+				case <-done:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if en.err != nil {
+					return
+				}
+				batch = make([]entry, 0, prepareBatch)
+			}
+		}
+	}()
+	return ch, func() {
+		close(done)
+		<-finished
+	}
+}
+
+// prepareItem converts and hashes the upserted item p.
+func (en *entry) prepareItem(p *pb.Item, o *Options) {
+	it, err := itemFromProto(p)
+	if err == nil {
+		it, err = o.normalize(it)
+	}
+	if err != nil {
+		en.bad = fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
+		return
+	}
+	en.it, en.ik, en.hash = it, itemKey(it.Key), bundle.ItemHash(p)
+}
+
+func (im *importer) apply(en *entry) error {
+	e := en.e
 	switch c := e.GetChange().(type) {
 	case *pb.Entry_Upsert:
-		return im.upsert(c.Upsert)
+		if en.bad != nil {
+			return en.bad
+		}
+		return im.upsert(en)
 	case *pb.Entry_Retract:
 		k := Key{Source: c.Retract.GetItem().GetSource(), ID: c.Retract.GetItem().GetId()}
 		if err := k.validate(); err != nil {
@@ -289,26 +407,19 @@ func (im *importer) apply(e *pb.Entry) error {
 	return fmt.Errorf("%w: empty entry", ErrMalformed)
 }
 
-func (im *importer) upsert(p *pb.Item) error {
-	it, err := itemFromProto(p)
-	if err == nil {
-		it, err = im.db.opts.normalize(it)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
-	}
-	ik := itemKey(it.Key)
-	if err := im.track(ik, bundle.ItemHash(p)); err != nil {
+func (im *importer) upsert(en *entry) error {
+	it := &en.it
+	if err := im.track(en.ik, en.hash); err != nil {
 		return err
 	}
-	if im.refuses(&it) {
+	if im.refuses(it) {
 		im.res.Refused++
 		if it.Source == im.peer.ID {
-			return im.retract(ik, "refused by the local policy for "+im.peer.ID)
+			return im.retract(en.ik, "refused by the local policy for "+im.peer.ID)
 		}
 		return nil
 	}
-	_, err = im.w.putItem(it)
+	_, err := im.w.putItem(*it)
 	return err
 }
 

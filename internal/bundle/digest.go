@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"math/bits"
 	"slices"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -69,15 +70,24 @@ func ItemHash(it *pb.Item) [32]byte {
 		slices.Sort(c.Labels)
 		it = c
 	}
-	b, err := canonical.Marshal(it)
+	bp := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(bp)
+	b, err := canonical.MarshalAppend((*bp)[:0], it)
 	if err != nil {
 		// Marshal fails only on invalid UTF-8 in a string, which a Reader
 		// rejects; hash the fields' text form so the digest still differs
 		// from every valid item's.
 		b = []byte(it.String())
+	} else if cap(b) <= 64<<10 {
+		*bp = b // keep the grown buffer, unless an outsize item grew it
 	}
 	return sha256.Sum256(b)
 }
+
+// hashBufs are ItemHash's encoding buffers: hashing runs once per entry
+// on import and export, and a fresh buffer each time was a large share of
+// their allocations.
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 func compareSignals(a, b *pb.Signal) int {
 	if c := cmp.Compare(a.GetAlgorithm(), b.GetAlgorithm()); c != 0 {

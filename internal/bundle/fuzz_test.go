@@ -1,6 +1,8 @@
 package bundle
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"testing"
 )
@@ -38,6 +40,32 @@ func FuzzRead(f *testing.F) {
 			if err := checkEntry(e, &def); err != nil {
 				t.Fatalf("accepted entry fails its check: %v", err)
 			}
+		}
+	})
+}
+
+// FuzzDecodeFrame feeds arbitrary bytes to DecodeFrame: it must never
+// panic, fail only with ErrMalformed, and return an entry on success.
+func FuzzDecodeFrame(f *testing.F) {
+	b, _ := write(f, testEntries(), false)
+	r, err := NewReader(bytes.NewReader(b), testKeys, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for {
+		if _, err := r.Next(); err != nil {
+			break
+		}
+		f.Add(bytes.Clone(r.Frame()))
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := DecodeFrame(b)
+		switch {
+		case err != nil && !errors.Is(err, ErrMalformed):
+			t.Fatalf("foreign error: %v", err)
+		case err == nil && e == nil:
+			t.Fatal("no entry and no error")
 		}
 	})
 }

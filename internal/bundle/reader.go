@@ -42,6 +42,7 @@ type Reader struct {
 	trailer *pb.Trailer
 	entries uint64
 	buf     []byte
+	frame   []byte // the last entry's frame, in buf
 	digest  Digest
 	err     error // sticky; io.EOF once the bundle has verified
 }
@@ -134,11 +135,19 @@ func (r *Reader) Digest() Digest {
 	return r.digest
 }
 
+// Frame returns the entry [Reader.Next] last returned as the bundle
+// carries it: one frame, length prefix included, whose bytes are what the
+// signature covers. It is valid only until the next call of Next, and nil
+// if Next did not return an entry. Staging these bytes as they are, and
+// decoding them later with [DecodeFrame], saves encoding the entry again.
+func (r *Reader) Frame() []byte { return r.frame }
+
 // Next returns the next entry. After the last it reads the trailer,
 // checks the count and the signature and that nothing follows, and
 // returns io.EOF: only then is the bundle verified. Any other error ends
 // the bundle; calling Next again returns it again.
 func (r *Reader) Next() (*pb.Entry, error) {
+	r.frame = nil
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -160,6 +169,7 @@ func (r *Reader) Next() (*pb.Entry, error) {
 		r.entries++
 		r.sig.Write(raw)
 		r.sum.Write(raw)
+		r.frame = raw
 		return v.Entry, nil
 	case *pb.Frame_Trailer:
 		if err := r.finish(raw, f, v.Trailer); err != nil {

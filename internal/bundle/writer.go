@@ -6,13 +6,13 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -165,16 +165,21 @@ func (w *Writer) Close(set SetDigest) (Digest, error) {
 // (the signature's only if signed). A frame too large or that does not
 // encode is refused before anything is written, leaving the bundle intact.
 func (w *Writer) frame(f *pb.Frame, signed bool) error {
-	n := canonical.Size(f)
-	if n > w.lim.MaxFrameBytes {
-		return fmt.Errorf("%w: %w: a frame of %d bytes, more than %d", ErrInvalid, ErrLimit, n, w.lim.MaxFrameBytes)
-	}
-	b := protowire.AppendVarint(w.buf[:0], uint64(n))
-	b, err := canonical.MarshalAppend(b, f)
+	// Encode once, after room for the longest length prefix a frame within
+	// the limits needs, then put the prefix right before the encoding.
+	const room = binary.MaxVarintLen64
+	b, err := canonical.MarshalAppend(append(w.buf[:0], make([]byte, room)...), f)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	w.buf = b
+	n := len(b) - room
+	if n > w.lim.MaxFrameBytes {
+		return fmt.Errorf("%w: %w: a frame of %d bytes, more than %d", ErrInvalid, ErrLimit, n, w.lim.MaxFrameBytes)
+	}
+	p := room - uvarintLen(uint64(n))
+	binary.PutUvarint(b[p:], uint64(n))
+	b = b[p:]
 	if signed {
 		w.sig.Write(b)
 	}

@@ -1,0 +1,122 @@
+package hashdb
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashshare/hashshare/internal/bundle"
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// stagedFrames returns the staged form of n upserts, as stage writes it.
+func stagedFrames(t *testing.T, n int) []byte {
+	t.Helper()
+	var entries []*pb.Entry
+	for i := range n {
+		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []Signal{testSignal(PDQ, i)}, TLP: TLPGreen})
+		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}})
+	}
+	br, err := bundle.NewReader(bytes.NewReader(signedBundle(t, &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 1}, bundle.SetDigest{}, entries...)),
+		func(string, string) (ed25519.PublicKey, error) { return keyA1.Public().(ed25519.PublicKey), nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for {
+		if _, err := br.Next(); err != nil {
+			break
+		}
+		out = append(out, br.Frame()...)
+	}
+	return out
+}
+
+// TestPrepare reads staged entries back in order, across batches, and
+// stops at a truncated one with an error in its place.
+func TestPrepare(t *testing.T) {
+	const n = 2*prepareBatch + 5
+	frames := stagedFrames(t, n)
+	tests := []struct {
+		name string
+		b    []byte
+		want int // entries read before the error, or n
+	}{
+		{"whole", frames, n},
+		{"truncated", frames[:len(frames)-3], n - 1},
+		{"empty", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &staged{r: bufio.NewReader(bytes.NewReader(tt.b))}
+			batches, stop := prepare(context.Background(), st, *testOptions(), n)
+			defer stop()
+			got := 0
+			var err error
+			for batch := range batches {
+				for _, en := range batch {
+					if en.err != nil {
+						err = en.err
+						break
+					}
+					if want := fmt.Sprintf("i%d", got); en.it.ID != want || en.bad != nil {
+						t.Fatalf("entry %d: %s (%v), want %s", got, en.it.ID, en.bad, want)
+					}
+					got++
+				}
+			}
+			if got != tt.want || (got < n) != (err != nil) {
+				t.Fatalf("%d entries, error %v; want %d", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestPrepareStop checks that prepare ends when stopped or cancelled
+// before its reader has taken every batch.
+func TestPrepareStop(t *testing.T) {
+	const n = 20 * prepareBatch
+	frames := stagedFrames(t, n)
+	for _, cancel := range []bool{false, true} {
+		ctx, cancelFunc := context.WithCancel(context.Background())
+		st := &staged{r: bufio.NewReader(bytes.NewReader(frames))}
+		batches, stop := prepare(ctx, st, *testOptions(), n)
+		<-batches
+		if cancel {
+			cancelFunc()
+			for range batches {
+			}
+		}
+		stop() // returns only once prepare has ended
+		cancelFunc()
+	}
+}
+
+// TestImportBadEntryAfterBatches checks that an invalid entry deep in a
+// bundle is named by its position and leaves the database as it was.
+func TestImportBadEntryAfterBatches(t *testing.T) {
+	ctx := context.Background()
+	_, b := orgPair(t)
+	before := snapshot(t, b)
+	var entries []*pb.Entry
+	for i := range 2*prepareBatch + 10 {
+		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []Signal{testSignal(PDQ, i)}, TLP: TLPGreen})
+		if i == 2*prepareBatch+3 {
+			it.Labels = []string{"BAD LABEL"}
+		}
+		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}})
+	}
+	full := &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 1, Audience: "org-b"}
+	_, err := b.Import(ctx, bytes.NewReader(signedBundle(t, full, bundle.SetDigest{}, entries...)), &ImportOptions{TempDir: t.TempDir()})
+	if !errors.Is(err, ErrInvalidItem) || !strings.Contains(err.Error(), fmt.Sprintf("entry %d:", 2*prepareBatch+4)) {
+		t.Fatalf("error %v, want ErrInvalidItem at entry %d", err, 2*prepareBatch+4)
+	}
+	if snapshot(t, b) != before {
+		t.Fatal("a refused bundle changed the database")
+	}
+}

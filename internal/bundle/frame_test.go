@@ -1,0 +1,159 @@
+package bundle
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"slices"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// TestFrame checks that Reader.Frame gives each entry's bytes as the
+// bundle carries them: they decode to the entry, and laid end to end they
+// are the bundle between its header and its trailer.
+func TestFrame(t *testing.T) {
+	for _, gz := range []bool{false, true} {
+		b, _ := write(t, testEntries(), gz)
+		plain, _ := write(t, testEntries(), false)
+		r, err := NewReader(bytes.NewReader(b), testKeys, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Frame() != nil {
+			t.Errorf("gzip=%v: Frame before Next is not nil", gz)
+		}
+		var frames []byte
+		for i := 0; ; i++ {
+			e, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeFrame(r.Frame())
+			if err != nil {
+				t.Fatalf("gzip=%v: entry %d: %v", gz, i, err)
+			}
+			if !proto.Equal(got, e) || !proto.Equal(got, testEntries()[i]) {
+				t.Errorf("gzip=%v: entry %d: frame decodes to %v, want %v", gz, i, got, e)
+			}
+			frames = append(frames, r.Frame()...)
+		}
+		if r.Frame() != nil {
+			t.Errorf("gzip=%v: Frame after the end is not nil", gz)
+		}
+		n, w := protowire.ConsumeVarint(plain)
+		if w < 0 {
+			t.Fatal("bad header length")
+		}
+		rest := plain[w+int(n):]
+		if !bytes.HasPrefix(rest, frames) || len(frames) == 0 {
+			t.Errorf("gzip=%v: the frames are not the bundle's bytes after the header", gz)
+		}
+	}
+}
+
+func TestDecodeFrame(t *testing.T) {
+	entry, err := proto.Marshal(&pb.Frame{Frame: &pb.Frame_Entry{Entry: testEntries()[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trailer, err := proto.Marshal(&pb.Frame{Frame: &pb.Frame_Trailer{Trailer: &pb.Trailer{EntryCount: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	framed := func(b []byte) []byte { return protowire.AppendBytes(nil, b) }
+	good := framed(entry)
+	tests := []struct {
+		name  string
+		frame []byte
+		ok    bool
+	}{
+		{"entry", good, true},
+		{"empty", nil, false},
+		{"no body", []byte{0}, false},
+		{"short", good[:len(good)-1], false},
+		{"long", append(slices.Clone(good), 0), false},
+		{"overlong prefix", append([]byte{0x80 | byte(len(entry)), 0}, entry...), true},
+		{"not an entry", framed(trailer), false},
+		{"garbage", framed([]byte{0xff, 0xff, 0xff}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := DecodeFrame(tt.frame)
+			switch {
+			case tt.ok && err != nil:
+				t.Fatalf("error %v", err)
+			case tt.ok && !proto.Equal(e, testEntries()[0]):
+				t.Fatalf("got %v", e)
+			case !tt.ok && !errors.Is(err, ErrMalformed):
+				t.Fatalf("error %v, want ErrMalformed", err)
+			}
+		})
+	}
+}
+
+// TestCheckKnownUpsertFields fails when Item or Signal gains a field that
+// can hold an unknown value (an enum or a message), which
+// checkKnownUpsert would then have to visit.
+func TestCheckKnownUpsertFields(t *testing.T) {
+	for _, tt := range []struct {
+		m    proto.Message
+		want []protoreflect.Name
+	}{
+		{&pb.Item{}, []protoreflect.Name{"signals", "tlp"}},
+		{&pb.Signal{}, []protoreflect.Name{"algorithm"}},
+	} {
+		var got []protoreflect.Name
+		fields := tt.m.ProtoReflect().Descriptor().Fields()
+		for i := range fields.Len() {
+			switch fd := fields.Get(i); fd.Kind() {
+			case protoreflect.EnumKind, protoreflect.MessageKind, protoreflect.GroupKind:
+				got = append(got, fd.Name())
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%T: enum and message fields %v, checkKnownUpsert visits %v", tt.m, got, tt.want)
+		}
+	}
+}
+
+// TestCheckKnownUpsert checks that the fast check agrees with the
+// reflective one.
+func TestCheckKnownUpsert(t *testing.T) {
+	unknown := protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 1)
+	tests := []struct {
+		name   string
+		change func(e *pb.Entry, it *pb.Item)
+	}{
+		{"valid", func(*pb.Entry, *pb.Item) {}},
+		{"unknown field in entry", func(e *pb.Entry, _ *pb.Item) { e.ProtoReflect().SetUnknown(unknown) }},
+		{"unknown field in item", func(_ *pb.Entry, it *pb.Item) { it.ProtoReflect().SetUnknown(unknown) }},
+		{"unknown field in signal", func(_ *pb.Entry, it *pb.Item) { it.Signals[1].ProtoReflect().SetUnknown(unknown) }},
+		{"unknown tlp", func(_ *pb.Entry, it *pb.Item) { it.Tlp = 42 }},
+		{"negative tlp", func(_ *pb.Entry, it *pb.Item) { it.Tlp = -1 }},
+		{"unknown algorithm", func(_ *pb.Entry, it *pb.Item) { it.Signals[0].Algorithm = 77 }},
+		{"no signals", func(_ *pb.Entry, it *pb.Item) { it.Signals = nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			it := testItem("i1")
+			e := &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}}
+			tt.change(e, it)
+			fast, slow := checkKnownUpsert(e, it), checkKnown(e.ProtoReflect())
+			if (fast == nil) != (slow == nil) || (fast != nil && fast.Error() != slow.Error()) {
+				t.Fatalf("checkKnownUpsert: %v, checkKnown: %v", fast, slow)
+			}
+			if tt.name != "valid" && tt.name != "no signals" && fast == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
