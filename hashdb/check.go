@@ -108,7 +108,7 @@ func (c *checker) run() error {
 	// maps back to it, and its last change is about it.
 	items := c.tx.Bucket(bucketItems)
 	nums := c.tx.Bucket(bucketNumbers)
-	counts := &writer{counts: make(map[string]int64)}
+	counts := &writer{counts: make(map[countKey]int64)}
 	numbers := make(map[uint64]Key)
 	err = items.ForEach(func(k, v []byte) error {
 		if err := c.tick(); err != nil {
@@ -202,7 +202,7 @@ func (c *checker) run() error {
 			c.add("opinions", fmt.Sprintf("%q", k), "%v", err)
 			return nil
 		}
-		counts.counts[countOpinions]++
+		counts.counts[countKey{kind: countOpinions}]++
 		name := fmt.Sprintf("%q", k)
 		if ch := changeAt("opinions", name, seq); ch != nil && (ch.Kind != KindOpinion || ch.Opinion != op) {
 			c.add("opinions", name, "last change %d is not this opinion", seq)
@@ -226,14 +226,15 @@ func (c *checker) run() error {
 	if err != nil {
 		return err
 	}
-	maps.DeleteFunc(counts.counts, func(_ string, n int64) bool { return n == 0 })
-	for _, k := range slices.Sorted(maps.Keys(counts.counts)) {
-		if got, want := stored[k], counts.counts[k]; got != want {
+	recount := flatCounts(counts.counts)
+	maps.DeleteFunc(recount, func(_ string, n int64) bool { return n == 0 })
+	for _, k := range slices.Sorted(maps.Keys(recount)) {
+		if got, want := stored[k], recount[k]; got != want {
 			c.add("counts", k, "stored %d, recount %d", got, want)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(stored)) {
-		if _, ok := counts.counts[k]; !ok {
+		if _, ok := recount[k]; !ok {
 			c.add("counts", k, "stored %d, recount 0", stored[k])
 		}
 	}

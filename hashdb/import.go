@@ -444,8 +444,12 @@ func (im *importer) refuses(it *Item) bool {
 
 // track records that the peer holds the item with key ik, hashing to h.
 func (im *importer) track(ik []byte, h [32]byte) error {
-	if _, err := im.untrack(ik); err != nil {
-		return err
+	// Put replaces a held record: no need to delete it first.
+	if v := im.recv.Get(ik); v != nil {
+		if len(v) != 40 {
+			return fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
+		}
+		im.set.Sub([32]byte(v[8:]))
 	}
 	im.set.Add(h)
 	v := binary.BigEndian.AppendUint64(make([]byte, 0, 40), im.gen)

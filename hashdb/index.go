@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -212,6 +214,9 @@ func (x *indexes) apply(d *indexDelta, seq uint64) {
 			continue
 		}
 		w := codeBits(Algorithm(a)) / 64
+		if len(codes)/w > indexPending && idx.Len() == 0 && buildDelta(idx, ops, codes, w) {
+			continue
+		}
 		for _, op := range ops {
 			if op&removeBit != 0 {
 				idx.Remove(op &^ removeBit)
@@ -223,6 +228,43 @@ func (x *indexes) apply(d *indexDelta, seq uint64) {
 			codes = codes[w:]
 		}
 	}
+}
+
+// buildDelta builds the empty index idx at once from a delta's ops and
+// codes, each w words, and reports whether it did. A commit that fills an
+// empty index (a first import, say) would otherwise add its codes one at a
+// time, and the pending buffer would set off a rebuild of the tables every
+// indexPending codes: as many rebuilds as that, each of everything added so
+// far. If the ops do not replay to distinct ids, which a correct delta
+// always does, idx is left as it was.
+func buildDelta(idx *match.MIH, ops, codes []uint64, w int) bool {
+	ids := ops
+	if slices.ContainsFunc(ops, func(op uint64) bool { return op&removeBit != 0 }) {
+		ids, codes = replay(ops, codes, w)
+	}
+	// Nothing cancels the context: the only error is a duplicate id.
+	return idx.Build(context.Background(), ids, codes) == nil
+}
+
+// replay applies ops in order to an empty set and returns what remains:
+// each id once, with its last code.
+func replay(ops, codes []uint64, w int) (ids, kept []uint64) {
+	at := make(map[uint64]int, len(ops)) // id → its code's offset in codes
+	off := 0
+	for _, op := range ops {
+		if op&removeBit != 0 {
+			delete(at, op&^removeBit)
+			continue
+		}
+		at[op] = off
+		off += w
+	}
+	ids = slices.Sorted(maps.Keys(at))
+	kept = make([]uint64, 0, len(ids)*w)
+	for _, id := range ids {
+		kept = append(kept, codes[at[id]:at[id]+w]...)
+	}
+	return ids, kept
 }
 
 // search returns the ids of the codes within radius of s's code, for a

@@ -207,7 +207,7 @@ func (w *writer) putOpinion(op *Opinion) error {
 		}
 		prev = seq
 	} else {
-		w.counts[countOpinions]++
+		w.counts[countKey{kind: countOpinions}]++
 	}
 	p := opinionToProto(op)
 	c := &pb.Change{Kind: pb.ChangeKind_CHANGE_KIND_OPINION, Opinion: p, PrevSeq: prev, Actor: op.Actor}

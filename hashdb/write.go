@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -27,9 +28,19 @@ type writer struct {
 	nums   *bolt.Bucket
 	ops    *bolt.Bucket
 	log    *bolt.Bucket
-	counts map[string]int64
+	counts map[countKey]int64
 	delta  indexDelta
 	seq0   uint64 // the last sequence number before this write
+
+	// Scratch reused by every putItem: the wire forms are only read by
+	// Marshal, which copies them out.
+	change pb.Change
+	ikey   pb.ItemKey
+	rec    pb.ItemRecord
+	item   pb.Item
+	sigs   []pb.Signal
+	psigs  []*pb.Signal
+	arena  []byte // values handed to bbolt, which keeps them until commit
 }
 
 // update runs fn in one write transaction and, once it has committed,
@@ -86,7 +97,7 @@ func (db *DB) newWriter(ctx context.Context, tx *bolt.Tx) (*writer, error) {
 		nums:   tx.Bucket(bucketNumbers),
 		ops:    tx.Bucket(bucketOpinions),
 		log:    tx.Bucket(bucketChanges),
-		counts: make(map[string]int64),
+		counts: make(map[countKey]int64),
 		seq0:   m.GetLastSeq(),
 	}
 	// The change log only ever appends: fill its pages.
@@ -134,7 +145,9 @@ func (w *writer) putItem(it Item) (bool, error) {
 		if r.num > maxNum {
 			return false, fmt.Errorf("%w: item numbers exhausted", ErrCorrupt)
 		}
-		if err := w.nums.Put(numKey(r.num), ik); err != nil {
+		var nk [8]byte
+		binary.BigEndian.PutUint64(nk[:], r.num)
+		if err := w.nums.Put(nk[:], ik); err != nil {
 			return false, err
 		}
 		if r.FirstSeen.IsZero() {
@@ -169,35 +182,105 @@ func (w *writer) putItem(it Item) (bool, error) {
 		w.delta.add(r.num, newLive)
 	}
 
-	c := &pb.Change{Kind: kind, Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, PrevSeq: old.seq}
+	w.ikey = pb.ItemKey{Source: it.Source, Id: it.ID}
+	w.change = pb.Change{Kind: kind, Item: &w.ikey, PrevSeq: old.seq}
 	if kind == pb.ChangeKind_CHANGE_KIND_RETRACT {
-		c.Reason = r.RetractReason
+		w.change.Reason = r.RetractReason
 	}
-	if r.seq, err = w.appendChange(c); err != nil {
+	if r.seq, err = w.appendChange(&w.change); err != nil {
 		return false, err
 	}
-	v, err := encodeRecord(&r)
+	v, err := w.encodeRecord(&r)
 	if err != nil {
 		return false, err
 	}
 	return true, w.items.Put(ik, v)
 }
 
+// encodeRecord is [encodeRecord] into the arena, with the writer's scratch
+// wire forms.
+func (w *writer) encodeRecord(r *record) ([]byte, error) {
+	it := &r.Item
+	n := len(it.Signals)
+	if cap(w.sigs) < n {
+		w.sigs = make([]pb.Signal, n)
+		w.psigs = make([]*pb.Signal, n)
+	}
+	w.sigs, w.psigs = w.sigs[:n], w.psigs[:n]
+	for i := range it.Signals {
+		s := &it.Signals[i]
+		w.sigs[i] = pb.Signal{Algorithm: pb.Algorithm(s.alg), Value: s.val[:s.alg.Bits()/8], Unreliable: it.IsUnreliable(*s)}
+		w.psigs[i] = &w.sigs[i]
+	}
+	w.item = pb.Item{
+		Signals:           w.psigs,
+		Labels:            it.Labels,
+		Tlp:               pb.TLP(it.TLP),
+		FirstSeenUnixNano: unixNano(it.FirstSeen),
+		LastSeenUnixNano:  unixNano(it.LastSeen),
+		Note:              it.Note,
+		Retracted:         it.Retracted,
+		RetractReason:     it.RetractReason,
+	}
+	w.rec = pb.ItemRecord{Item: &w.item, Number: r.num, Seq: r.seq}
+	return w.marshal(&w.rec)
+}
+
+// arenaChunk is the size of the blocks the arena hands values out of.
+const arenaChunk = 256 << 10
+
+// marshal encodes m into the arena: the values of one transaction share
+// a few large blocks instead of taking an allocation each. A value is
+// never written over once handed out, since bbolt keeps it until commit.
+func (w *writer) marshal(m proto.Message) ([]byte, error) {
+	if cap(w.arena)-len(w.arena) < 4<<10 {
+		w.arena = make([]byte, 0, arenaChunk)
+	}
+	free := w.arena[len(w.arena):len(w.arena):cap(w.arena)]
+	v, err := marshal.MarshalAppend(free, m)
+	if err != nil {
+		return nil, err
+	}
+	if len(v) <= cap(free) {
+		// Encoded in place: take it from the arena, capacity and all,
+		// so that nothing appended to v can reach the next value.
+		w.arena = w.arena[:len(w.arena)+len(v)]
+		v = v[:len(v):len(v)]
+	}
+	return v, nil
+}
+
 // count adds d times the item's contribution to the statistics counters.
 func (w *writer) count(it *Item, d int64) {
 	if it.Retracted {
-		w.counts[countRetracted] += d
+		w.counts[countKey{kind: countRetracted}] += d
 		return
 	}
-	w.counts[countLive] += d
-	w.counts[countSourcePrefix+it.Source] += d
-	w.counts[countTLPPrefix+it.TLP.String()] += d
+	w.counts[countKey{kind: countLive}] += d
+	w.counts[countKey{countSourcePrefix, it.Source}] += d
+	w.counts[countKey{countTLPPrefix, it.TLP.String()}] += d
 	for _, s := range it.Signals {
-		w.counts[countAlgPrefix+s.alg.String()] += d
+		w.counts[countKey{countAlgPrefix, s.alg.String()}] += d
 	}
 	for _, l := range it.Labels {
-		w.counts[countLabelPrefix+l] += d
+		w.counts[countKey{countLabelPrefix, l}] += d
 	}
+}
+
+// A countKey names a counter in the counts bucket: kind, one of the
+// count constants, followed by name. Keeping the two apart spares count a
+// string concatenation per counter per item.
+type countKey struct{ kind, name string }
+
+func (k countKey) String() string { return k.kind + k.name }
+
+// flatCounts returns counts keyed by the counts bucket's keys.
+func flatCounts(counts map[countKey]int64) map[string]int64 {
+	m := make(map[string]int64, len(counts))
+	for k, d := range counts {
+		m[k.String()] += d
+	}
+	return m
 }
 
 // appendChange logs c as the next change and returns its sequence number.
@@ -209,11 +292,13 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 	if c.Actor == "" {
 		c.Actor = w.actor
 	}
-	v, err := marshal.Marshal(c)
+	v, err := w.marshal(c)
 	if err != nil {
 		return 0, err
 	}
-	return seq, w.log.Put(seqKey(seq), v)
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	return seq, w.log.Put(k[:], v)
 }
 
 // finish writes the counters and the metadata.
@@ -229,7 +314,7 @@ func (w *writer) finish() error {
 
 func (w *writer) applyCounts() error {
 	b := w.tx.Bucket(bucketCounts)
-	for k, d := range w.counts {
+	for k, d := range flatCounts(w.counts) {
 		if d == 0 {
 			continue
 		}
