@@ -144,9 +144,10 @@ func (s Signal) Uint64() uint64 {
 	return v
 }
 
-// Words returns the value as big-endian 64-bit words, the form the match
-// package indexes: one word for 64-bit signals, four for PDQ and SHA-256,
-// and the value zero-padded to whole words for MD5 and SHA-1.
+// Words returns the value as big-endian 64-bit words: one word for 64-bit
+// signals, four for PDQ and SHA-256, and the value zero-padded to whole
+// words for MD5 and SHA-1. For the perceptual algorithms this is the code
+// package match takes, for callers that build their own index.
 func (s Signal) Words() []uint64 {
 	n := (s.alg.Bits() + 63) / 64
 	w := make([]uint64, n)
