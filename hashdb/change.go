@@ -126,11 +126,18 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 			}
 			var page []Change
 			err := db.view(func(tx *bolt.Tx) error {
+				view, err := newView(tx)
+				if err != nil {
+					return err
+				}
 				cur := tx.Bucket(bucketChanges).Cursor()
 				for k, v := cur.Seek(seqKey(next)); k != nil && len(page) < changesPage; k, v = cur.Next() {
 					c, err := decodeChange(k, v)
 					if err != nil {
 						return err
+					}
+					if view.changed(c.Seq) {
+						break // logged by an unfinished staged write
 					}
 					page = append(page, c)
 				}
@@ -162,18 +169,24 @@ func (db *DB) History(key Key) ([]Change, error) {
 	var hist []Change
 	err := db.view(func(tx *bolt.Tx) error {
 		log := tx.Bucket(bucketChanges)
+		view, err := newView(tx)
+		if err != nil {
+			return err
+		}
 		var heads []uint64
-		ik := itemKey(key)
-		if v := tx.Bucket(bucketItems).Get(ik); v != nil {
-			r, err := decodeRecord(ik, v)
-			if err != nil {
-				return err
-			}
+		r, ok, err := view.item(itemKey(key))
+		if err != nil {
+			return err
+		}
+		if ok {
 			heads = append(heads, r.seq)
 		}
 		prefix := opinionPrefix(key, Signal{})
 		c := tx.Bucket(bucketOpinions).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			if v = view.opinion(k, v); v == nil {
+				continue
+			}
 			_, seq, err := decodeOpinion(k, v)
 			if err != nil {
 				return err

@@ -90,6 +90,13 @@ func (c *checker) run() error {
 		return nil
 	}
 	log := c.tx.Bucket(bucketChanges)
+	// An unfinished staged write is checked as readers see the file: as it
+	// was before the write.
+	view, err := newView(c.tx)
+	if err != nil {
+		c.add("staged", "", "%v", err)
+		return nil
+	}
 	// changeAt returns the change at seq, or nil with a problem reported.
 	changeAt := func(bucket, key string, seq uint64) *Change {
 		v := log.Get(seqKey(seq))
@@ -114,10 +121,13 @@ func (c *checker) run() error {
 		if err := c.tick(); err != nil {
 			return err
 		}
-		r, err := decodeRecord(k, v)
+		r, ok, err := view.record(k, v)
 		if err != nil {
 			c.add("items", fmt.Sprintf("%q", k), "%v", err)
 			return nil
+		}
+		if !ok {
+			return nil // created by an unfinished staged write
 		}
 		key := r.Key.String()
 		if other, dup := numbers[r.num]; dup {
@@ -155,6 +165,9 @@ func (c *checker) run() error {
 			return nil
 		}
 		n := binary.BigEndian.Uint64(k)
+		if view.pending && n > view.j.num0 {
+			return nil // an unfinished staged write's
+		}
 		owner, ok := numbers[n]
 		switch {
 		case !ok:
@@ -173,6 +186,9 @@ func (c *checker) run() error {
 	err = log.ForEach(func(k, v []byte) error {
 		if err := c.tick(); err != nil {
 			return err
+		}
+		if len(k) == 8 && view.changed(binary.BigEndian.Uint64(k)) {
+			return nil // an unfinished staged write's
 		}
 		ch, err := decodeChange(k, v)
 		if err != nil {
@@ -197,6 +213,9 @@ func (c *checker) run() error {
 
 	// Opinions: each decodes and its last change records it.
 	err = c.tx.Bucket(bucketOpinions).ForEach(func(k, v []byte) error {
+		if v = view.opinion(k, v); v == nil {
+			return nil // created by an unfinished staged write
+		}
 		op, seq, err := decodeOpinion(k, v)
 		if err != nil {
 			c.add("opinions", fmt.Sprintf("%q", k), "%v", err)
@@ -226,6 +245,7 @@ func (c *checker) run() error {
 	if err != nil {
 		return err
 	}
+	counts.tally()
 	recount := flatCounts(counts.counts)
 	maps.DeleteFunc(recount, func(_ string, n int64) bool { return n == 0 })
 	for _, k := range slices.Sorted(maps.Keys(recount)) {

@@ -21,7 +21,8 @@ import (
 //
 // A DB is safe for concurrent use. Reads run in parallel with each other
 // and with the one write that runs at a time; each write is one bbolt
-// transaction, durable when the call returns.
+// transaction (an import or export, several, which readers see as one),
+// durable when the call returns.
 type DB struct {
 	bolt *bolt.DB
 	opts Options
@@ -40,10 +41,25 @@ type DB struct {
 	idx indexes
 
 	closed atomic.Bool
+	// pending reports that the file holds an unfinished staged write,
+	// which the next write rolls back first.
+	pending atomic.Bool
+	// chunk is how many record writes a staged write commits at a time:
+	// stagedChunk, or a few in tests that want many transactions.
+	chunk int
+	// testHookChunk, if set, runs after each intermediate commit of a
+	// staged write, with no transaction open: tests read, cancel or die
+	// there.
+	testHookChunk func()
 }
 
 // Open opens the hashshare database at path, creating it if the file does
 // not exist (unless opts.ReadOnly). A nil opts means [DefaultOptions].
+//
+// If a process stopped in the middle of an import or export, which write
+// in several transactions, Open undoes what it wrote, so the file reads as
+// it was before; read-only, it reads the file that way without changing
+// it.
 //
 // Errors wrap [ErrLocked] when another writer holds the file past
 // opts.Timeout, [ErrNotDatabase] when path is empty, a directory or a file
@@ -87,8 +103,12 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, opts: *opts, path: path}
+	db := &DB{bolt: b, opts: *opts, path: path, chunk: stagedChunk}
 	if err := db.init(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+	}
+	if err := db.settleStaged(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
 	}
@@ -169,6 +189,7 @@ func (db *DB) Close() error {
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	db.idx.wait()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("hashdb: close %s: %w", db.path, err)
 	}

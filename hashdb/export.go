@@ -52,7 +52,9 @@ type ExportOptions struct {
 // Export records what the audience now holds, so it is a write: it holds
 // the database's write lock while it streams, and fails on a read-only
 // database. Write to a file, not to a slow network peer. If writing to w
-// fails, nothing is recorded.
+// fails, nothing is recorded. Like [DB.Import] it writes in transactions
+// of a bounded size, seen only once the last commits, so its memory does
+// not grow with the bundle.
 func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Checkpoint, error) {
 	org := db.opts.Organization
 	switch {
@@ -64,7 +66,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Chec
 		return Checkpoint{}, fmt.Errorf("%w: export to the database's own organisation", ErrInvalidOptions)
 	}
 	var cp Checkpoint
-	err := db.update(ctx, func(wr *writer) error {
+	err := db.updateStaged(ctx, func(wr *writer) error {
 		e, err := db.newExport(wr, opts)
 		if err != nil {
 			return err
@@ -78,13 +80,19 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Chec
 	return cp, nil
 }
 
-// export is one Export in progress, inside its write transaction.
+// export is one Export in progress, inside its staged write.
 type export struct {
-	db       *DB
-	wr       *writer
-	opts     ExportOptions
-	share    TLP
+	db    *DB
+	wr    *writer
+	opts  ExportOptions
+	share TLP
+	// sent is what the audience holds from this database, as the export
+	// changes it: built anew for a FULL bundle (and swapped in at the
+	// end), changed in place for a delta, with target naming it for the
+	// staged write's undo records.
 	sent     *bolt.Bucket
+	name     []byte
+	target   []byte
 	set      bundle.SetDigest
 	prev     Checkpoint
 	since    uint64
@@ -109,27 +117,29 @@ func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := audienceKey(opts.Audience)
-	if b := root.Bucket(name); b != nil {
+	e.name = audienceKey(opts.Audience)
+	if b := root.Bucket(e.name); b != nil {
 		if e.prev, err = readCheckpoint(b); err != nil {
 			return nil, err
 		}
-		if opts.Full {
-			// The audience will hold exactly what this bundle carries.
-			if err := root.DeleteBucket(name); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if e.sent, err = root.CreateBucketIfNotExists(name); err != nil {
-		return nil, err
-	}
-	if e.set, err = setDigest(e.sent); err != nil {
-		return nil, err
 	}
 	e.since = e.prev.Seq
 	if opts.Since != 0 {
 		e.since, e.resend = opts.Since, true
+	}
+	if opts.Full {
+		// The audience will hold exactly what this bundle carries.
+		if e.sent, err = wr.swapBucket(bucketSent, e.name); err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
+	if e.sent, err = root.CreateBucketIfNotExists(e.name); err != nil {
+		return nil, err
+	}
+	e.target = nestedTarget(bucketSent, e.name)
+	if e.set, err = setDigest(e.sent); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -174,10 +184,55 @@ func (e *export) run(ctx context.Context, w io.Writer) (Checkpoint, error) {
 		return Checkpoint{}, err
 	}
 	cp := Checkpoint{Seq: last, BundleDigest: d[:], Time: fromUnixNano(e.wr.nowNs)}
+	if e.opts.Full {
+		if e.sent, err = e.wr.swapIn(bucketSent, e.name); err != nil {
+			return Checkpoint{}, err
+		}
+	}
+	if err := e.save(keyCheckpoint); err != nil {
+		return Checkpoint{}, err
+	}
 	if err := writeCheckpoint(e.sent, cp); err != nil {
 		return Checkpoint{}, err
 	}
-	return cp, e.sent.Put(keySetDigest, e.set[:])
+	return cp, e.put(keySetDigest, e.set[:])
+}
+
+// save keeps what a delta must undo before it changes key k of the sent
+// set.
+func (e *export) save(k []byte) error {
+	if e.target == nil {
+		return nil
+	}
+	return e.wr.save(e.target, e.sent, k)
+}
+
+// put writes k in the sent set.
+func (e *export) put(k, v []byte) error {
+	if err := e.save(k); err != nil {
+		return err
+	}
+	e.wr.writes++
+	return e.sent.Put(k, v)
+}
+
+// step lets the staged write commit what it holds, reporting whether it
+// did; it finds the buckets again in the next transaction.
+func (e *export) step() (bool, error) {
+	flushed, err := e.wr.step()
+	if err != nil || !flushed {
+		return false, err
+	}
+	e.opinions = e.wr.ops
+	if e.opts.Full {
+		e.sent = e.wr.swapped(bucketSent, e.name)
+	} else {
+		e.sent = bucketPath(e.wr.tx, bucketSent, e.name)
+	}
+	if e.sent == nil {
+		return false, fmt.Errorf("%w: the sent set of %q vanished during the export", ErrCorrupt, e.name)
+	}
+	return true, nil
 }
 
 // tick checks ctx now and then.
@@ -187,129 +242,6 @@ func (e *export) tick(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return nil
-}
-
-// full sends every item the audience may have, then the organisation's
-// opinions on them.
-func (e *export) full(ctx context.Context) error {
-	c := e.wr.items.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if err := e.tick(ctx); err != nil {
-			return err
-		}
-		r, err := decodeRecord(k, v)
-		if err != nil {
-			return err
-		}
-		if err := e.item(k, &r.Item, ""); err != nil {
-			return err
-		}
-	}
-	oc := e.opinions.Cursor()
-	for k, v := oc.First(); k != nil; k, v = oc.Next() {
-		if err := e.tick(ctx); err != nil {
-			return err
-		}
-		op, _, err := decodeOpinion(k, v)
-		if err != nil {
-			return err
-		}
-		if err := e.opinion(&op); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// delta sends what changed after e.since, each item and opinion at its
-// last change only, so once and as it now is.
-func (e *export) delta(ctx context.Context) error {
-	c := e.wr.log.Cursor()
-	for k, v := c.Seek(seqKey(e.since + 1)); k != nil; k, v = c.Next() {
-		if err := e.tick(ctx); err != nil {
-			return err
-		}
-		ch, err := decodeChange(k, v)
-		if err != nil {
-			return err
-		}
-		if ch.Kind == KindOpinion {
-			ok := opinionKey(&ch.Opinion)
-			ov := e.opinions.Get(ok)
-			if ov == nil {
-				continue
-			}
-			op, seq, err := decodeOpinion(ok, ov)
-			if err != nil {
-				return err
-			}
-			if seq == ch.Seq {
-				if err := e.opinion(&op); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		ik := itemKey(ch.Key)
-		iv := e.wr.items.Get(ik)
-		if iv == nil {
-			return fmt.Errorf("%w: change %d names missing item %s", ErrCorrupt, ch.Seq, ch.Key)
-		}
-		r, err := decodeRecord(ik, iv)
-		if err != nil {
-			return err
-		}
-		if r.seq != ch.Seq {
-			continue // a later change sends it
-		}
-		reason := "no longer shared"
-		if r.Retracted {
-			reason = r.RetractReason
-		}
-		if err := e.item(ik, &r.Item, reason); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// item sends it to the audience if it may have it, or a retraction if the
-// audience holds it and may no longer.
-func (e *export) item(ik []byte, it *Item, reason string) error {
-	var old [32]byte
-	held := false
-	if v := e.sent.Get(ik); v != nil {
-		if len(v) != len(old) {
-			return fmt.Errorf("%w: sent record of %s", ErrCorrupt, it.Key)
-		}
-		copy(old[:], v)
-		held = true
-	}
-	if !e.db.shareable(it, e.opts.Audience, e.share) {
-		if !held {
-			return nil
-		}
-		e.set.Sub(old)
-		if err := e.sent.Delete(ik); err != nil {
-			return err
-		}
-		return e.bw.Write(&pb.Entry{Change: &pb.Entry_Retract{Retract: &pb.Retraction{
-			Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, Reason: reason,
-		}}})
-	}
-	p := itemToProto(it)
-	h := bundle.ItemHash(p)
-	if held && h == old && !e.resend {
-		return nil
-	}
-	if held {
-		e.set.Sub(old)
-	}
-	e.set.Add(h)
-	if err := e.sent.Put(ik, h[:]); err != nil {
-		return err
-	}
-	return e.bw.Write(&pb.Entry{Change: &pb.Entry_Upsert{Upsert: p}})
 }
 
 // opinion sends op if it is the local organisation's and its target is

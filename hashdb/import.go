@@ -53,7 +53,7 @@ type ImportResult struct {
 	Unchanged bool
 }
 
-// Import reads a bundle from r and applies it in one transaction. The
+// Import reads a bundle from r and applies it, all or nothing. The
 // producer must be a peer, and the bundle signed with one of its keys
 // that is not revoked. Items land under their own source (the producer's,
 // or for items it re-shares, the original source), and opinions as the
@@ -72,11 +72,11 @@ type ImportResult struct {
 // the last bundle again changes nothing. A FULL bundle replaces what the
 // database held from the peer: items it lacks are retracted.
 //
-// All or nothing means one bbolt transaction, and bbolt keeps every page a
-// transaction changes in memory until it commits: the heap Import needs
-// grows with the bundle, by about 3 KB per entry at its peak (2.8 GB for a
-// million new items). Send very large sets as a FULL bundle once and
-// deltas after, or in several deltas.
+// Import's memory does not grow with the bundle: it stages the bundle on
+// disk, and applies it in transactions of a bounded size that readers do
+// not see until the last commits (a failure, or a crash, undoes the
+// others; see [Open]). What grows is the database's in-memory index, by
+// what the new items add to it. It holds the write lock while it applies.
 func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (ImportResult, error) {
 	res, err := db.importBundle(ctx, r, opts)
 	if err != nil {
@@ -99,7 +99,8 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 		}
 		return p.key(keyID)
 	}
-	br, err := bundle.NewReader(r, keys, db.bundleLimits(opts))
+	lim := db.bundleLimits(opts)
+	br, err := bundle.NewReader(r, keys, lim)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -126,15 +127,17 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return ImportResult{}, err
 	}
-	err = db.update(ctx, func(w *writer) error {
+	err = db.updateStaged(ctx, func(w *writer) error {
 		im := &importer{db: db, w: w, h: h, digest: digest, want: br.SetDigest(), res: &res}
-		return im.run(ctx, bufio.NewReaderSize(spool, 256<<10))
+		return im.run(ctx, &staged{r: bufio.NewReaderSize(spool, 256<<10), lim: lim})
 	})
 	return res, err
 }
 
-// stage copies the bundle's entry frames to f as they are read and
-// checked, byte for byte, and returns once the bundle has verified.
+// stage copies the bundle's entry frames to f as they are read, byte for
+// byte, and returns once the bundle has verified. It checks the frames
+// and the signature; each entry's contents are checked as it is decoded
+// from f, with the same limits.
 func stage(ctx context.Context, br *bundle.Reader, f *os.File) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
 	for n := 0; ; n++ {
@@ -143,23 +146,25 @@ func stage(ctx context.Context, br *bundle.Reader, f *os.File) error {
 				return err
 			}
 		}
-		_, err := br.Next()
+		frame, err := br.NextFrame()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := bw.Write(br.Frame()); err != nil {
+		if _, err := bw.Write(frame); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
 }
 
-// staged reads back the frames stage wrote, one buffer reused for all.
+// staged reads back the frames stage wrote, one buffer reused for all,
+// and decodes and checks them under the limits the bundle was read with.
 type staged struct {
 	r   *bufio.Reader
+	lim *bundle.Limits
 	buf []byte
 }
 
@@ -181,7 +186,7 @@ func (s *staged) next() (*pb.Entry, error) {
 	if _, err := io.ReadFull(s.r, b[p:]); err != nil {
 		return nil, fmt.Errorf("reading the staged bundle: %w", err)
 	}
-	e, err := bundle.DecodeFrame(b)
+	e, err := bundle.DecodeFrame(b, s.lim)
 	if err != nil {
 		return nil, fmt.Errorf("reading the staged bundle: %w", err)
 	}
@@ -206,12 +211,22 @@ type importer struct {
 	want   bundle.SetDigest
 	res    *ImportResult
 	peer   Peer
-	recv   *bolt.Bucket // what this database holds from the peer
+	// recv is what this database holds from the peer, as the import
+	// changes it. A FULL bundle builds it anew (swapped in at the end)
+	// and old is the set it replaces; a delta changes it in place, and
+	// target names it for the staged write's undo records.
+	recv   *bolt.Bucket
+	old    *bolt.Bucket
+	target []byte
 	set    bundle.SetDigest
 	gen    uint64
+	// last is the greatest key a FULL bundle's new set holds so far: a
+	// bundle in key order, as Export writes them, never finds a key
+	// there already, so there is no need to look.
+	last []byte
 }
 
-func (im *importer) run(ctx context.Context, spool *bufio.Reader) error {
+func (im *importer) run(ctx context.Context, st *staged) error {
 	var err error
 	producer := im.h.GetProducer()
 	if im.peer, err = loadPeer(im.w.tx, producer); err != nil {
@@ -227,24 +242,32 @@ func (im *importer) run(ctx context.Context, spool *bufio.Reader) error {
 	if err != nil {
 		return err
 	}
-	if im.recv, err = root.CreateBucketIfNotExists([]byte(producer)); err != nil {
-		return err
-	}
-	if im.set, err = setDigest(im.recv); err != nil {
+	name := []byte(producer)
+	if im.recv, err = root.CreateBucketIfNotExists(name); err != nil {
 		return err
 	}
 	if v := im.recv.Get(keyGeneration); len(v) == 8 {
 		im.gen = binary.BigEndian.Uint64(v)
 	}
 	im.gen++
-	if err := im.recv.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
+	if im.res.Full {
+		im.old = im.recv
+		if im.recv, err = im.w.swapBucket(bucketReceived, name); err != nil {
+			return err
+		}
+	} else {
+		im.target = nestedTarget(bucketReceived, name)
+		if im.set, err = setDigest(im.recv); err != nil {
+			return err
+		}
+	}
+	if err := im.put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
 		return err
 	}
 
 	// Decoding, converting and hashing the entries runs on its own
 	// goroutine, ahead of the writes, which are what must run in turn.
-	st := &staged{r: spool, buf: make([]byte, 0, 4<<10)}
-	batches, stop := prepare(ctx, st, im.db.opts, im.res.Entries)
+	batches, stop := prepare(ctx, st, &preparer{o: im.db.opts, nowNs: im.w.nowNs, actor: im.w.actor}, im.res.Entries)
 	defer stop()
 	n := uint64(0)
 	for batch := range batches {
@@ -255,6 +278,9 @@ func (im *importer) run(ctx context.Context, spool *bufio.Reader) error {
 			}
 			if err := im.apply(&batch[i]); err != nil {
 				return fmt.Errorf("entry %d: %w", n, err)
+			}
+			if err := im.step(); err != nil {
+				return err
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -276,7 +302,12 @@ func (im *importer) run(ctx context.Context, spool *bufio.Reader) error {
 	if im.set != im.want {
 		return fmt.Errorf("%w: the producer's set digest is %v, ours would be %v (ask %s for a FULL bundle)", ErrDiverged, im.want, im.set, producer)
 	}
-	if err := im.recv.Put(keySetDigest, im.set[:]); err != nil {
+	if im.res.Full {
+		if im.recv, err = im.w.swapIn(bucketReceived, name); err != nil {
+			return err
+		}
+	}
+	if err := im.put(keySetDigest, im.set[:]); err != nil {
 		return err
 	}
 	im.peer.Checkpoint = Checkpoint{Seq: im.h.GetToSeq(), BundleDigest: im.digest[:], Time: fromUnixNano(im.w.nowNs)}
@@ -314,8 +345,17 @@ type entry struct {
 	it   Item
 	ik   []byte
 	hash [32]byte
+	pre  preEncoded
 	err  error // from reading the entry back: ends the import
 	bad  error // from converting the item: the entry's own error
+}
+
+// A preparer is what prepare needs to know of the write.
+type preparer struct {
+	coder
+	o     Options
+	nowNs int64
+	actor string
 }
 
 // prepareBatch is how many entries prepare hands over at a time.
@@ -325,7 +365,7 @@ const prepareBatch = 256
 // prepared, in order and in batches. It stops at the first error, sent as
 // the last entry, or when ctx is cancelled. stop, to be called once, ends
 // it early and waits for it, so st is not read after stop returns.
-func prepare(ctx context.Context, st *staged, o Options, n uint64) (batches <-chan []entry, stop func()) {
+func prepare(ctx context.Context, st *staged, p *preparer, n uint64) (batches <-chan []entry, stop func()) {
 	ch := make(chan []entry, 4)
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -337,8 +377,8 @@ func prepare(ctx context.Context, st *staged, o Options, n uint64) (batches <-ch
 			var en entry
 			en.e, en.err = st.next()
 			if en.err == nil {
-				if p := en.e.GetUpsert(); p != nil {
-					en.prepareItem(p, &o)
+				if it := en.e.GetUpsert(); it != nil {
+					en.prepareItem(it, p)
 				}
 			}
 			batch = append(batch, en)
@@ -363,11 +403,14 @@ func prepare(ctx context.Context, st *staged, o Options, n uint64) (batches <-ch
 	}
 }
 
-// prepareItem converts and hashes the upserted item p.
-func (en *entry) prepareItem(p *pb.Item, o *Options) {
+// prepareItem converts, hashes and pre-encodes the upserted item p.
+func (en *entry) prepareItem(p *pb.Item, pr *preparer) {
 	it, err := itemFromProto(p)
 	if err == nil {
-		it, err = o.normalize(it)
+		it, err = pr.o.normalize(it)
+	}
+	if err == nil {
+		en.pre, err = pr.preEncode(it, pr.nowNs, pr.actor)
 	}
 	if err != nil {
 		en.bad = fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
@@ -419,7 +462,7 @@ func (im *importer) upsert(en *entry) error {
 		}
 		return nil
 	}
-	_, err := im.w.putItem(*it)
+	_, err := im.w.putItemPre(*it, en.ik, &en.pre)
 	return err
 }
 
@@ -442,30 +485,76 @@ func (im *importer) refuses(it *Item) bool {
 	return false
 }
 
+// step lets the staged write commit what it holds, and finds the
+// buckets again in the next transaction if it did.
+func (im *importer) step() error {
+	flushed, err := im.w.step()
+	if err != nil || !flushed {
+		return err
+	}
+	name := []byte(im.peer.ID)
+	im.recv = bucketPath(im.w.tx, bucketReceived, name)
+	if im.res.Full {
+		im.old = im.recv
+		im.recv = im.w.swapped(bucketReceived, name)
+	}
+	if im.recv == nil {
+		return fmt.Errorf("%w: the received set of %s vanished during the import", ErrCorrupt, im.peer.ID)
+	}
+	return nil
+}
+
+// put writes k in the received set, keeping what a delta must undo.
+func (im *importer) put(k, v []byte) error {
+	if im.target != nil {
+		if err := im.w.save(im.target, im.recv, k); err != nil {
+			return err
+		}
+	}
+	im.w.writes++
+	return im.recv.Put(k, v)
+}
+
 // track records that the peer holds the item with key ik, hashing to h.
 func (im *importer) track(ik []byte, h [32]byte) error {
+	fresh := im.old != nil && bytes.Compare(ik, im.last) > 0
+	if fresh {
+		im.last = ik
+	}
+	var v []byte
+	if !fresh {
+		v = im.recv.Get(ik)
+	}
 	// Put replaces a held record: no need to delete it first.
-	if v := im.recv.Get(ik); v != nil {
+	if v != nil {
 		if len(v) != 40 {
 			return fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
 		}
 		im.set.Sub([32]byte(v[8:]))
 	}
 	im.set.Add(h)
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 40), im.gen)
-	return im.recv.Put(ik, append(v, h[:]...))
+	rec := binary.BigEndian.AppendUint64(im.w.alloc(40)[:0], im.gen)
+	return im.put(ik, append(rec, h[:]...))
 }
 
-// untrack forgets the item with key ik, reporting whether it was held.
+// untrack forgets the item with key ik, reporting whether the database
+// held it from the peer.
 func (im *importer) untrack(ik []byte) (bool, error) {
 	v := im.recv.Get(ik)
 	if v == nil {
-		return false, nil
+		// A FULL bundle's retraction of an item held before.
+		return im.old != nil && im.old.Get(ik) != nil, nil
 	}
 	if len(v) != 40 {
 		return false, fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
 	}
 	im.set.Sub([32]byte(v[8:]))
+	if im.target != nil {
+		if err := im.w.save(im.target, im.recv, ik); err != nil {
+			return false, err
+		}
+	}
+	im.w.writes++
 	return true, im.recv.Delete(ik)
 }
 
@@ -482,26 +571,32 @@ func (im *importer) retract(ik []byte, reason string) error {
 }
 
 // sweep retracts what a FULL bundle did not carry: every item held from
-// the peer that this import did not touch.
+// the peer before that the new set lacks.
 func (im *importer) sweep() error {
+	if im.old == nil {
+		return nil
+	}
 	from := []byte{1} // after the "\x00" records
 	for {
-		c := im.recv.Cursor()
-		k, v := c.Seek(from)
-		for k != nil && len(v) == 40 && binary.BigEndian.Uint64(v) == im.gen {
-			k, v = c.Next()
+		c := im.old.Cursor()
+		k, _ := c.Seek(from)
+		for k != nil && im.recv.Get(k) != nil {
+			k, _ = c.Next()
 		}
 		if k == nil {
 			return nil
 		}
 		ik := bytes.Clone(k)
-		if _, err := im.untrack(ik); err != nil {
-			return err
-		}
 		if err := im.retract(ik, "not in "+im.peer.ID+"'s full bundle"); err != nil {
 			return err
 		}
-		from = ik
+		if err := im.step(); err != nil {
+			return err
+		}
+		if im.old == nil {
+			return nil
+		}
+		from = append(ik, 0) // the next key after ik
 	}
 }
 

@@ -54,7 +54,7 @@ func TestPrepare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &staged{r: bufio.NewReader(bytes.NewReader(tt.b))}
-			batches, stop := prepare(context.Background(), st, *testOptions(), n)
+			batches, stop := prepare(context.Background(), st, &preparer{o: *testOptions()}, n)
 			defer stop()
 			got := 0
 			var err error
@@ -85,7 +85,7 @@ func TestPrepareStop(t *testing.T) {
 	for _, cancel := range []bool{false, true} {
 		ctx, cancelFunc := context.WithCancel(context.Background())
 		st := &staged{r: bufio.NewReader(bytes.NewReader(frames))}
-		batches, stop := prepare(ctx, st, *testOptions(), n)
+		batches, stop := prepare(ctx, st, &preparer{o: *testOptions()}, n)
 		<-batches
 		if cancel {
 			cancelFunc()

@@ -38,6 +38,19 @@ type indexes struct {
 	mu   sync.Mutex
 	cond sync.Cond
 	seq  uint64 // the last change applied
+
+	// building, if not nil, is closed when the background build of a
+	// large commit's delta ends (see apply).
+	building chan struct{}
+}
+
+// wait waits for a background build to end. It is called with the write
+// lock held, so no other build starts meanwhile.
+func (x *indexes) wait() {
+	if x.building != nil {
+		<-x.building
+		x.building = nil
+	}
 }
 
 // applied records that the indexes hold every change up to seq.
@@ -149,6 +162,10 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 			return err
 		}
 		seq = m.GetLastSeq()
+		view, err := newView(tx)
+		if err != nil {
+			return err
+		}
 		var p pb.ItemRecord
 		n := 0
 		items := tx.Bucket(bucketItems)
@@ -156,14 +173,24 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 		// would give two signals one id.
 		last := min(items.Sequence(), maxNum)
 		seen := make([]uint64, last/64+1)
-		return items.ForEach(func(_, v []byte) error {
+		return items.ForEach(func(k, v []byte) error {
 			if n++; n%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
 			p.Reset()
-			if proto.Unmarshal(v, &p) != nil || p.GetItem().GetRetracted() {
+			if proto.Unmarshal(v, &p) != nil {
+				return nil
+			}
+			if view.changed(p.GetSeq()) {
+				p.Reset()
+				old := view.beforeRaw(k)
+				if old == nil || proto.Unmarshal(old, &p) != nil {
+					return nil // created by the staged write, or left for Check
+				}
+			}
+			if p.GetItem().GetRetracted() {
 				return nil
 			}
 			num := p.GetNumber()
@@ -206,8 +233,40 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 
 // apply follows the commit of change seq. Called with the write lock
 // held, in commit order.
+//
+// A commit that fills an empty index (a first import of a million items,
+// say) builds it in the background: the write returns once it is
+// durable, and searches of snapshots that include it wait for the build
+// (see await), as do the next commit and Close. Building a million PDQ
+// codes' tables takes about a second.
 func (x *indexes) apply(d *indexDelta, seq uint64) {
-	defer x.applied(seq)
+	x.wait()
+	if !x.bulk(d) {
+		x.applyNow(d)
+		x.applied(seq)
+		return
+	}
+	done := make(chan struct{})
+	x.building = done
+	go func() {
+		defer close(done)
+		x.applyNow(d)
+		x.applied(seq)
+	}()
+}
+
+// bulk reports whether d fills an empty index, which buildDelta builds
+// at once.
+func (x *indexes) bulk(d *indexDelta) bool {
+	for a := range d {
+		if idx := x.by[a]; idx != nil && len(d[a].codes)/(codeBits(Algorithm(a))/64) > indexPending && idx.Len() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *indexes) applyNow(d *indexDelta) {
 	for a := range d {
 		idx, ops, codes := x.by[a], d[a].ops, d[a].codes
 		if idx == nil {

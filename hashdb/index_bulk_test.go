@@ -134,6 +134,10 @@ func TestApplyLargeDelta(t *testing.T) {
 		x.by[a] = idx
 	}
 	x.apply(&d, 7)
+	if x.building == nil {
+		t.Fatal("a delta filling an empty index did not build in the background")
+	}
+	x.await(7) // searches of the commit wait for the build
 	ref := perIDIndex(t, PDQ, d[PDQ].ops, d[PDQ].codes)
 	if got := x.by[PDQ].Len(); got != len(want)-1 || got != ref.Len() {
 		t.Fatalf("Len = %d, want %d", got, len(want)-1)

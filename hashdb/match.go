@@ -180,7 +180,11 @@ func (db *DB) match(q Signal, qs []query, opts *MatchOptions) (MatchResult, erro
 			return nil
 		}
 		ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-		hits, err := resolve(tx, q.alg, ids, func(s Signal) bool { d, _ := nearest(s); return d >= 0 })
+		v, err := newView(tx)
+		if err != nil {
+			return err
+		}
+		hits, err := resolve(v, q.alg, ids, func(s Signal) bool { d, _ := nearest(s); return d >= 0 })
 		if err != nil {
 			return err
 		}
@@ -194,9 +198,8 @@ func (db *DB) match(q Signal, qs []query, opts *MatchOptions) (MatchResult, erro
 			}
 			bySignal[s] = append(bySignal[s], &hits[i].item)
 		}
-		ops := tx.Bucket(bucketOpinions)
 		for _, s := range order {
-			m, hidden, err := db.matchItems(ops, s, bySignal[s], opts.includeUnreliable())
+			m, hidden, err := db.matchItems(v, s, bySignal[s], opts.includeUnreliable())
 			if err != nil {
 				return err
 			}
@@ -230,10 +233,10 @@ func sortMatches(ms []Match) {
 // that match and those a false-positive opinion of the local organisation
 // suppresses (on the signal, which hides every item, or on the item).
 // Items that flag s as unreliable are left out unless unreliable is set.
-func (db *DB) matchItems(ops *bolt.Bucket, s Signal, items []*Item, unreliable bool) (m, hidden Match, err error) {
+func (db *DB) matchItems(v *view, s Signal, items []*Item, unreliable bool) (m, hidden Match, err error) {
 	m.Signal, hidden.Signal = s, s
 	org := db.opts.Organization
-	signalFP, err := isFalsePositive(ops, org, Key{}, s)
+	signalFP, err := isFalsePositive(v, org, Key{}, s)
 	if err != nil {
 		return m, hidden, err
 	}
@@ -241,7 +244,7 @@ func (db *DB) matchItems(ops *bolt.Bucket, s Signal, items []*Item, unreliable b
 		if !unreliable && slices.Contains(it.Unreliable, s) {
 			continue
 		}
-		itemFP, err := isFalsePositive(ops, org, it.Key, Signal{})
+		itemFP, err := isFalsePositive(v, org, it.Key, Signal{})
 		if err != nil {
 			return m, hidden, err
 		}
@@ -256,15 +259,15 @@ func (db *DB) matchItems(ops *bolt.Bucket, s Signal, items []*Item, unreliable b
 
 // isFalsePositive reports whether org's stored opinion on the item with
 // key, or on signal sig, says false positive.
-func isFalsePositive(ops *bolt.Bucket, org string, key Key, sig Signal) (bool, error) {
+func isFalsePositive(v *view, org string, key Key, sig Signal) (bool, error) {
 	if org == "" {
 		return false, nil
 	}
 	k := append(opinionPrefix(key, sig), org...)
-	v := ops.Get(k)
-	if v == nil {
+	val := v.opinion(k, v.tx.Bucket(bucketOpinions).Get(k))
+	if val == nil {
 		return false, nil
 	}
-	op, _, err := decodeOpinion(k, v)
+	op, _, err := decodeOpinion(k, val)
 	return op.Verdict == FalsePositive, err
 }

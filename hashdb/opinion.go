@@ -222,6 +222,10 @@ func (w *writer) putOpinion(op *Opinion) error {
 	if err != nil {
 		return err
 	}
+	if err := w.save(undoOpinions, w.ops, k); err != nil {
+		return err
+	}
+	w.writes++
 	return w.ops.Put(k, v)
 }
 
@@ -243,8 +247,15 @@ func (db *DB) SignalOpinions(s Signal) ([]Opinion, error) {
 func (db *DB) opinions(prefix []byte) ([]Opinion, error) {
 	var ops []Opinion
 	err := db.view(func(tx *bolt.Tx) error {
+		view, err := newView(tx)
+		if err != nil {
+			return err
+		}
 		c := tx.Bucket(bucketOpinions).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			if v = view.opinion(k, v); v == nil {
+				continue
+			}
 			op, _, err := decodeOpinion(k, v)
 			if err != nil {
 				return err

@@ -15,13 +15,14 @@ import (
 func (db *DB) Get(key Key) (Item, error) {
 	var r record
 	err := db.view(func(tx *bolt.Tx) error {
-		ik := itemKey(key)
-		v := tx.Bucket(bucketItems).Get(ik)
-		if v == nil {
-			return fmt.Errorf("hashdb: get %s: %w", key, ErrNotFound)
+		v, err := newView(tx)
+		if err != nil {
+			return err
 		}
-		var err error
-		r, err = decodeRecord(ik, v)
+		var ok bool
+		if r, ok, err = v.item(itemKey(key)); err == nil && !ok {
+			err = fmt.Errorf("hashdb: get %s: %w", key, ErrNotFound)
+		}
 		return err
 	})
 	return r.Item, err
@@ -41,7 +42,11 @@ func (db *DB) Lookup(s Signal) ([]Item, error) {
 		if err != nil {
 			return err
 		}
-		hits, err = resolve(tx, s.alg, ids, func(t Signal) bool { return t == s })
+		v, err := newView(tx)
+		if err != nil {
+			return err
+		}
+		hits, err = resolve(v, s.alg, ids, func(t Signal) bool { return t == s })
 		sortHits(hits) // while the keys, in the file's memory map, are valid
 		return err
 	})
@@ -69,9 +74,9 @@ type hit struct {
 // be ahead of or behind an older snapshot: an id whose item has since
 // gone, been retracted or changed is left out or resolved as the snapshot
 // holds it, never reported as corruption.
-func resolve(tx *bolt.Tx, a Algorithm, ids []uint64, keep func(Signal) bool) ([]hit, error) {
+func resolve(view *view, a Algorithm, ids []uint64, keep func(Signal) bool) ([]hit, error) {
 	slices.Sort(ids) // groups each item's ids
-	nums, items := tx.Bucket(bucketNumbers), tx.Bucket(bucketItems)
+	nums := view.tx.Bucket(bucketNumbers)
 	var out []hit
 	var r record
 	var ik []byte
@@ -84,13 +89,16 @@ func resolve(tx *bolt.Tx, a Algorithm, ids []uint64, keep func(Signal) bool) ([]
 			if ik = nums.Get(numKey(n)); ik == nil {
 				continue
 			}
-			v := items.Get(ik)
-			if v == nil {
-				return nil, fmt.Errorf("%w: item number %d names missing item %q", ErrCorrupt, n, ik)
-			}
+			var ok bool
 			var err error
-			if r, err = decodeRecord(ik, v); err != nil {
+			if r, ok, err = view.item(ik); err != nil {
 				return nil, err
+			}
+			if !ok {
+				if n > view.j.num0 && view.pending {
+					continue // created by an unfinished staged write
+				}
+				return nil, fmt.Errorf("%w: item number %d names missing item %q", ErrCorrupt, n, ik)
 			}
 			live = !r.Retracted && r.num == n
 		}
@@ -164,7 +172,11 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 			var page []Item
 			var last []byte
 			err := db.view(func(tx *bolt.Tx) error {
-				c := tx.Bucket(bucketItems).Cursor()
+				view, err := newView(tx)
+				if err != nil {
+					return err
+				}
+				c := view.items.Cursor()
 				k, v := c.Seek(from)
 				if after && k != nil && string(k) == string(from) {
 					k, v = c.Next()
@@ -172,11 +184,11 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 				for n := 0; k != nil && hasPrefix(k, prefix) && n < itemsPage; k, v = c.Next() {
 					last = k
 					n++
-					r, err := decodeRecord(k, v)
+					r, ok, err := view.record(k, v)
 					if err != nil {
 						return err
 					}
-					if f.match(&r.Item) {
+					if ok && f.match(&r.Item) {
 						page = append(page, r.Item)
 					}
 				}

@@ -1,6 +1,7 @@
 package hashdb
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,38 +15,55 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// writer is one write transaction. Every write path (Put, Retract,
-// SetOpinion, Import) goes through its methods, which keep the items,
-// their numbers, the counters and the change log in step and collect the
-// index delta the commit hook receives.
+// writer is one write: one bbolt transaction, or for a staged write (see
+// staged.go) a series of them. Every write path (Put, Retract,
+// SetOpinion, Import, Export) goes through its methods, which keep the
+// items, their numbers, the counters and the change log in step and
+// collect the index delta the commit hook receives.
 type writer struct {
 	db     *DB
+	ctx    context.Context
 	tx     *bolt.Tx
 	meta   *pb.Meta
 	actor  string
 	nowNs  int64
 	items  *bolt.Bucket
+	cur    *bolt.Cursor // over items
 	nums   *bolt.Bucket
 	ops    *bolt.Bucket
 	log    *bolt.Bucket
 	counts map[countKey]int64
+	shape  shape // the run of items count has yet to add to counts
 	delta  indexDelta
 	seq0   uint64 // the last sequence number before this write
 
-	// Scratch reused by every putItem: the wire forms are only read by
-	// Marshal, which copies them out.
-	change pb.Change
-	ikey   pb.ItemKey
-	rec    pb.ItemRecord
-	item   pb.Item
-	sigs   []pb.Signal
-	psigs  []*pb.Signal
-	arena  []byte // values handed to bbolt, which keeps them until commit
+	// A staged write's state: its journal, the record writes of the
+	// current transaction, how many transactions it committed, and its
+	// undo buckets in the current transaction by target.
+	staged  bool
+	j       journal
+	writes  int
+	flushes int
+	undo    map[string]*bolt.Bucket
+
+	coder
+	arena []byte // values handed to bbolt, which keeps them until commit
 }
 
 // update runs fn in one write transaction and, once it has committed,
 // reports the index delta to the commit hook.
 func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
+	return db.write(ctx, false, fn)
+}
+
+// updateStaged runs fn as a staged write: in as many transactions as its
+// calls to [writer.step] make, all or nothing, and seen by readers only
+// once the last has committed.
+func (db *DB) updateStaged(ctx context.Context, fn func(w *writer) error) error {
+	return db.write(ctx, true, fn)
+}
+
+func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) (err error) {
 	if db.opts.ReadOnly {
 		return ErrReadOnly
 	}
@@ -57,27 +75,59 @@ func (db *DB) update(ctx context.Context, fn func(w *writer) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
-	var delta *indexDelta
-	var seq uint64
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		w, err := db.newWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := fn(w); err != nil {
-			return err
-		}
-		delta, seq = &w.delta, w.meta.GetLastSeq()
-		return w.finish()
-	})
+	if err := db.recoverStaged(); err != nil {
+		return err
+	}
+	tx, err := db.bolt.Begin(true)
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}
 	if err != nil {
 		return err
 	}
+	w, err := db.newWriter(ctx, tx)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	committed := false
+	defer func() {
+		// On any failure the open transaction is dropped and what earlier
+		// ones of a staged write committed is undone; after a panic, by
+		// the next write.
+		if w.tx != nil {
+			w.tx.Rollback()
+		}
+		switch {
+		case committed || w.flushes == 0:
+		case err == nil:
+			db.pending.Store(true)
+		default:
+			if rerr := db.rollbackStaged(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
+	if staged {
+		err = w.beginStaged()
+	}
+	if err == nil {
+		err = fn(w)
+	}
+	if err == nil {
+		err = w.finish()
+	}
+	if err != nil {
+		return err
+	}
+	err = w.tx.Commit()
+	w.tx = nil
+	if err != nil {
+		return err
+	}
+	committed = true
 	if db.onCommit != nil {
-		db.onCommit(delta, seq)
+		db.onCommit(&w.delta, w.meta.GetLastSeq())
 	}
 	return nil
 }
@@ -89,28 +139,23 @@ func (db *DB) newWriter(ctx context.Context, tx *bolt.Tx) (*writer, error) {
 	}
 	w := &writer{
 		db:     db,
-		tx:     tx,
+		ctx:    ctx,
 		meta:   m,
 		actor:  actorFrom(ctx),
 		nowNs:  db.opts.now().UnixNano(),
-		items:  tx.Bucket(bucketItems),
-		nums:   tx.Bucket(bucketNumbers),
-		ops:    tx.Bucket(bucketOpinions),
-		log:    tx.Bucket(bucketChanges),
 		counts: make(map[countKey]int64),
 		seq0:   m.GetLastSeq(),
 	}
-	// The change log only ever appends: fill its pages.
-	w.log.FillPercent = 1
-	w.nums.FillPercent = 1
-	w.items.FillPercent = 0.9
+	w.bind(tx)
 	return w, nil
 }
 
 // load returns the stored record of the item whose encoded key is ik.
 func (w *writer) load(ik []byte) (record, bool, error) {
-	v := w.items.Get(ik)
-	if v == nil {
+	// A cursor kept for the transaction saves Get's allocations; Seek
+	// starts from the root, so writes in between do not matter.
+	k, v := w.cur.Seek(ik)
+	if !bytes.Equal(k, ik) {
 		return record{}, false, nil
 	}
 	r, err := decodeRecord(ik, v)
@@ -121,7 +166,13 @@ func (w *writer) load(ik []byte) (record, bool, error) {
 // same key, and reports whether anything changed. It is the only place
 // items and their numbers are written.
 func (w *writer) putItem(it Item) (bool, error) {
-	ik := itemKey(it.Key)
+	return w.putItemPre(it, itemKey(it.Key), nil)
+}
+
+// putItemPre is putItem for the item whose encoded key is ik, with pre, if
+// not nil, the item's records as [preEncode] encoded them in case it is
+// new.
+func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 	old, exists, err := w.load(ik)
 	if err != nil {
 		return false, err
@@ -138,6 +189,12 @@ func (w *writer) putItem(it Item) (bool, error) {
 			return false, nil
 		}
 		kind = pb.ChangeKind_CHANGE_KIND_UPDATE
+		// An item a staged write created has no state before it to keep.
+		if old.num <= w.j.num0 {
+			if err := w.save(undoItems, w.items, ik); err != nil {
+				return false, err
+			}
+		}
 	} else {
 		if r.num, err = w.items.NextSequence(); err != nil {
 			return false, err
@@ -150,15 +207,8 @@ func (w *writer) putItem(it Item) (bool, error) {
 		if err := w.nums.Put(nk[:], ik); err != nil {
 			return false, err
 		}
-		if r.FirstSeen.IsZero() {
-			r.FirstSeen = fromUnixNano(w.nowNs)
-			if !r.LastSeen.IsZero() && r.LastSeen.Before(r.FirstSeen) {
-				r.FirstSeen = r.LastSeen
-			}
-		}
-		if r.LastSeen.IsZero() {
-			r.LastSeen = r.FirstSeen
-		}
+		w.writes++
+		firstStored(&r, w.nowNs)
 	}
 	if r.Retracted && !(exists && old.Retracted) {
 		kind = pb.ChangeKind_CHANGE_KIND_RETRACT
@@ -182,6 +232,9 @@ func (w *writer) putItem(it Item) (bool, error) {
 		w.delta.add(r.num, newLive)
 	}
 
+	if pre != nil && !exists {
+		return true, w.putNew(ik, &r, pre)
+	}
 	w.ikey = pb.ItemKey{Source: it.Source, Id: it.ID}
 	w.change = pb.Change{Kind: kind, Item: &w.ikey, PrevSeq: old.seq}
 	if kind == pb.ChangeKind_CHANGE_KIND_RETRACT {
@@ -190,40 +243,12 @@ func (w *writer) putItem(it Item) (bool, error) {
 	if r.seq, err = w.appendChange(&w.change); err != nil {
 		return false, err
 	}
-	v, err := w.encodeRecord(&r)
+	v, err := w.marshal(w.rec(&r))
 	if err != nil {
 		return false, err
 	}
+	w.writes++
 	return true, w.items.Put(ik, v)
-}
-
-// encodeRecord is [encodeRecord] into the arena, with the writer's scratch
-// wire forms.
-func (w *writer) encodeRecord(r *record) ([]byte, error) {
-	it := &r.Item
-	n := len(it.Signals)
-	if cap(w.sigs) < n {
-		w.sigs = make([]pb.Signal, n)
-		w.psigs = make([]*pb.Signal, n)
-	}
-	w.sigs, w.psigs = w.sigs[:n], w.psigs[:n]
-	for i := range it.Signals {
-		s := &it.Signals[i]
-		w.sigs[i] = pb.Signal{Algorithm: pb.Algorithm(s.alg), Value: s.val[:s.alg.Bits()/8], Unreliable: it.IsUnreliable(*s)}
-		w.psigs[i] = &w.sigs[i]
-	}
-	w.item = pb.Item{
-		Signals:           w.psigs,
-		Labels:            it.Labels,
-		Tlp:               pb.TLP(it.TLP),
-		FirstSeenUnixNano: unixNano(it.FirstSeen),
-		LastSeenUnixNano:  unixNano(it.LastSeen),
-		Note:              it.Note,
-		Retracted:         it.Retracted,
-		RetractReason:     it.RetractReason,
-	}
-	w.rec = pb.ItemRecord{Item: &w.item, Number: r.num, Seq: r.seq}
-	return w.marshal(&w.rec)
 }
 
 // arenaChunk is the size of the blocks the arena hands values out of.
@@ -251,19 +276,66 @@ func (w *writer) marshal(m proto.Message) ([]byte, error) {
 }
 
 // count adds d times the item's contribution to the statistics counters.
+// Items in a row mostly look alike to the counters (one source, level,
+// label set and set of algorithms: a bundle's, say), so it tallies a run
+// of them as one shape, and updates the counters when the shape changes.
 func (w *writer) count(it *Item, d int64) {
 	if it.Retracted {
 		w.counts[countKey{kind: countRetracted}] += d
 		return
 	}
-	w.counts[countKey{kind: countLive}] += d
-	w.counts[countKey{countSourcePrefix, it.Source}] += d
-	w.counts[countKey{countTLPPrefix, it.TLP.String()}] += d
-	for _, s := range it.Signals {
-		w.counts[countKey{countAlgPrefix, s.alg.String()}] += d
+	if !w.shape.is(it) {
+		w.tally()
+		w.shape.set(it)
 	}
-	for _, l := range it.Labels {
-		w.counts[countKey{countLabelPrefix, l}] += d
+	w.shape.n += d
+}
+
+// tally moves the run of counted items into the counters.
+func (w *writer) tally() {
+	s := &w.shape
+	if s.n == 0 {
+		return
+	}
+	w.counts[countKey{kind: countLive}] += s.n
+	w.counts[countKey{countSourcePrefix, s.source}] += s.n
+	w.counts[countKey{countTLPPrefix, s.tlp.String()}] += s.n
+	for _, a := range s.algs {
+		w.counts[countKey{countAlgPrefix, a.String()}] += s.n
+	}
+	for _, l := range s.labels {
+		w.counts[countKey{countLabelPrefix, l}] += s.n
+	}
+	s.n = 0
+}
+
+// A shape is what the counters see of a live item, and how many times a
+// run of items of that shape counted.
+type shape struct {
+	source string
+	tlp    TLP
+	labels []string
+	algs   []Algorithm
+	n      int64
+}
+
+func (s *shape) is(it *Item) bool {
+	if it.Source != s.source || it.TLP != s.tlp || len(it.Signals) != len(s.algs) || !slices.Equal(it.Labels, s.labels) {
+		return false
+	}
+	for i := range it.Signals {
+		if it.Signals[i].alg != s.algs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *shape) set(it *Item) {
+	s.source, s.tlp, s.labels = it.Source, it.TLP, it.Labels
+	s.algs = s.algs[:0]
+	for i := range it.Signals {
+		s.algs = append(s.algs, it.Signals[i].alg)
 	}
 }
 
@@ -298,21 +370,28 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 	}
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
+	w.writes++
 	return seq, w.log.Put(k[:], v)
 }
 
-// finish writes the counters and the metadata.
+// finish writes the counters and the metadata, and ends a staged write.
 func (w *writer) finish() error {
 	if err := w.applyCounts(); err != nil {
 		return err
 	}
 	if w.meta.GetLastSeq() != w.seq0 {
-		return writeMeta(w.tx, w.meta)
+		if err := writeMeta(w.tx, w.meta); err != nil {
+			return err
+		}
+	}
+	if w.staged {
+		return w.tx.DeleteBucket(bucketStaged)
 	}
 	return nil
 }
 
 func (w *writer) applyCounts() error {
+	w.tally()
 	b := w.tx.Bucket(bucketCounts)
 	for k, d := range flatCounts(w.counts) {
 		if d == 0 {

@@ -233,7 +233,7 @@ func TestTruncateAtBoundaries(t *testing.T) {
 
 // frames builds a bundle from raw frame payloads, signed as a Writer would
 // sign them, so tests can put anything inside.
-func frames(t *testing.T, payloads ...[]byte) []byte {
+func frames(t testing.TB, payloads ...[]byte) []byte {
 	t.Helper()
 	var out []byte
 	for _, p := range payloads {
@@ -244,7 +244,7 @@ func frames(t *testing.T, payloads ...[]byte) []byte {
 }
 
 // signed appends a valid trailer for count entries to the frames in b.
-func signed(t *testing.T, key ed25519.PrivateKey, b []byte, count uint64) []byte {
+func signed(t testing.TB, key ed25519.PrivateKey, b []byte, count uint64) []byte {
 	t.Helper()
 	h := newSig()
 	h.Write(b)
@@ -257,7 +257,7 @@ func signed(t *testing.T, key ed25519.PrivateKey, b []byte, count uint64) []byte
 	return append(b, frames(t, mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Trailer{Trailer: tr}}))...)
 }
 
-func mustMarshal(t *testing.T, m proto.Message) []byte {
+func mustMarshal(t testing.TB, m proto.Message) []byte {
 	t.Helper()
 	b, err := canonical.Marshal(m)
 	if err != nil {
@@ -266,12 +266,12 @@ func mustMarshal(t *testing.T, m proto.Message) []byte {
 	return b
 }
 
-func headerFrame(t *testing.T, h *pb.Header) []byte {
+func headerFrame(t testing.TB, h *pb.Header) []byte {
 	h.FormatVersion = FormatVersion
 	return mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Header{Header: h}})
 }
 
-func entryFrame(t *testing.T, e *pb.Entry) []byte {
+func entryFrame(t testing.TB, e *pb.Entry) []byte {
 	return mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Entry{Entry: e}})
 }
 
@@ -281,7 +281,18 @@ func withUnknown(b []byte) []byte {
 	return protowire.AppendVarint(b, 1)
 }
 
-func TestReject(t *testing.T) {
+// A rejectCase is a bundle a reader refuses under lim, with an error
+// wrapping want.
+type rejectCase struct {
+	name string
+	b    []byte
+	lim  *Limits
+	want error
+}
+
+// rejectCases are bundles, most of them validly signed, that break one
+// rule each.
+func rejectCases(t testing.TB) []rejectCase {
 	hdr := func(edit func(h *pb.Header)) []byte {
 		h := testHeader()
 		if edit != nil {
@@ -306,12 +317,17 @@ func TestReject(t *testing.T) {
 	gzMtime[4] = 1
 
 	bigLabel := bytes.Repeat([]byte{'a'}, 129)
-	tests := []struct {
-		name string
-		b    []byte
-		lim  *Limits
-		want error
-	}{
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	field := func(num protowire.Number, typ protowire.Type, v []byte) []byte {
+		b := protowire.AppendTag(nil, num, typ)
+		if typ == protowire.BytesType {
+			return protowire.AppendBytes(b, v)
+		}
+		return append(b, v...)
+	}
+	goodEntry := mustMarshal(t, testEntries()[0])
+	trailer := mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Trailer{Trailer: &pb.Trailer{EntryCount: 1, SetDigest: make([]byte, 32), Signature: make([]byte, 64)}}})
+	return []rejectCase{
 		{"empty", nil, nil, ErrTruncated},
 		{"entry first", frames(t, good), nil, ErrMalformed},
 		{"version", signed(t, testKey, frames(t, mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Header{Header: testHeader()}})), 0), nil, ErrVersion},
@@ -351,8 +367,26 @@ func TestReject(t *testing.T) {
 		{"data after gzip", append(bytes.Clone(validGz), 0), nil, ErrMalformed},
 		{"gzip with a time", gzMtime, nil, ErrMalformed},
 		{"overlong varint", append(bytes.Repeat([]byte{0xff}, 10), 1), nil, ErrMalformed},
+		// Frames that decode but do not hold exactly one field.
+		{"two entry fields", signed(t, testKey, frames(t, hdr(nil), cat(good, good)), 1), nil, ErrMalformed},
+		{"two entry fields counted twice", signed(t, testKey, frames(t, hdr(nil), cat(good, good)), 2), nil, ErrMalformed},
+		{"header and entry", signed(t, testKey, frames(t, hdr(nil), cat(hdr(nil), good)), 1), nil, ErrMalformed},
+		{"entry and header", signed(t, testKey, frames(t, hdr(nil), cat(good, hdr(nil))), 1), nil, ErrMalformed},
+		{"entry and trailer", signed(t, testKey, frames(t, hdr(nil), cat(good, trailer)), 1), nil, ErrMalformed},
+		{"entry and unknown field", signed(t, testKey, frames(t, hdr(nil), withUnknown(good)), 1), nil, ErrMalformed},
+		{"unknown frame field", signed(t, testKey, frames(t, hdr(nil), field(4, protowire.BytesType, goodEntry)), 1), nil, ErrMalformed},
+		{"unknown varint frame field", signed(t, testKey, frames(t, hdr(nil), field(5, protowire.VarintType, []byte{1})), 1), nil, ErrMalformed},
+		{"entry as a varint", signed(t, testKey, frames(t, hdr(nil), field(fieldEntry, protowire.VarintType, []byte{1})), 1), nil, ErrMalformed},
+		{"entry as a fixed32", signed(t, testKey, frames(t, hdr(nil), field(fieldEntry, protowire.Fixed32Type, []byte{1, 2, 3, 4})), 1), nil, ErrMalformed},
+		{"entry as a group", signed(t, testKey, frames(t, hdr(nil), cat(protowire.AppendTag(nil, fieldEntry, protowire.StartGroupType), protowire.AppendTag(nil, fieldEntry, protowire.EndGroupType))), 1), nil, ErrMalformed},
+		{"entry longer than its frame", signed(t, testKey, frames(t, hdr(nil), good[:len(good)-1]), 1), nil, ErrMalformed},
+		{"field number zero", signed(t, testKey, frames(t, hdr(nil), cat([]byte{0x02}, protowire.AppendBytes(nil, goodEntry))), 1), nil, ErrMalformed},
+		{"header with two fields", signed(t, testKey, frames(t, cat(hdr(nil), hdr(nil))), 0), nil, ErrMalformed},
 	}
-	for _, tt := range tests {
+}
+
+func TestReject(t *testing.T) {
+	for _, tt := range rejectCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := readAll(tt.b, tt.lim)
 			if !errors.Is(err, tt.want) {

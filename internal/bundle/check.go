@@ -142,30 +142,13 @@ func checkKey(k *pb.ItemKey) error {
 func checkEntry(e *pb.Entry, lim *Limits) error {
 	switch c := e.GetChange().(type) {
 	case *pb.Entry_Upsert:
-		it := c.Upsert
-		if err := checkKey(&pb.ItemKey{Source: it.GetSource(), Id: it.GetId()}); err != nil {
+		if err := checkItem(c.Upsert, lim); err != nil {
 			return err
 		}
-		switch {
-		case len(it.GetSignals()) == 0:
-			return fmt.Errorf("%w: item %s/%s has no signals", ErrMalformed, it.GetSource(), it.GetId())
-		case len(it.GetSignals()) > lim.MaxSignals:
-			return fmt.Errorf("%w: item %s/%s has %d signals, more than %d", ErrLimit, it.GetSource(), it.GetId(), len(it.GetSignals()), lim.MaxSignals)
-		case len(it.GetLabels()) > lim.MaxLabels:
-			return fmt.Errorf("%w: item %s/%s has %d labels, more than %d", ErrLimit, it.GetSource(), it.GetId(), len(it.GetLabels()), lim.MaxLabels)
-		case it.GetTlp() == pb.TLP_TLP_UNSPECIFIED:
-			return fmt.Errorf("%w: item %s/%s has no TLP", ErrMalformed, it.GetSource(), it.GetId())
+		if len(e.ProtoReflect().GetUnknown()) > 0 {
+			return fmt.Errorf("%w: unknown field in Entry", ErrMalformed)
 		}
-		for _, s := range it.GetSignals() {
-			if err := checkSignal(s); err != nil {
-				return fmt.Errorf("item %s/%s: %w", it.GetSource(), it.GetId(), err)
-			}
-		}
-		for _, l := range it.GetLabels() {
-			if l == "" || len(l) > lim.MaxLabelLen {
-				return fmt.Errorf("%w: item %s/%s: a label of %d bytes (want 1 to %d)", ErrLimit, it.GetSource(), it.GetId(), len(l), lim.MaxLabelLen)
-			}
-		}
+		return nil
 	case *pb.Entry_Retract:
 		if err := checkKey(c.Retract.GetItem()); err != nil {
 			return fmt.Errorf("retraction: %w", err)
@@ -193,27 +176,59 @@ func checkEntry(e *pb.Entry, lim *Limits) error {
 	default:
 		return fmt.Errorf("%w: empty entry", ErrMalformed)
 	}
-	if it := e.GetUpsert(); it != nil {
-		if err := checkKnownUpsert(e, it); err != nil {
-			return fmt.Errorf("%w: %v", ErrMalformed, err)
-		}
-		return nil
-	}
 	if err := checkKnown(e.ProtoReflect()); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
 }
 
-// checkKnownUpsert is checkKnown for an upsert, the bulk of every bundle,
-// without reflection, which cost more than the rest of reading an entry.
-// It must visit every field checkKnown would: TestCheckKnownUpsertFields
-// fails when the schema gains one it does not.
-func checkKnownUpsert(e *pb.Entry, it *pb.Item) error {
+// checkItem is checkEntry for an upsert's item: everything it checks of
+// an upsert but the Entry's own unknown fields. [Writer.AppendUpsert],
+// which writes the Entry itself, checks only this.
+func checkItem(it *pb.Item, lim *Limits) error {
+	if err := checkKey(&pb.ItemKey{Source: it.GetSource(), Id: it.GetId()}); err != nil {
+		return err
+	}
 	switch {
-	case len(e.ProtoReflect().GetUnknown()) > 0:
+	case len(it.GetSignals()) == 0:
+		return fmt.Errorf("%w: item %s/%s has no signals", ErrMalformed, it.GetSource(), it.GetId())
+	case len(it.GetSignals()) > lim.MaxSignals:
+		return fmt.Errorf("%w: item %s/%s has %d signals, more than %d", ErrLimit, it.GetSource(), it.GetId(), len(it.GetSignals()), lim.MaxSignals)
+	case len(it.GetLabels()) > lim.MaxLabels:
+		return fmt.Errorf("%w: item %s/%s has %d labels, more than %d", ErrLimit, it.GetSource(), it.GetId(), len(it.GetLabels()), lim.MaxLabels)
+	case it.GetTlp() == pb.TLP_TLP_UNSPECIFIED:
+		return fmt.Errorf("%w: item %s/%s has no TLP", ErrMalformed, it.GetSource(), it.GetId())
+	}
+	for _, s := range it.GetSignals() {
+		if err := checkSignal(s); err != nil {
+			return fmt.Errorf("item %s/%s: %w", it.GetSource(), it.GetId(), err)
+		}
+	}
+	for _, l := range it.GetLabels() {
+		if l == "" || len(l) > lim.MaxLabelLen {
+			return fmt.Errorf("%w: item %s/%s: a label of %d bytes (want 1 to %d)", ErrLimit, it.GetSource(), it.GetId(), len(l), lim.MaxLabelLen)
+		}
+	}
+	if err := checkKnownItem(it); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+// checkKnownUpsert is checkKnown for an upsert entry e holding it.
+func checkKnownUpsert(e *pb.Entry, it *pb.Item) error {
+	if len(e.ProtoReflect().GetUnknown()) > 0 {
 		return fmt.Errorf("unknown field in Entry")
-	case len(it.ProtoReflect().GetUnknown()) > 0:
+	}
+	return checkKnownItem(it)
+}
+
+// checkKnownItem is checkKnown for an upsert's item, the bulk of every
+// bundle, without reflection, which cost more than the rest of reading an
+// entry. It must visit every field checkKnown would:
+// TestCheckKnownUpsertFields fails when the schema gains one it does not.
+func checkKnownItem(it *pb.Item) error {
+	if len(it.ProtoReflect().GetUnknown()) > 0 {
 		return fmt.Errorf("unknown field in Item")
 	}
 	if _, ok := pb.TLP_name[int32(it.GetTlp())]; !ok {

@@ -13,7 +13,15 @@
 // millions of entries never sits in memory and a hostile one is stopped at
 // the first limit it crosses ([Limits]). Entries are not authenticated
 // until [Reader.Next] returns [io.EOF]: a caller that acts on them must
-// stage them (hashdb spools them to a file) and commit only then.
+// stage them (hashdb spools them to a file) and commit only then. Such a
+// caller can stage the frames as they are with [Reader.NextFrame], which
+// checks all but the entries' contents, and decode each once with
+// [DecodeFrame], which checks the rest, rather than decode every entry
+// twice.
+//
+// A [Writer] encodes each entry once. For the upserts of an export, whose
+// [ItemHash] is needed before writing, [Writer.AppendUpsert] makes both the
+// hash and the frame, for [Writer.WriteFrame], from one encoding.
 //
 // # Signature
 //

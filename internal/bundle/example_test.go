@@ -69,3 +69,71 @@ func Example() {
 	// entries: 1 first: case-1
 	// same digest: true same set: true
 }
+
+// An exporter encodes each item once, for both its hash and its frame. An
+// importer stages the frames without decoding them, and decodes and checks
+// each once the bundle has verified.
+func ExampleReader_NextFrame() {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	var buf bytes.Buffer
+	w, err := bundle.NewWriter(&buf, &pb.Header{
+		Producer: "org-a", KeyId: "2025-01", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 2,
+	}, key, nil)
+	if err != nil {
+		panic(err)
+	}
+	var set bundle.SetDigest
+	var frame []byte // reused for every item
+	for _, id := range []string{"case-1", "case-2"} {
+		item := &pb.Item{
+			Source:  "org-a",
+			Id:      id,
+			Signals: []*pb.Signal{{Algorithm: pb.Algorithm_ALGORITHM_MD5, Value: make([]byte, 16)}},
+			Tlp:     pb.TLP_TLP_GREEN,
+		}
+		var hash [32]byte
+		if frame, hash, err = w.AppendUpsert(frame[:0], item); err != nil {
+			panic(err)
+		}
+		set.Add(hash)
+		if err := w.WriteFrame(frame); err != nil {
+			panic(err)
+		}
+	}
+	if _, err := w.Close(set); err != nil {
+		panic(err)
+	}
+
+	keys := func(string, string) (ed25519.PublicKey, error) { return key.Public().(ed25519.PublicKey), nil }
+	r, err := bundle.NewReader(&buf, keys, nil)
+	if err != nil {
+		panic(err)
+	}
+	var staged [][]byte // a spool file, for a large bundle
+	for {
+		f, err := r.NextFrame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fmt.Println("refused:", err)
+			return
+		}
+		staged = append(staged, bytes.Clone(f))
+	}
+	// The bundle is signed; its entries are checked as they are decoded,
+	// under the limits it was read with.
+	for _, f := range staged {
+		e, err := bundle.DecodeFrame(f, nil)
+		if err != nil {
+			fmt.Println("refused:", err)
+			return
+		}
+		fmt.Println(e.GetUpsert().GetId())
+	}
+	fmt.Println("same set:", r.SetDigest() == set)
+	// Output:
+	// case-1
+	// case-2
+	// same set: true
+}

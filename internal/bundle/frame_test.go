@@ -37,7 +37,7 @@ func TestFrame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := DecodeFrame(r.Frame())
+			got, err := DecodeFrame(r.Frame(), nil)
 			if err != nil {
 				t.Fatalf("gzip=%v: entry %d: %v", gz, i, err)
 			}
@@ -61,40 +61,55 @@ func TestFrame(t *testing.T) {
 }
 
 func TestDecodeFrame(t *testing.T) {
-	entry, err := proto.Marshal(&pb.Frame{Frame: &pb.Frame_Entry{Entry: testEntries()[0]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trailer, err := proto.Marshal(&pb.Frame{Frame: &pb.Frame_Trailer{Trailer: &pb.Trailer{EntryCount: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	entry := mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Entry{Entry: testEntries()[0]}})
+	trailer := mustMarshal(t, &pb.Frame{Frame: &pb.Frame_Trailer{Trailer: &pb.Trailer{EntryCount: 1}}})
 	framed := func(b []byte) []byte { return protowire.AppendBytes(nil, b) }
+	item := func(edit func(it *pb.Item)) []byte {
+		it := testItem("i1")
+		edit(it)
+		return framed(entryFrame(t, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}}))
+	}
 	good := framed(entry)
 	tests := []struct {
 		name  string
 		frame []byte
-		ok    bool
+		lim   *Limits
+		want  error // nil: decodes to testEntries()[0]
 	}{
-		{"entry", good, true},
-		{"empty", nil, false},
-		{"no body", []byte{0}, false},
-		{"short", good[:len(good)-1], false},
-		{"long", append(slices.Clone(good), 0), false},
-		{"overlong prefix", append([]byte{0x80 | byte(len(entry)), 0}, entry...), true},
-		{"not an entry", framed(trailer), false},
-		{"garbage", framed([]byte{0xff, 0xff, 0xff}), false},
+		{"entry", good, nil, nil},
+		{"empty", nil, nil, ErrMalformed},
+		{"no body", []byte{0}, nil, ErrMalformed},
+		{"short", good[:len(good)-1], nil, ErrMalformed},
+		{"long", append(slices.Clone(good), 0), nil, ErrMalformed},
+		{"overlong prefix", append([]byte{0x80 | byte(len(entry)), 0}, entry...), nil, nil},
+		{"not an entry", framed(trailer), nil, ErrMalformed},
+		{"header", framed(headerFrame(t, testHeader())), nil, ErrMalformed},
+		{"garbage", framed([]byte{0xff, 0xff, 0xff}), nil, ErrMalformed},
+		{"two entries", framed(append(slices.Clone(entry), entry...)), nil, ErrMalformed},
+		{"unknown frame field", framed(withUnknown(slices.Clone(entry))), nil, ErrMalformed},
+		{"empty entry", framed(entryFrame(t, &pb.Entry{})), nil, ErrMalformed},
+		{"unknown TLP", item(func(it *pb.Item) { it.Tlp = 9 }), nil, ErrMalformed},
+		{"unknown algorithm", item(func(it *pb.Item) { it.Signals[1].Algorithm = 99 }), nil, ErrMalformed},
+		{"unknown item field", item(func(it *pb.Item) { it.ProtoReflect().SetUnknown(withUnknown(nil)) }), nil, ErrMalformed},
+		{"no source", item(func(it *pb.Item) { it.Source = "" }), nil, ErrMalformed},
+		{"frame size", good, &Limits{MaxFrameBytes: len(entry)}, nil},
+		{"frame too big", good, &Limits{MaxFrameBytes: len(entry) - 1}, ErrLimit},
+		{"signals", good, &Limits{MaxSignals: 2}, nil},
+		{"too many signals", good, &Limits{MaxSignals: 1}, ErrLimit},
+		{"too many labels", good, &Limits{MaxLabels: 1}, ErrLimit},
+		{"label too long", good, &Limits{MaxLabelLen: len("type:image") - 1}, ErrLimit},
+		{"empty label", item(func(it *pb.Item) { it.Labels[0] = "" }), nil, ErrLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := DecodeFrame(tt.frame)
+			e, err := DecodeFrame(tt.frame, tt.lim)
 			switch {
-			case tt.ok && err != nil:
+			case tt.want == nil && err != nil:
 				t.Fatalf("error %v", err)
-			case tt.ok && !proto.Equal(e, testEntries()[0]):
+			case tt.want == nil && !proto.Equal(e, testEntries()[0]):
 				t.Fatalf("got %v", e)
-			case !tt.ok && !errors.Is(err, ErrMalformed):
-				t.Fatalf("error %v, want ErrMalformed", err)
+			case tt.want != nil && (!errors.Is(err, tt.want) || e != nil):
+				t.Fatalf("%v, error %v, want %v", e, err, tt.want)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"hash"
 	"io"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -25,7 +26,8 @@ type KeyFunc func(producer, keyID string) (ed25519.PublicKey, error)
 
 // A Reader reads one bundle, checking it as it streams: the frame order,
 // the schema (unknown fields and enum values included), the [Limits], and
-// at the end the entry count and the signature.
+// at the end the entry count and the signature. [Reader.NextFrame] leaves
+// the entries' schema and per-item limits to [DecodeFrame].
 //
 // Entries come before the signature that vouches for them: nothing a
 // Reader returns is authenticated until [Reader.Next] has returned
@@ -74,13 +76,16 @@ func NewReader(r io.Reader, keys KeyFunc, lim *Limits) (*Reader, error) {
 	}
 	br.in = bufio.NewReaderSize(&limitReader{r: in, left: br.lim.MaxBytes}, 64<<10)
 
-	raw, f, err := br.readFrame()
+	raw, num, body, err := br.readFrame()
 	if err != nil {
 		return nil, br.fail(err, "header")
 	}
-	h := f.GetHeader()
-	if h == nil {
+	if num != fieldHeader {
 		return nil, br.fail(fmt.Errorf("%w: the first frame is not a header", ErrMalformed), "")
+	}
+	h := new(pb.Header)
+	if err := proto.Unmarshal(body, h); err != nil {
+		return nil, br.fail(fmt.Errorf("%w: a header that does not decode: %v", ErrMalformed, err), "")
 	}
 	if err := checkHeader(h); err != nil {
 		return nil, br.fail(err, "")
@@ -135,11 +140,12 @@ func (r *Reader) Digest() Digest {
 	return r.digest
 }
 
-// Frame returns the entry [Reader.Next] last returned as the bundle
-// carries it: one frame, length prefix included, whose bytes are what the
-// signature covers. It is valid only until the next call of Next, and nil
-// if Next did not return an entry. Staging these bytes as they are, and
-// decoding them later with [DecodeFrame], saves encoding the entry again.
+// Frame returns the entry [Reader.Next] or [Reader.NextFrame] last
+// returned as the bundle carries it: one frame, length prefix included,
+// whose bytes are what the signature covers. It is valid only until the
+// next call of Next or NextFrame, and nil if that did not return an entry.
+// Staging these bytes as they are, and decoding them later with
+// [DecodeFrame], saves encoding the entry again.
 func (r *Reader) Frame() []byte { return r.frame }
 
 // Next returns the next entry. After the last it reads the trailer,
@@ -147,50 +153,88 @@ func (r *Reader) Frame() []byte { return r.frame }
 // returns io.EOF: only then is the bundle verified. Any other error ends
 // the bundle; calling Next again returns it again.
 func (r *Reader) Next() (*pb.Entry, error) {
+	raw, body, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	e, err := decodeEntry(body, &r.lim)
+	if err != nil {
+		return nil, r.fail(fmt.Errorf("entry %d: %w", r.entries+1, err), "")
+	}
+	r.accept(raw)
+	return e, nil
+}
+
+// NextFrame is [Reader.Next] for a caller that stages entries to decode
+// later: it returns the next entry's frame, as [Reader.Frame] would, without
+// decoding the entry. It checks everything Next checks but the entry's
+// contents, which [DecodeFrame] checks instead: a bundle passes NextFrame
+// and then DecodeFrame (with the same [Limits]) for each frame exactly
+// when it passes Next. Until DecodeFrame has accepted every frame, then, a
+// bundle is not known to be valid even once NextFrame has returned io.EOF.
+//
+// The frame is valid only until the next call of Next or NextFrame, which
+// may be mixed on one Reader.
+func (r *Reader) NextFrame() ([]byte, error) {
+	raw, _, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	r.accept(raw)
+	return raw, nil
+}
+
+// next reads the next frame. For an entry, it returns the frame and the
+// entry's encoding, for the caller to check and then accept; for the
+// trailer, it checks the bundle and returns io.EOF.
+func (r *Reader) next() (raw, entry []byte, err error) {
 	r.frame = nil
 	if r.err != nil {
-		return nil, r.err
+		return nil, nil, r.err
 	}
-	raw, f, err := r.readFrame()
+	raw, num, body, err := r.readFrame()
 	if err == io.EOF {
 		err = fmt.Errorf("%w: the stream ends without a trailer", ErrTruncated)
 	}
 	if err != nil {
-		return nil, r.fail(err, fmt.Sprintf("frame %d", r.entries+1))
+		return nil, nil, r.fail(err, fmt.Sprintf("frame %d", r.entries+1))
 	}
-	switch v := f.GetFrame().(type) {
-	case *pb.Frame_Entry:
+	switch num {
+	case fieldEntry:
 		if r.entries >= uint64(r.lim.MaxEntries) {
-			return nil, r.fail(fmt.Errorf("%w: more than %d entries", ErrLimit, r.lim.MaxEntries), "")
+			return nil, nil, r.fail(fmt.Errorf("%w: more than %d entries", ErrLimit, r.lim.MaxEntries), "")
 		}
-		if err := checkEntry(v.Entry, &r.lim); err != nil {
-			return nil, r.fail(fmt.Errorf("entry %d: %w", r.entries+1, err), "")
+		return raw, body, nil
+	case fieldTrailer:
+		t := new(pb.Trailer)
+		if err := proto.Unmarshal(body, t); err != nil {
+			return nil, nil, r.fail(fmt.Errorf("%w: a trailer that does not decode: %v", ErrMalformed, err), "")
 		}
-		r.entries++
-		r.sig.Write(raw)
-		r.sum.Write(raw)
-		r.frame = raw
-		return v.Entry, nil
-	case *pb.Frame_Trailer:
-		if err := r.finish(raw, f, v.Trailer); err != nil {
-			return nil, r.fail(err, "")
+		if err := r.finish(raw, t); err != nil {
+			return nil, nil, r.fail(err, "")
 		}
 		r.err = io.EOF
-		return nil, io.EOF
-	case *pb.Frame_Header:
-		return nil, r.fail(fmt.Errorf("%w: a second header after entry %d", ErrMalformed, r.entries), "")
+		return nil, nil, io.EOF
 	}
-	return nil, r.fail(fmt.Errorf("%w: an empty frame after entry %d", ErrMalformed, r.entries), "")
+	return nil, nil, r.fail(fmt.Errorf("%w: a second header after entry %d", ErrMalformed, r.entries), "")
+}
+
+// accept counts the entry whose frame is raw and adds it to the hashes.
+func (r *Reader) accept(raw []byte) {
+	r.entries++
+	r.sig.Write(raw)
+	r.sum.Write(raw)
+	r.frame = raw
 }
 
 // finish checks the trailer and what follows it.
-func (r *Reader) finish(raw []byte, f *pb.Frame, t *pb.Trailer) error {
+func (r *Reader) finish(raw []byte, t *pb.Trailer) error {
 	if err := checkTrailer(t); err != nil {
 		return err
 	}
 	// Only the canonical encoding of the trailer is accepted: the signature
 	// covers its values, and this makes it cover its bytes too.
-	want, err := canonical.Marshal(f)
+	want, err := canonical.Marshal(&pb.Frame{Frame: &pb.Frame_Trailer{Trailer: t}})
 	if err != nil || !bytes.HasSuffix(raw, want) || len(raw)-len(want) != uvarintLen(uint64(len(want))) {
 		return fmt.Errorf("%w: trailer not in canonical encoding", ErrMalformed)
 	}
@@ -223,42 +267,40 @@ func (r *Reader) finish(raw []byte, f *pb.Frame, t *pb.Trailer) error {
 }
 
 // readFrame reads one length-delimited frame, returning its bytes (length
-// included) and the decoded frame. It returns io.EOF only at a clean end,
+// included), the number of the frame's one field (see frameField) and the
+// encoding of the message it holds. It returns io.EOF only at a clean end,
 // before the first byte of a frame.
-func (r *Reader) readFrame() ([]byte, *pb.Frame, error) {
+func (r *Reader) readFrame() (raw []byte, num protowire.Number, body []byte, err error) {
 	n, err := binary.ReadUvarint(r.in)
 	switch {
 	case err == io.EOF:
-		return nil, nil, io.EOF
+		return nil, 0, nil, io.EOF
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, nil, fmt.Errorf("%w: in a frame length", ErrTruncated)
+		return nil, 0, nil, fmt.Errorf("%w: in a frame length", ErrTruncated)
 	case err != nil:
-		return nil, nil, err // an overlong varint or an error from below, mapped by fail
+		return nil, 0, nil, err // an overlong varint or an error from below, mapped by fail
 	case n > uint64(r.lim.MaxFrameBytes):
-		return nil, nil, fmt.Errorf("%w: a frame of %d bytes, more than %d", ErrLimit, n, r.lim.MaxFrameBytes)
+		return nil, 0, nil, fmt.Errorf("%w: a frame of %d bytes, more than %d", ErrLimit, n, r.lim.MaxFrameBytes)
 	}
 	p := uvarintLen(n)
 	if cap(r.buf) < p+int(n) {
 		r.buf = make([]byte, p+int(n))
 	}
-	raw := r.buf[:p+int(n)]
+	raw = r.buf[:p+int(n)]
 	binary.PutUvarint(raw, n)
 	if _, err := io.ReadFull(r.in, raw[p:]); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, nil, fmt.Errorf("%w: in a frame of %d bytes", ErrTruncated, n)
+			return nil, 0, nil, fmt.Errorf("%w: in a frame of %d bytes", ErrTruncated, n)
 		}
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
-	f := new(pb.Frame)
-	if err := proto.Unmarshal(raw[p:], f); err != nil {
-		return nil, nil, fmt.Errorf("%w: a frame that does not decode: %v", ErrMalformed, err)
+	// The message inside is decoded and checked by type (checkHeader,
+	// decodeEntry, checkTrailer); here only the frame itself.
+	num, body, err = frameField(raw[p:])
+	if err != nil {
+		return nil, 0, nil, err
 	}
-	// The frame's contents are checked by type (checkHeader, checkEntry,
-	// checkTrailer); here only the frame itself.
-	if len(f.ProtoReflect().GetUnknown()) > 0 {
-		return nil, nil, fmt.Errorf("%w: unknown field in a frame", ErrMalformed)
-	}
-	return raw, f, nil
+	return raw, num, body, nil
 }
 
 func uvarintLen(n uint64) int {

@@ -179,7 +179,12 @@ func (w *Writer) frame(f *pb.Frame, signed bool) error {
 	}
 	p := room - uvarintLen(uint64(n))
 	binary.PutUvarint(b[p:], uint64(n))
-	b = b[p:]
+	return w.put(b[p:], signed)
+}
+
+// put writes the encoded frame b, adding it to the running hashes (the
+// signature's only if signed).
+func (w *Writer) put(b []byte, signed bool) error {
 	if signed {
 		w.sig.Write(b)
 	}

@@ -1,0 +1,288 @@
+package hashdb
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hashshare/hashshare/internal/bundle"
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
+)
+
+// full sends every item the audience may have, then the organisation's
+// opinions on them.
+func (e *export) full(ctx context.Context) error {
+	items := e.cursor(func() *bolt.Bucket { return e.wr.items }, nil)
+	err := e.send(ctx, func() (outgoing, bool, error) {
+		k, v := items.next()
+		return outgoing{ik: bytes.Clone(k), val: bytes.Clone(v)}, k != nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	ops := e.cursor(func() *bolt.Bucket { return e.opinions }, nil)
+	for k, v := ops.next(); k != nil; k, v = ops.next() {
+		if err := e.tick(ctx); err != nil {
+			return err
+		}
+		op, _, err := decodeOpinion(k, v)
+		if err != nil {
+			return err
+		}
+		if err := e.opinion(&op); err != nil {
+			return err
+		}
+		if _, err := e.step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// delta sends what changed after e.since, each item and opinion at its
+// last change only, so once and as it now is.
+func (e *export) delta(ctx context.Context) error {
+	log := e.cursor(func() *bolt.Bucket { return e.wr.log }, seqKey(e.since+1))
+	return e.send(ctx, func() (outgoing, bool, error) {
+		k, v := log.next()
+		if k == nil {
+			return outgoing{}, false, nil
+		}
+		ch, err := decodeChange(k, v)
+		if err != nil {
+			return outgoing{}, false, err
+		}
+		if ch.Kind == KindOpinion {
+			ok := opinionKey(&ch.Opinion)
+			return outgoing{opinion: ok, val: bytes.Clone(e.opinions.Get(ok)), seq: ch.Seq}, true, nil
+		}
+		ik := itemKey(ch.Key)
+		iv := e.wr.items.Get(ik)
+		if iv == nil {
+			return outgoing{}, false, fmt.Errorf("%w: change %d names missing item %s", ErrCorrupt, ch.Seq, ch.Key)
+		}
+		return outgoing{ik: ik, val: bytes.Clone(iv), seq: ch.Seq}, true, nil
+	})
+}
+
+// An outgoing record is an item, or a delta's opinion, on its way into the
+// bundle: read in the transaction, then decoded, judged and encoded on the
+// export's worker goroutine, then sent in order.
+type outgoing struct {
+	ik      []byte // the item's key, or nil for an opinion
+	opinion []byte // the opinion's key, or nil for an item
+	val     []byte // the stored record, copied out of the transaction
+	seq     uint64 // a delta's change naming it: sent only if it is its last
+
+	// Set by prepare.
+	err    error
+	skip   bool // changed again later in the log
+	share  bool // the audience may have it
+	key    Key
+	reason string // why the audience must drop it, if it may not have it
+	frame  []byte // the upsert's bundle frame
+	bad    error  // why the item cannot be sent, if it cannot
+	hash   [32]byte
+	op     Opinion
+}
+
+// outgoingBatch is how many records the worker prepares at a time.
+const outgoingBatch = 256
+
+// send runs the records next yields through a worker goroutine, which
+// decodes and encodes them while this one reads the next and writes the
+// sent set and the bundle: the two halves of an export's work.
+func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) error {
+	const depth = 3 // batches in flight
+	work := make(chan []outgoing, depth)
+	done := make(chan []outgoing, depth)
+	go func() {
+		defer close(done)
+		for b := range work {
+			var frames []byte // one block for the batch's frames
+			for i := range b {
+				frames = e.prepare(&b[i], frames)
+			}
+			done <- b
+		}
+	}()
+	defer close(work)
+
+	inflight, more := 0, true
+	fill := func() error {
+		b := make([]outgoing, 0, outgoingBatch)
+		for more && len(b) < cap(b) {
+			o, ok, err := next()
+			if err != nil {
+				return err
+			}
+			if more = ok; ok {
+				b = append(b, o)
+			}
+		}
+		if len(b) > 0 {
+			work <- b
+			inflight++
+		}
+		return nil
+	}
+	for more && inflight < depth {
+		if err := fill(); err != nil {
+			return err
+		}
+	}
+	for inflight > 0 {
+		b := <-done
+		inflight--
+		for i := range b {
+			if err := e.tick(ctx); err != nil {
+				return err
+			}
+			if err := e.out(&b[i]); err != nil {
+				return err
+			}
+			if _, err := e.step(); err != nil {
+				return err
+			}
+		}
+		if more {
+			if err := fill(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// prepare decodes o and, if the audience may have it, encodes its frame
+// at the end of frames, returning frames.
+func (e *export) prepare(o *outgoing, frames []byte) []byte {
+	if o.opinion != nil {
+		if o.val == nil {
+			o.skip = true
+			return frames
+		}
+		var seq uint64
+		o.op, seq, o.err = decodeOpinion(o.opinion, o.val)
+		o.skip = seq != o.seq
+		return frames
+	}
+	r, err := decodeRecord(o.ik, o.val)
+	if err != nil {
+		o.err = err
+		return frames
+	}
+	if o.seq != 0 && r.seq != o.seq {
+		o.skip = true // a later change sends it
+		return frames
+	}
+	o.key = r.Key
+	if o.share = e.db.shareable(&r.Item, e.opts.Audience, e.share); o.share {
+		p := itemToProto(&r.Item)
+		n := len(frames)
+		if frames, o.hash, o.bad = e.bw.AppendUpsert(frames, p); o.bad != nil {
+			// Stored under looser limits than the bundle's: an error
+			// only if the item must go.
+			o.hash = bundle.ItemHash(p)
+			return frames
+		}
+		o.frame = frames[n:len(frames):len(frames)]
+		return frames
+	}
+	o.reason = "no longer shared"
+	if r.Retracted {
+		o.reason = r.RetractReason
+	}
+	return frames
+}
+
+// out sends the prepared o if the audience may have it and does not hold
+// it as it is, or a retraction if the audience holds it and may no longer.
+func (e *export) out(o *outgoing) error {
+	switch {
+	case o.err != nil:
+		return o.err
+	case o.skip:
+		return nil
+	case o.opinion != nil:
+		return e.opinion(&o.op)
+	}
+	var old [32]byte
+	held := false
+	if v := e.sent.Get(o.ik); v != nil {
+		if len(v) != len(old) {
+			return fmt.Errorf("%w: sent record of %s", ErrCorrupt, o.key)
+		}
+		copy(old[:], v)
+		held = true
+	}
+	if !o.share {
+		if !held {
+			return nil
+		}
+		e.set.Sub(old)
+		if err := e.save(o.ik); err != nil {
+			return err
+		}
+		e.wr.writes++
+		if err := e.sent.Delete(o.ik); err != nil {
+			return err
+		}
+		return e.bw.Write(&pb.Entry{Change: &pb.Entry_Retract{Retract: &pb.Retraction{
+			Item: &pb.ItemKey{Source: o.key.Source, Id: o.key.ID}, Reason: o.reason,
+		}}})
+	}
+	if held && o.hash == old && !e.resend {
+		return nil
+	}
+	if o.bad != nil {
+		return fmt.Errorf("%w: %s: %w", ErrInvalidItem, o.key, o.bad)
+	}
+	if held {
+		e.set.Sub(old)
+	}
+	e.set.Add(o.hash)
+	if err := e.put(o.ik, o.hash[:]); err != nil {
+		return err
+	}
+	return e.bw.WriteFrame(o.frame)
+}
+
+// A resumable cursor walks a bucket across a staged write's transactions:
+// when the write has committed since its last step, it finds the bucket
+// again and goes on after the last key it returned.
+type resumable struct {
+	w       *writer
+	bucket  func() *bolt.Bucket
+	c       *bolt.Cursor
+	from    []byte
+	flushes int
+	last    []byte
+}
+
+func (e *export) cursor(bucket func() *bolt.Bucket, from []byte) *resumable {
+	return &resumable{w: e.wr, bucket: bucket, from: from}
+}
+
+// next returns the next record, or a nil key at the end. The key and value
+// are valid until the write next commits.
+func (r *resumable) next() (k, v []byte) {
+	switch {
+	case r.c == nil:
+		r.c, r.flushes = r.bucket().Cursor(), r.w.flushes
+		k, v = r.c.Seek(r.from) // Seek(nil) is First
+	case r.w.flushes != r.flushes:
+		r.c, r.flushes = r.bucket().Cursor(), r.w.flushes
+		if k, v = r.c.Seek(r.last); bytes.Equal(k, r.last) {
+			k, v = r.c.Next()
+		}
+	default:
+		k, v = r.c.Next()
+	}
+	if k != nil {
+		r.last = append(r.last[:0], k...)
+	}
+	return k, v
+}
