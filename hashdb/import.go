@@ -361,12 +361,17 @@ type preparer struct {
 // prepareBatch is how many entries prepare hands over at a time.
 const prepareBatch = 256
 
+// prepareAhead is how many batches prepare may run ahead of the writer:
+// enough to keep preparing while the writer waits for a commit to reach
+// the disk (16k entries, a few MB).
+const prepareAhead = 64
+
 // prepare reads the n staged entries of st on a goroutine and sends them
 // prepared, in order and in batches. It stops at the first error, sent as
 // the last entry, or when ctx is cancelled. stop, to be called once, ends
 // it early and waits for it, so st is not read after stop returns.
 func prepare(ctx context.Context, st *staged, p *preparer, n uint64) (batches <-chan []entry, stop func()) {
-	ch := make(chan []entry, 4)
+	ch := make(chan []entry, prepareAhead)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
