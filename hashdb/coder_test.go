@@ -3,6 +3,7 @@ package hashdb
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ func TestPreEncoded(t *testing.T) {
 	other := testItem("other", 8)
 	other.Source = "partner"
 	items := []Item{testItem("plain", 1), retracted, seen, lastOnly, unreliable, noted, other}
+	items = append(items, randomItems(300)...)
 
 	ctx := WithActor(context.Background(), "tester")
 	whole, pre := openTest(t, nil), openTest(t, nil)
@@ -33,16 +35,12 @@ func TestPreEncoded(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := pre.update(ctx, func(w *writer) error {
-		var c coder
 		for _, it := range items {
 			n, err := pre.opts.normalize(it)
 			if err != nil {
 				return err
 			}
-			p, err := c.preEncode(n, w.nowNs, w.actor)
-			if err != nil {
-				return err
-			}
+			p := preEncode(n, w.nowNs, w.actor)
 			if _, err := w.putItemPre(n, itemKey(n.Key), &p); err != nil {
 				return err
 			}
@@ -73,4 +71,50 @@ func rawBucket(t *testing.T, db *DB, name []byte) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// randomItems returns n valid items whose fields are each present or not,
+// at random but the same every run.
+func randomItems(n int) []Item {
+	rng := rand.New(rand.NewPCG(1, 2))
+	algs := Algorithms()
+	labels := []string{"a", "type:video", "behaviour:glorification", "x.y-z_0"}
+	var items []Item
+	for i := range n {
+		it := Item{Key: Key{Source: []string{"local", "partner", "p3"}[rng.IntN(3)], ID: fmt.Sprintf("r%d", i)}}
+		for j := range 1 + rng.IntN(4) {
+			it.Signals = append(it.Signals, testSignal(algs[rng.IntN(len(algs))], i*8+j))
+		}
+		for _, s := range it.Signals {
+			if rng.IntN(3) == 0 {
+				it.Unreliable = append(it.Unreliable, s)
+			}
+		}
+		for _, l := range labels {
+			if rng.IntN(2) == 0 {
+				it.Labels = append(it.Labels, l)
+			}
+		}
+		it.TLP = TLP(1 + rng.IntN(int(TLPRed)))
+		if rng.IntN(2) == 0 {
+			it.FirstSeen = time.Unix(rng.Int64N(4e9)-1e9, rng.Int64N(1e9)).UTC()
+		}
+		if rng.IntN(2) == 0 {
+			it.LastSeen = time.Unix(rng.Int64N(4e9)-1e9, rng.Int64N(1e9)).UTC()
+		}
+		if !it.FirstSeen.IsZero() && it.LastSeen.Before(it.FirstSeen) {
+			it.LastSeen = time.Time{}
+		}
+		if rng.IntN(3) == 0 {
+			it.Note = fmt.Sprintf("note %d", i)
+		}
+		if rng.IntN(4) == 0 {
+			it.Retracted = true
+			if rng.IntN(2) == 0 {
+				it.RetractReason = "withdrawn"
+			}
+		}
+		items = append(items, it)
+	}
+	return items
 }

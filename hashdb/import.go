@@ -352,7 +352,6 @@ type entry struct {
 
 // A preparer is what prepare needs to know of the write.
 type preparer struct {
-	coder
 	o     Options
 	nowNs int64
 	actor string
@@ -414,14 +413,12 @@ func (en *entry) prepareItem(p *pb.Item, pr *preparer) {
 	if err == nil {
 		it, err = pr.o.normalize(it)
 	}
-	if err == nil {
-		en.pre, err = pr.preEncode(it, pr.nowNs, pr.actor)
-	}
 	if err != nil {
 		en.bad = fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
 		return
 	}
 	en.it, en.ik, en.hash = it, itemKey(it.Key), bundle.ItemHash(p)
+	en.pre = preEncode(it, pr.nowNs, pr.actor)
 }
 
 func (im *importer) apply(en *entry) error {
