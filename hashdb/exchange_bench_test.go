@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -107,7 +108,9 @@ func heapNow() uint64 {
 // import's own memory is what it needed above that. Compare n=100000 with
 // n=1000000 to see how memory scales. import-searchable-entries/s counts
 // until the first search of the imported items returns, so it includes
-// the index build a large first import leaves running in the background.
+// the index build a large import leaves running in the background; the
+// -onto-n metrics import the same bundle into a database that already
+// holds n items of its own.
 // bbolt-floor-entries/s is how fast bbolt alone writes an import's records
 // (see storeFloor), measured in the same run: import-speed/floor is the
 // import's speed as a fraction of it. The 1M case is skipped with -short.
@@ -119,30 +122,10 @@ func BenchmarkExchange(b *testing.B) {
 			}
 			ctx := context.Background()
 			a, _ := orgPair(b)
-			batch := make([]Item, 0, 10_000)
-			for i := range n {
-				batch = append(batch, orgItem("org-a", fmt.Sprintf("item-%d", i), i, TLPGreen))
-				if len(batch) == cap(batch) || i == n-1 {
-					if err := a.Put(ctx, batch...); err != nil {
-						b.Fatal(err)
-					}
-					batch = batch[:0]
-				}
-			}
-			// Reopen, so that the index rebuilds the Puts started in the
-			// background do not run during the measurements.
-			path := a.Path()
-			a.Close()
-			oa := testOptions()
-			oa.Organization = "org-a"
-			a, err := Open(path, oa)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { a.Close() })
+			a = fill(b, a, "item", 0, n)
 			dir := b.TempDir()
 			floor := storeFloor(b, a, dir)
-			var exportSecs, importSecs, searchSecs float64
+			var exportSecs, importSecs, searchSecs, ontoSecs, ontoSearchSecs float64
 			var exportPeak, importPeak, exportRSS, importRSS, exportAnon, importAnon, retained uint64
 			var size int64
 			for b.Loop() {
@@ -190,12 +173,32 @@ func BenchmarkExchange(b *testing.B) {
 				if h := heapNow(); h > heap0 {
 					retained = max(retained, h-heap0)
 				}
-				f.Close()
 				rb.Close()
+
+				// The same bundle into a database that holds n items of
+				// its own: the index grows from n codes to 2n.
+				_, rc := orgPair(b)
+				rc = fill(b, rc, "own", n, n)
+				if _, err := f.Seek(0, io.SeekStart); err != nil {
+					b.Fatal(err)
+				}
+				start = time.Now()
+				if _, err := rc.Import(ctx, f, &ImportOptions{TempDir: dir}); err != nil {
+					b.Fatal(err)
+				}
+				ontoSecs += time.Since(start).Seconds()
+				if found, err := rc.Lookup(last.Signals[0]); err != nil || len(found) != 1 {
+					b.Fatal(found, err)
+				}
+				ontoSearchSecs += time.Since(start).Seconds()
+				f.Close()
+				rc.Close()
 			}
 			b.ReportMetric(float64(b.N*n)/exportSecs, "export-entries/s")
 			b.ReportMetric(float64(b.N*n)/importSecs, "import-entries/s")
 			b.ReportMetric(float64(b.N*n)/searchSecs, "import-searchable-entries/s")
+			b.ReportMetric(float64(b.N*n)/ontoSecs, "import-onto-n-entries/s")
+			b.ReportMetric(float64(b.N*n)/ontoSearchSecs, "import-onto-n-searchable-entries/s")
 			b.ReportMetric(float64(n)/floor, "bbolt-floor-entries/s")
 			b.ReportMetric(floor*float64(b.N)/importSecs, "import-speed/floor")
 			b.ReportMetric(float64(exportPeak)/(1<<20), "export-peak-live-heap-MB")
@@ -259,4 +262,33 @@ func storeFloor(b *testing.B, a *DB, dir string) float64 {
 		}
 	}
 	return time.Since(start).Seconds()
+}
+
+// fill puts n items of db's organisation, named prefix-0…, with signals
+// numbered from first, and reopens db, so that the index rebuilds the
+// Puts leave running in the background do not run during measurements.
+func fill(b *testing.B, db *DB, prefix string, first, n int) *DB {
+	b.Helper()
+	ctx := context.Background()
+	org := db.Organization()
+	batch := make([]Item, 0, 10_000)
+	for i := range n {
+		batch = append(batch, orgItem(org, fmt.Sprintf("%s-%d", prefix, i), first+i, TLPGreen))
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := db.Put(ctx, batch...); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	path := db.Path()
+	db.Close()
+	o := testOptions()
+	o.Organization = org
+	db, err := Open(path, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
 }

@@ -234,11 +234,12 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 // apply follows the commit of change seq. Called with the write lock
 // held, in commit order.
 //
-// A commit that fills an empty index (a first import of a million items,
-// say) builds it in the background: the write returns once it is
-// durable, and searches of snapshots that include it wait for the build
-// (see await), as do the next commit and Close. Building a million PDQ
-// codes' tables takes about a second.
+// A large commit (see large: a first import of a million items, say) is
+// applied with one rebuild of the tables, in the background: the write
+// returns once it is durable, and searches of snapshots that include it
+// wait for the build (see await), as do the next commit and Close.
+// Searches of older snapshots go on meanwhile. Building the tables of a
+// million PDQ codes takes about a second.
 func (x *indexes) apply(d *indexDelta, seq uint64) {
 	x.wait()
 	if !x.bulk(d) {
@@ -255,15 +256,29 @@ func (x *indexes) apply(d *indexDelta, seq uint64) {
 	}()
 }
 
-// bulk reports whether d fills an empty index, which buildDelta builds
-// at once.
+// bulk reports whether any part of d is large (see large).
 func (x *indexes) bulk(d *indexDelta) bool {
 	for a := range d {
-		if idx := x.by[a]; idx != nil && len(d[a].codes)/(codeBits(Algorithm(a))/64) > indexPending && idx.Len() == 0 {
+		if x.large(Algorithm(a), d) {
 			return true
 		}
 	}
 	return false
+}
+
+// large reports whether algorithm a's part of d is better applied with one
+// rebuild of the index (see applyAtOnce): more codes than the pending
+// buffer holds, and at least a quarter of what the index holds. Added one
+// at a time, they would fill the buffer that every search scans, and set
+// off a rebuild of everything each time it filled; a smaller part of a
+// large index is better left to the buffer and one background rebuild.
+func (x *indexes) large(a Algorithm, d *indexDelta) bool {
+	idx := x.by[a]
+	if idx == nil {
+		return false
+	}
+	n := len(d[a].codes) / (codeBits(a) / 64)
+	return n > indexPending && n >= idx.Len()/4
 }
 
 func (x *indexes) applyNow(d *indexDelta) {
@@ -273,7 +288,7 @@ func (x *indexes) applyNow(d *indexDelta) {
 			continue
 		}
 		w := codeBits(Algorithm(a)) / 64
-		if len(codes)/w > indexPending && idx.Len() == 0 && buildDelta(idx, ops, codes, w) {
+		if x.large(Algorithm(a), d) && applyAtOnce(idx, ops, codes, w) {
 			continue
 		}
 		for _, op := range ops {
@@ -289,41 +304,41 @@ func (x *indexes) applyNow(d *indexDelta) {
 	}
 }
 
-// buildDelta builds the empty index idx at once from a delta's ops and
-// codes, each w words, and reports whether it did. A commit that fills an
-// empty index (a first import, say) would otherwise add its codes one at a
-// time, and the pending buffer would set off a rebuild of the tables every
-// indexPending codes: as many rebuilds as that, each of everything added so
-// far. If the ops do not replay to distinct ids, which a correct delta
-// always does, idx is left as it was.
-func buildDelta(idx *match.MIH, ops, codes []uint64, w int) bool {
+// applyAtOnce applies a delta's ops and codes, each w words, to idx with
+// one rebuild of its tables, and reports whether it did; if not, idx is
+// as it was.
+func applyAtOnce(idx *match.MIH, ops, codes []uint64, w int) bool {
+	var remove []uint64
 	ids := ops
 	if slices.ContainsFunc(ops, func(op uint64) bool { return op&removeBit != 0 }) {
-		ids, codes = replay(ops, codes, w)
+		remove, ids, codes = net(ops, codes, w)
 	}
-	// Nothing cancels the context: the only error is a duplicate id.
-	return idx.Build(context.Background(), ids, codes) == nil
+	// Nothing cancels the context; the codes have idx's width.
+	return idx.Update(context.Background(), remove, ids, codes) == nil
 }
 
-// replay applies ops in order to an empty set and returns what remains:
-// each id once, with its last code.
-func replay(ops, codes []uint64, w int) (ids, kept []uint64) {
-	at := make(map[uint64]int, len(ops)) // id → its code's offset in codes
+// net reduces ops, in order, to their effect: the ids whose last op
+// removes them, and each other id once with its last code.
+func net(ops, codes []uint64, w int) (remove, ids, kept []uint64) {
+	at := make(map[uint64]int, len(ops)) // id → its code's offset, or -1
 	off := 0
 	for _, op := range ops {
 		if op&removeBit != 0 {
-			delete(at, op&^removeBit)
+			at[op&^removeBit] = -1
 			continue
 		}
 		at[op] = off
 		off += w
 	}
-	ids = slices.Sorted(maps.Keys(at))
-	kept = make([]uint64, 0, len(ids)*w)
-	for _, id := range ids {
-		kept = append(kept, codes[at[id]:at[id]+w]...)
+	for _, id := range slices.Sorted(maps.Keys(at)) {
+		if o := at[id]; o < 0 {
+			remove = append(remove, id)
+		} else {
+			ids = append(ids, id)
+			kept = append(kept, codes[o:o+w]...)
+		}
 	}
-	return ids, kept
+	return remove, ids, kept
 }
 
 // search returns the ids of the codes within radius of s's code, for a

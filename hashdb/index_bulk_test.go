@@ -30,10 +30,11 @@ func perIDIndex(t *testing.T, a Algorithm, ops, codes []uint64) *match.MIH {
 	return idx
 }
 
-// TestBuildDelta checks that building an empty index at once from a
-// commit's delta stores exactly what adding its ids one at a time would,
+// TestApplyAtOnce checks that applying a commit's delta with one rebuild
+// stores exactly what applying its ops one id at a time would, on an empty
+// index and on one already holding ids the delta removes and replaces,
 // and that searches find the same ids.
-func TestBuildDelta(t *testing.T) {
+func TestApplyAtOnce(t *testing.T) {
 	const a = PDQ
 	w := codeBits(a) / 64
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -55,50 +56,57 @@ func TestBuildDelta(t *testing.T) {
 		}
 		return ops
 	}
+	encode := func(os []op) (ops, codes []uint64) {
+		for _, o := range os {
+			if o.remove {
+				ops = append(ops, removeBit|o.id)
+				continue
+			}
+			ops = append(ops, o.id)
+			codes = append(codes, code()...)
+		}
+		return ops, codes
+	}
 	for _, tc := range []struct {
-		name string
-		ops  []op
-		ok   bool
+		name      string
+		base, ops []op
 	}{
-		{"adds", adds(1, 3000), true},
-		{"removes and re-adds", append(adds(1, 3000), op{signalID(5, 0), true}, op{signalID(7, 1), true},
-			op{id: signalID(7, 1)}, op{signalID(9, 0), true}, op{signalID(9, 1), true}, op{id: signalID(9, 0)}), true},
-		{"everything removed", append(adds(1, 3), op{signalID(1, 0), true}, op{signalID(1, 1), true},
-			op{signalID(2, 0), true}, op{signalID(2, 1), true}), true},
-		{"an id added twice", append(adds(1, 100), op{id: signalID(3, 0)}), false},
+		{"adds", nil, adds(1, 3000)},
+		{"removes and re-adds", nil, append(adds(1, 3000), op{signalID(5, 0), true}, op{signalID(7, 1), true},
+			op{id: signalID(7, 1)}, op{signalID(9, 0), true}, op{signalID(9, 1), true}, op{id: signalID(9, 0)})},
+		{"everything removed", nil, append(adds(1, 3), op{signalID(1, 0), true}, op{signalID(1, 1), true},
+			op{signalID(2, 0), true}, op{signalID(2, 1), true})},
+		{"an id added twice", nil, append(adds(1, 100), op{id: signalID(3, 0)})},
+		{"onto a full index", adds(1, 2000), append(adds(2000, 4000),
+			op{signalID(10, 0), true}, op{signalID(11, 0), true}, op{id: signalID(11, 0)}, op{id: signalID(12, 1)},
+			op{signalID(2500, 1), true}, op{signalID(999999, 0), true})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var ops, codes []uint64
-			for _, o := range tc.ops {
-				if o.remove {
-					ops = append(ops, removeBit|o.id)
+			baseOps, baseCodes := encode(tc.base)
+			ops, codes := encode(tc.ops)
+			bulk := perIDIndex(t, a, baseOps, baseCodes)
+			want := perIDIndex(t, a, baseOps, baseCodes)
+			if !applyAtOnce(bulk, ops, slices.Clone(codes), w) {
+				t.Fatal("applyAtOnce failed")
+			}
+			for _, o := range ops {
+				if o&removeBit != 0 {
+					want.Remove(o &^ removeBit)
 					continue
 				}
-				ops = append(ops, o.id)
-				codes = append(codes, code()...)
-			}
-			bulk, err := newIndex(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := buildDelta(bulk, ops, slices.Clone(codes), w); got != tc.ok {
-				t.Fatalf("buildDelta = %v, want %v", got, tc.ok)
-			}
-			if !tc.ok {
-				if bulk.Len() != 0 {
-					t.Errorf("a failed build left %d ids", bulk.Len())
+				if err := want.Add(o, codes[:w]); err != nil {
+					t.Fatal(err)
 				}
-				return
+				codes = codes[w:]
 			}
-			want := perIDIndex(t, a, ops, codes)
 			if bulk.Len() != want.Len() {
-				t.Fatalf("Len = %d, per-id adds give %d", bulk.Len(), want.Len())
+				t.Fatalf("Len = %d, per-id ops give %d", bulk.Len(), want.Len())
 			}
-			for _, o := range tc.ops {
+			for _, o := range append(tc.base, tc.ops...) {
 				got, gok := bulk.Code(o.id)
 				exp, eok := want.Code(o.id)
 				if gok != eok || !slices.Equal(got, exp) {
-					t.Fatalf("Code(%x) = %x, %v; per-id adds give %x, %v", o.id, got, gok, exp, eok)
+					t.Fatalf("Code(%x) = %x, %v; per-id ops give %x, %v", o.id, got, gok, exp, eok)
 				}
 				if !eok {
 					continue
@@ -106,7 +114,7 @@ func TestBuildDelta(t *testing.T) {
 				g, err1 := bulk.Search(exp, a.DefaultThreshold())
 				e, err2 := want.Search(exp, a.DefaultThreshold())
 				if err1 != nil || err2 != nil || !slices.Equal(g, e) {
-					t.Fatalf("Search(%x) = %v, %v; per-id adds give %v, %v", o.id, g, err1, e, err2)
+					t.Fatalf("Search(%x) = %v, %v; per-id ops give %v, %v", o.id, g, err1, e, err2)
 				}
 			}
 		})

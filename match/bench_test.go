@@ -293,3 +293,81 @@ func benchOptions() *Options {
 	m, _ := strconv.Atoi(os.Getenv("MATCH_M"))
 	return &Options{Substrings: m}
 }
+
+// BenchmarkUpdate applies 1M new 256-bit codes to an index of 1M, with one
+// Update or with an Add per code (or, for scale, Builds the 2M codes from
+// scratch), and reports how long the call took
+// (call-ms), the median latency of searches made right after it returns
+// (p50-after-µs: the pending buffer is scanned by each), and the time
+// until the index is quick again, no rebuild running and no more than
+// Options.Pending codes pending (fast-ms). Options are hashdb's. Run:
+//
+//	go test -run '^$' -bench Update -benchtime 3x ./match/
+func BenchmarkUpdate(b *testing.B) {
+	base := uniformSet(256, 1<<20, 30)
+	add := uniformSet(256, 1<<20+1, 0) // other codes (another seed); ids shifted below
+	ids := make([]uint64, len(add.ids))
+	for i := range ids {
+		ids[i] = uint64(len(base.ids) + i)
+	}
+	allIDs := slices.Concat(base.ids, ids)
+	allCodes := slices.Concat(base.codes, add.codes)
+	opts := &Options{Pending: 1 << 15}
+	for _, method := range []string{"Update", "Add", "Build"} {
+		b.Run("n=1M/batch=1M/method="+method, func(b *testing.B) {
+			b.ReportAllocs()
+			var call, fast, p50 time.Duration
+			for range b.N {
+				b.StopTimer()
+				x, _ := NewMIH(256, opts)
+				if err := x.Build(context.Background(), base.ids, base.codes); err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				b.StartTimer()
+				start := time.Now()
+				switch method {
+				case "Update":
+					if err := x.Update(context.Background(), nil, ids, add.codes); err != nil {
+						b.Fatal(err)
+					}
+				case "Build":
+					if err := x.Build(context.Background(), allIDs, allCodes); err != nil {
+						b.Fatal(err)
+					}
+				default:
+					for i, id := range ids {
+						if err := x.Add(id, add.codes[i*4:i*4+4]); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				call += time.Since(start)
+				lat := make([]time.Duration, 64)
+				for i := range lat {
+					t := time.Now()
+					if _, err := x.Search(base.queries[i], 31); err != nil {
+						b.Fatal(err)
+					}
+					lat[i] = time.Since(t)
+				}
+				slices.Sort(lat)
+				p50 += lat[len(lat)/2]
+				x.wait()
+				fast += time.Since(start)
+				b.StopTimer()
+				x.mu.RLock()
+				pending, stored := len(x.pids), len(x.ids)-x.ndead+len(x.pids)
+				x.mu.RUnlock()
+				if pending > opts.Pending || stored != len(base.ids)+len(ids) {
+					b.Fatalf("%d pending, %d stored", pending, stored)
+				}
+				b.StartTimer()
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(call.Milliseconds())/n, "call-ms")
+			b.ReportMetric(float64(p50.Microseconds())/n, "p50-after-µs")
+			b.ReportMetric(float64(fast.Milliseconds())/n, "fast-ms")
+		})
+	}
+}

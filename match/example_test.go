@@ -44,6 +44,21 @@ func ExampleMIH_Nearest() {
 	// [{0 0} {1 1} {2 1}]
 }
 
+func ExampleMIH_Update() {
+	idx, _ := match.NewMIH(64, nil)
+	idx.Build(context.Background(), []uint64{1, 2, 3}, []uint64{0b0001, 0b0011, 0b0111})
+	// Remove 2, give 3 a new code and add 4, as one change.
+	err := idx.Update(context.Background(), []uint64{2}, []uint64{3, 4}, []uint64{0b1111, 0b0000})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	found, _ := idx.Search([]uint64{0}, 2)
+	fmt.Println(found)
+	// Output:
+	// [{4 0} {1 1}]
+}
+
 func ExampleSearchBatch() {
 	idx, _ := match.NewLinear(64)
 	idx.Add(7, []uint64{0b1011})

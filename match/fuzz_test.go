@@ -41,3 +41,64 @@ func FuzzSearch(f *testing.F) {
 		p.check(codes[:w], int(radius)%(bits/2), int(m)%5)
 	})
 }
+
+// FuzzUpdate drives MIH and Linear through the same Adds, Removes and
+// Updates read from ops, over codes cut from data, and compares contents
+// and answers after each Update. An op byte's low two bits say what it
+// does (add, remove, batch removal, batch add) and its high six which id;
+// 0xff applies the batch gathered so far.
+func FuzzUpdate(f *testing.F) {
+	f.Add([]byte("0123456789abcdef0123456789abcdefXYZ!"), []byte{0, 5, 9, 14, 3, 7, 0xff, 18, 2, 19}, uint8(1), false)
+	f.Add(make([]byte, 160), []byte{3, 7, 11, 15, 19, 0xff, 1, 2, 6, 0xff}, uint8(0), true)
+	f.Fuzz(func(t *testing.T, data, ops []byte, pending uint8, wide bool) {
+		bits := 64
+		if wide {
+			bits = 256
+		}
+		w := bits / 64
+		var codes []uint64
+		for len(data) >= 8 {
+			codes = append(codes, binary.LittleEndian.Uint64(data))
+			data = data[8:]
+		}
+		n := len(codes) / w
+		if n < 2 || len(ops) > 400 {
+			return
+		}
+		p := newPair(t, bits, &Options{Pending: 1 + int(pending)%8}, testCost)
+		ids := make([]uint64, n/2)
+		for i := range ids {
+			ids[i] = uint64(i * 3 % 64)
+		}
+		p.build(ids, codes[:len(ids)*w])
+		var rm, bids, bcodes []uint64
+		flush := func() {
+			p.update(rm, bids, bcodes)
+			rm, bids, bcodes = nil, nil, nil
+			p.same(64)
+			for i := range n {
+				p.check(codes[i*w:(i+1)*w], bits/8, 2)
+			}
+		}
+		for k, op := range append(ops, 0xff) {
+			if op == 0xff {
+				flush()
+				continue
+			}
+			id := uint64(op >> 2)
+			c := (int(id) + k) % n // ids change codes
+			code := codes[c*w : (c+1)*w]
+			switch op & 3 {
+			case 0:
+				p.add(id, code)
+			case 1:
+				p.remove(id)
+			case 2:
+				rm = append(rm, id)
+			case 3:
+				bids = append(bids, id)
+				bcodes = append(bcodes, code...)
+			}
+		}
+	})
+}

@@ -46,23 +46,33 @@ func (x *Linear) Add(id uint64, code []uint64) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if _, ok := x.pos[id]; !ok && len(x.ids) >= maxEntries {
+		return fmt.Errorf("%w: %d", ErrFull, len(x.ids))
+	}
+	x.add(id, code)
+	return nil
+}
+
+// add stores code under id.
+func (x *Linear) add(id uint64, code []uint64) {
 	if i, ok := x.pos[id]; ok {
 		copy(x.codes[i*x.w:], code)
-		return nil
-	}
-	if len(x.ids) >= maxEntries {
-		return fmt.Errorf("%w: %d", ErrFull, len(x.ids))
+		return
 	}
 	x.pos[id] = len(x.ids)
 	x.ids = append(x.ids, id)
 	x.codes = append(x.codes, code...)
-	return nil
 }
 
 // Remove deletes id and reports whether it was present.
 func (x *Linear) Remove(id uint64) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.remove(id)
+}
+
+// remove deletes id and reports whether it was present.
+func (x *Linear) remove(id uint64) bool {
 	i, ok := x.pos[id]
 	if !ok {
 		return false
@@ -101,6 +111,30 @@ func (x *Linear) Build(ctx context.Context, ids []uint64, codes []uint64) error 
 	x.ids = slices.Clone(ids)
 	x.codes = slices.Clone(codes)
 	x.pos = pos
+	return nil
+}
+
+// Update removes the ids in remove, then adds ids[i] ↦ codes[i*w:(i+1)*w]
+// in turn, as one change: searches see all of it or none. See
+// [MIH.Update]; Linear applies the batch one code at a time under its lock.
+func (x *Linear) Update(ctx context.Context, remove []uint64, ids []uint64, codes []uint64) error {
+	if err := checkBuild(ids, codes, x.w); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.ids)+len(ids) > maxEntries {
+		return fmt.Errorf("%w: %d", ErrFull, maxEntries)
+	}
+	for _, id := range remove {
+		x.remove(id)
+	}
+	for i, id := range ids {
+		x.add(id, codes[i*x.w:(i+1)*x.w])
+	}
 	return nil
 }
 

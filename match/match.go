@@ -18,10 +18,12 @@
 // # Concurrency
 //
 // Indexes are safe for concurrent use: searches share a read lock and may run
-// in parallel, Add, Remove and Build take the write lock. Changes are visible
-// to the next search. MIH's Add and Remove are cheap (an append to a buffer,
-// a tombstone); it rebuilds its tables in a background goroutine, so
-// neither searches nor writers wait for a rebuild.
+// in parallel, Add, Remove, Update and Build take the write lock. Changes are
+// visible to the next search. MIH's Add and Remove are cheap (an append to a
+// buffer, a tombstone); it rebuilds its tables in a background goroutine, so
+// neither searches nor writers wait for a rebuild. Build, and Update of a
+// large batch, build new tables without the lock and take it only to
+// install them.
 //
 // # Speed
 //
@@ -85,6 +87,10 @@ type Index interface {
 	// Build replaces the whole contents with ids[i] ↦ the i-th code of
 	// codes, which holds len(ids) codes of Bits()/64 words back to back.
 	Build(ctx context.Context, ids []uint64, codes []uint64) error
+	// Update removes the ids in remove, then stores ids[i] ↦ the i-th code
+	// of codes in turn, as one change that searches see whole or not at
+	// all: the same contents as those Removes and Adds one by one.
+	Update(ctx context.Context, remove []uint64, ids []uint64, codes []uint64) error
 	// Search returns every stored code within radius of query, sorted by
 	// distance then id.
 	Search(query []uint64, radius int) ([]Result, error)

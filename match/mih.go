@@ -47,7 +47,8 @@ type Options struct {
 // quarter of the codes are tombstones, a background goroutine rebuilds the
 // tables from a snapshot while searches and changes go on; changes made in
 // the meantime are replayed on the new tables before they replace the old.
-// Load millions of codes with [MIH.Build], not Add.
+// Load millions of codes with [MIH.Build], and apply large batches of
+// changes with [MIH.Update], not Add.
 //
 // Memory at 10M 256-bit codes with m = 11: 32 bytes of code, 8 of id, 44 of
 // slots and about 24 of bucket offsets and bitsets per code, 108 bytes per
@@ -71,13 +72,17 @@ type MIH struct {
 	pcodes []uint64
 	ppos   map[uint64]int
 
-	// background rebuild
+	// background rebuild, and Update
 	rebuilding bool
-	journal    []change      // changes made since the rebuild's snapshot
-	gen        uint64        // bumped by Build, to discard a stale rebuild
-	rebuilt    chan struct{} // closed when the running rebuild ends
-	// rebuildHook, if set by a test, runs first in the rebuild goroutine.
-	rebuildHook func()
+	updating   bool               // an Update is building tables; no rebuild starts
+	journal    []change           // changes made since the rebuild's or Update's snapshot
+	gen        uint64             // bumped by Build, to discard a stale rebuild
+	rebuilt    chan struct{}      // closed when the running rebuild ends
+	stop       context.CancelFunc // cancels the running rebuild
+	buildMu    sync.Mutex         // held by Build and Update while they build tables
+	// rebuildHook, if set by a test, runs first in the rebuild goroutine;
+	// updateHook runs in Update just after its snapshot.
+	rebuildHook, updateHook func()
 
 	pool sync.Pool // *scratch
 

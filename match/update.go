@@ -82,10 +82,10 @@ func (x *MIH) kill(id uint64) bool {
 }
 
 // changed records an Add of code under id (a Remove if code is nil) for
-// the running rebuild, or starts one if the pending buffer or the
-// tombstones have grown too large.
+// the running rebuild or Update, or starts a rebuild if the pending buffer
+// or the tombstones have grown too large.
 func (x *MIH) changed(id uint64, code []uint64) {
-	if x.rebuilding {
+	if x.rebuilding || x.updating {
 		x.journal = append(x.journal, change{id, slices.Clone(code)})
 		return
 	}
@@ -111,6 +111,10 @@ func (x *MIH) Build(ctx context.Context, ids []uint64, codes []uint64) error {
 			return fmt.Errorf("%w: %d", ErrDuplicate, sids[i])
 		}
 	}
+	// One Build or Update at a time: each would overwrite the other's
+	// tables with contents that lack the other's changes.
+	x.buildMu.Lock()
+	defer x.buildMu.Unlock()
 	tabs, err := x.makeTables(ctx, sids, scodes)
 	if err != nil {
 		return err
@@ -118,6 +122,9 @@ func (x *MIH) Build(ctx context.Context, ids []uint64, codes []uint64) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.gen++ // a running rebuild's result is now out of date
+	if x.rebuilding {
+		x.stop()
+	}
 	x.install(sids, scodes, tabs)
 	return nil
 }
@@ -149,11 +156,13 @@ func (x *MIH) stale() bool {
 // startRebuild snapshots the contents and rebuilds the tables from it in a
 // goroutine. The main arrays are never written after install, so the
 // snapshot copies only the tombstones and the pending buffer. The caller
-// holds the write lock.
+// holds the write lock and no Update is under way.
 func (x *MIH) startRebuild() {
 	x.rebuilding = true
 	done := make(chan struct{})
 	x.rebuilt = done
+	ctx, stop := context.WithCancel(context.Background())
+	x.stop = stop
 	gen, w := x.gen, x.w
 	ids, codes, dead := x.ids, x.codes, slices.Clone(x.dead)
 	pids, pcodes := slices.Clone(x.pids), slices.Clone(x.pcodes)
@@ -164,14 +173,14 @@ func (x *MIH) startRebuild() {
 			hook()
 		}
 		nids, ncodes := merge(ids, codes, dead, pids, pcodes, w)
-		// An uncancelled context cannot fail.
-		tabs, _ := x.makeTables(context.Background(), nids, ncodes)
+		tabs, err := x.makeTables(ctx, nids, ncodes) // fails only when stopped
 		x.mu.Lock()
 		defer x.mu.Unlock()
+		stop()
 		x.rebuilding = false
 		journal := x.journal
 		x.journal = nil
-		if x.gen == gen {
+		if err == nil && x.gen == gen {
 			x.install(nids, ncodes, tabs)
 			for _, c := range journal {
 				if c.code == nil {
@@ -181,7 +190,7 @@ func (x *MIH) startRebuild() {
 				}
 			}
 		}
-		if x.stale() {
+		if !x.updating && x.stale() {
 			x.startRebuild()
 		}
 	}()
