@@ -93,7 +93,7 @@
 // commit updates it.
 //
 // A DB is safe for concurrent use: reads run in parallel, writes one at a
-// time, each durable when it returns. One process at a time may open a file
+// time, each durable and seen whole when it returns. One process at a time may open a file
 // for writing; another waits Options.Timeout, then fails with [ErrLocked].
 //
 // # Hashing
@@ -131,8 +131,12 @@
 // never letting an item out beyond its TLP level. [DB.Import] verifies a
 // partner's bundle (an Ed25519 signature by a key of the [Peer], sequence
 // continuity, the producer's set digest) before anything is applied, then
-// applies it in one transaction: a truncated, forged, replayed or
-// out-of-order bundle leaves the database exactly as it was.
+// applies it all or nothing: a truncated, forged, replayed or out-of-order
+// bundle leaves the database exactly as it was. Both stream: they write in
+// transactions of a bounded size that readers see only once the last has
+// committed, undone if anything fails or the process stops, so their
+// memory does not grow with the bundle — a million entries go either way
+// in a few seconds.
 //
 // # Labels
 //
