@@ -129,7 +129,7 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 	}
 	err = db.updateStaged(ctx, func(w *writer) error {
 		im := &importer{db: db, w: w, h: h, digest: digest, want: br.SetDigest(), res: &res}
-		return im.run(ctx, &staged{r: bufio.NewReaderSize(spool, 256<<10), lim: lim})
+		return im.run(ctx, &spooled{r: bufio.NewReaderSize(spool, 256<<10), lim: lim})
 	})
 	return res, err
 }
@@ -160,22 +160,24 @@ func stage(ctx context.Context, br *bundle.Reader, f *os.File) error {
 	return bw.Flush()
 }
 
-// staged reads back the frames stage wrote, one buffer reused for all,
+// spooled reads back the frames stage wrote, one buffer reused for all,
 // and decodes and checks them under the limits the bundle was read with.
-type staged struct {
+type spooled struct {
 	r   *bufio.Reader
 	lim *bundle.Limits
 	buf []byte
 }
 
-// next returns the next staged entry.
-func (s *staged) next() (*pb.Entry, error) {
+// next returns the next spooled entry. The bundle verified, so an entry
+// that does not decode or crosses a limit is the producer's error, and
+// comes back as is (wrapping [ErrMalformed] or [ErrLimit]).
+func (s *spooled) next() (*pb.Entry, error) {
 	n, err := binary.ReadUvarint(s.r)
 	if err != nil {
-		return nil, fmt.Errorf("reading the staged bundle: %w", err)
+		return nil, fmt.Errorf("reading the spooled bundle: %w", err)
 	}
 	if n > maxStagedFrame {
-		return nil, fmt.Errorf("reading the staged bundle: a frame of %d bytes", n)
+		return nil, fmt.Errorf("reading the spooled bundle: a frame of %d bytes", n)
 	}
 	p := uvarintLen(n)
 	if need := p + int(n); cap(s.buf) < need {
@@ -184,13 +186,9 @@ func (s *staged) next() (*pb.Entry, error) {
 	b := s.buf[:p+int(n)]
 	binary.PutUvarint(b, n)
 	if _, err := io.ReadFull(s.r, b[p:]); err != nil {
-		return nil, fmt.Errorf("reading the staged bundle: %w", err)
+		return nil, fmt.Errorf("reading the spooled bundle: %w", err)
 	}
-	e, err := bundle.DecodeFrame(b, s.lim)
-	if err != nil {
-		return nil, fmt.Errorf("reading the staged bundle: %w", err)
-	}
-	return e, nil
+	return bundle.DecodeFrame(b, s.lim)
 }
 
 func uvarintLen(n uint64) int {
@@ -226,7 +224,7 @@ type importer struct {
 	last []byte
 }
 
-func (im *importer) run(ctx context.Context, st *staged) error {
+func (im *importer) run(ctx context.Context, st *spooled) error {
 	var err error
 	producer := im.h.GetProducer()
 	if im.peer, err = loadPeer(im.w.tx, producer); err != nil {
@@ -274,7 +272,7 @@ func (im *importer) run(ctx context.Context, st *staged) error {
 		for i := range batch {
 			n++
 			if batch[i].err != nil {
-				return batch[i].err
+				return fmt.Errorf("entry %d: %w", n, batch[i].err)
 			}
 			if err := im.apply(&batch[i]); err != nil {
 				return fmt.Errorf("entry %d: %w", n, err)
@@ -292,7 +290,7 @@ func (im *importer) run(ctx context.Context, st *staged) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fmt.Errorf("reading the staged bundle: %d entries of %d", n, im.res.Entries)
+		return fmt.Errorf("reading the spooled bundle: %d entries of %d", n, im.res.Entries)
 	}
 	if im.res.Full {
 		if err := im.sweep(); err != nil {
@@ -369,7 +367,7 @@ const prepareAhead = 64
 // prepared, in order and in batches. It stops at the first error, sent as
 // the last entry, or when ctx is cancelled. stop, to be called once, ends
 // it early and waits for it, so st is not read after stop returns.
-func prepare(ctx context.Context, st *staged, p *preparer, n uint64) (batches <-chan []entry, stop func()) {
+func prepare(ctx context.Context, st *spooled, p *preparer, n uint64) (batches <-chan []entry, stop func()) {
 	ch := make(chan []entry, prepareAhead)
 	done := make(chan struct{})
 	finished := make(chan struct{})

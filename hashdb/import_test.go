@@ -53,7 +53,7 @@ func TestPrepare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &staged{r: bufio.NewReader(bytes.NewReader(tt.b))}
+			st := &spooled{r: bufio.NewReader(bytes.NewReader(tt.b))}
 			batches, stop := prepare(context.Background(), st, &preparer{o: *testOptions()}, n)
 			defer stop()
 			got := 0
@@ -84,7 +84,7 @@ func TestPrepareStop(t *testing.T) {
 	frames := stagedFrames(t, n)
 	for _, cancel := range []bool{false, true} {
 		ctx, cancelFunc := context.WithCancel(context.Background())
-		st := &staged{r: bufio.NewReader(bytes.NewReader(frames))}
+		st := &spooled{r: bufio.NewReader(bytes.NewReader(frames))}
 		batches, stop := prepare(ctx, st, &preparer{o: *testOptions()}, n)
 		<-batches
 		if cancel {
