@@ -93,21 +93,8 @@ func signalFromProto(p *pb.Signal) (Signal, error) {
 
 // itemToProto converts a normalized item to its wire form.
 func itemToProto(it *Item) *pb.Item {
-	p := &pb.Item{
-		Source:            it.Source,
-		Id:                it.ID,
-		Signals:           make([]*pb.Signal, len(it.Signals)),
-		Labels:            it.Labels,
-		Tlp:               pb.TLP(it.TLP),
-		FirstSeenUnixNano: unixNano(it.FirstSeen),
-		LastSeenUnixNano:  unixNano(it.LastSeen),
-		Note:              it.Note,
-		Retracted:         it.Retracted,
-		RetractReason:     it.RetractReason,
-	}
-	for i, s := range it.Signals {
-		p.Signals[i] = signalToProto(s, it.IsUnreliable(s))
-	}
+	p := new(coder).itemProto(it)
+	p.Source, p.Id = it.Source, it.ID
 	return p
 }
 
@@ -154,9 +141,7 @@ var marshal = proto.MarshalOptions{Deterministic: true}
 // encodeRecord encodes r as the items bucket's value. The key is not
 // repeated in the value.
 func encodeRecord(r *record) ([]byte, error) {
-	p := itemToProto(&r.Item)
-	p.Source, p.Id = "", ""
-	return marshal.Marshal(&pb.ItemRecord{Item: p, Number: r.num, Seq: r.seq})
+	return marshal.Marshal(new(coder).rec(r))
 }
 
 // decodeRecord decodes an items bucket entry and checks that it is one the

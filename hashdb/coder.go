@@ -24,6 +24,8 @@ func (c *coder) rec(r *record) *pb.ItemRecord {
 	return &c.record
 }
 
+// itemProto returns the wire form of it without its key, in c's scratch:
+// valid until c's next use.
 func (c *coder) itemProto(it *Item) *pb.Item {
 	n := len(it.Signals)
 	if cap(c.sigs) < n {

@@ -100,10 +100,11 @@ func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) 
 	done := make(chan []outgoing, depth)
 	go func() {
 		defer close(done)
+		var c coder
 		for b := range work {
 			var frames []byte // one block for the batch's frames
 			for i := range b {
-				frames = e.prepare(&b[i], frames)
+				frames = e.prepare(&b[i], frames, &c)
 			}
 			done <- b
 		}
@@ -157,8 +158,8 @@ func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) 
 }
 
 // prepare decodes o and, if the audience may have it, encodes its frame
-// at the end of frames, returning frames.
-func (e *export) prepare(o *outgoing, frames []byte) []byte {
+// at the end of frames, returning frames; c is the worker's scratch.
+func (e *export) prepare(o *outgoing, frames []byte, c *coder) []byte {
 	if o.opinion != nil {
 		if o.val == nil {
 			o.skip = true
@@ -180,7 +181,8 @@ func (e *export) prepare(o *outgoing, frames []byte) []byte {
 	}
 	o.key = r.Key
 	if o.share = e.db.shareable(&r.Item, e.opts.Audience, e.share); o.share {
-		p := itemToProto(&r.Item)
+		p := c.itemProto(&r.Item)
+		p.Source, p.Id = r.Source, r.ID
 		n := len(frames)
 		if frames, o.hash, o.bad = e.bw.AppendUpsert(frames, p); o.bad != nil {
 			// Stored under looser limits than the bundle's: an error

@@ -255,37 +255,11 @@ func (w *writer) alloc(n int) []byte {
 // the write throughout. It runs under the write lock, or in Open.
 func (db *DB) rollbackStaged() error {
 	for {
-		done := false
+		var done bool
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			st := tx.Bucket(bucketStaged)
-			if st == nil {
-				done = true
-				return nil
-			}
-			j, err := readJournal(st)
-			if err != nil {
-				return err
-			}
-			budget := db.chunk
-			if budget, err = restoreUndo(tx, st, budget); err != nil || budget == 0 {
-				return err
-			}
-			items, nums := tx.Bucket(bucketItems), tx.Bucket(bucketNumbers)
-			budget, err = deleteFrom(nums, numKey(j.num0+1), budget, func(_, ik []byte) error {
-				return items.Delete(ik)
-			})
-			if err != nil || budget == 0 {
-				return err
-			}
-			if err := items.SetSequence(j.num0); err != nil {
-				return err
-			}
-			budget, err = deleteFrom(tx.Bucket(bucketChanges), seqKey(j.seq0+1), budget, nil)
-			if err != nil || budget == 0 {
-				return err
-			}
-			done = true
-			return tx.DeleteBucket(bucketStaged)
+			var err error
+			done, err = rollbackStep(tx, db.chunk)
+			return err
 		})
 		if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 			return ErrClosed
@@ -299,6 +273,38 @@ func (db *DB) rollbackStaged() error {
 			return nil
 		}
 	}
+}
+
+// rollbackStep is one transaction of a rollback: it undoes up to budget
+// records of the unfinished staged write in tx, in the order
+// rollbackStaged needs, and reports whether it is all undone.
+func rollbackStep(tx *bolt.Tx, budget int) (done bool, err error) {
+	st := tx.Bucket(bucketStaged)
+	if st == nil {
+		return true, nil
+	}
+	j, err := readJournal(st)
+	if err != nil {
+		return false, err
+	}
+	if budget, err = restoreUndo(tx, st, budget); err != nil || budget == 0 {
+		return false, err
+	}
+	items, nums := tx.Bucket(bucketItems), tx.Bucket(bucketNumbers)
+	budget, err = deleteFrom(nums, numKey(j.num0+1), budget, func(_, ik []byte) error {
+		return items.Delete(ik)
+	})
+	if err != nil || budget == 0 {
+		return false, err
+	}
+	if err := items.SetSequence(j.num0); err != nil {
+		return false, err
+	}
+	budget, err = deleteFrom(tx.Bucket(bucketChanges), seqKey(j.seq0+1), budget, nil)
+	if err != nil || budget == 0 {
+		return false, err
+	}
+	return true, tx.DeleteBucket(bucketStaged)
 }
 
 // restoreUndo puts back up to budget undo records, removing them, and

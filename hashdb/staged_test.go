@@ -932,7 +932,7 @@ func TestStagedCrash(t *testing.T) {
 // rollbackSteps runs up to steps (all, if negative) of the transactions
 // [DB.rollbackStaged] would run on the file at path, each of budget
 // records, as if it were killed after the last, and returns how many it
-// ran. It mirrors rollbackStaged transaction for transaction.
+// ran: rollbackStaged's transactions, one by one.
 func rollbackSteps(t testing.TB, path string, steps, budget int) int {
 	t.Helper()
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
@@ -944,32 +944,12 @@ func rollbackSteps(t testing.TB, path string, steps, budget int) int {
 	for ; steps < 0 || n < steps; n++ {
 		done := false
 		err := bdb.Update(func(tx *bolt.Tx) error {
-			st := tx.Bucket(bucketStaged)
-			if st == nil {
+			if tx.Bucket(bucketStaged) == nil {
 				done = true
 				return nil
 			}
-			j, err := readJournal(st)
-			if err != nil {
-				return err
-			}
-			left, err := restoreUndo(tx, st, budget)
-			if err != nil || left == 0 {
-				return err
-			}
-			items, nums := tx.Bucket(bucketItems), tx.Bucket(bucketNumbers)
-			left, err = deleteFrom(nums, numKey(j.num0+1), left, func(_, ik []byte) error { return items.Delete(ik) })
-			if err != nil || left == 0 {
-				return err
-			}
-			if err := items.SetSequence(j.num0); err != nil {
-				return err
-			}
-			left, err = deleteFrom(tx.Bucket(bucketChanges), seqKey(j.seq0+1), left, nil)
-			if err != nil || left == 0 {
-				return err
-			}
-			return tx.DeleteBucket(bucketStaged)
+			_, err := rollbackStep(tx, budget)
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -186,11 +186,7 @@ func TestUpdateDuringRebuild(t *testing.T) {
 			g := newGen(41, wc.bits)
 			p := newPair(t, wc.bits, &Options{Pending: 30}, testCost)
 			m := &model{g: g, live: map[uint64][]uint64{}, span: 3000}
-			var ids, codes []uint64
-			for i := range 1000 {
-				ids = append(ids, uint64(i))
-				codes = append(codes, g.code()...)
-			}
+			ids, codes := g.numbered(1000)
 			p.build(ids, codes)
 			m.apply(nil, ids, codes)
 			release := make(chan struct{})
@@ -238,11 +234,7 @@ func TestUpdateConcurrentChanges(t *testing.T) {
 			g := newGen(43, wc.bits)
 			p := newPair(t, wc.bits, &Options{Pending: 30}, testCost)
 			m := &model{g: g, live: map[uint64][]uint64{}, span: 3000}
-			var ids, codes []uint64
-			for i := range 1500 {
-				ids = append(ids, uint64(i))
-				codes = append(codes, g.code()...)
-			}
+			ids, codes := g.numbered(1500)
 			p.build(ids, codes)
 			m.apply(nil, ids, codes)
 			rm, bids, bcodes := m.batch(100, 300, wc.radius)
@@ -299,11 +291,7 @@ func TestUpdateAtomic(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			g := newGen(47, 256)
 			x, _ := NewMIH(256, &Options{Pending: 100})
-			var ids, codes []uint64
-			for i := range 3000 {
-				ids = append(ids, uint64(i))
-				codes = append(codes, g.code()...)
-			}
+			ids, codes := g.numbered(3000)
 			if err := x.Build(context.Background(), ids, codes); err != nil {
 				t.Fatal(err)
 			}
@@ -354,11 +342,7 @@ func TestUpdateAtomic(t *testing.T) {
 func TestUpdateCancel(t *testing.T) {
 	g := newGen(53, 64)
 	p := newPair(t, 64, &Options{Pending: 20}, testCost)
-	var ids, codes []uint64
-	for i := range 1000 {
-		ids = append(ids, uint64(i))
-		codes = append(codes, g.code()...)
-	}
+	ids, codes := g.numbered(1000)
 	p.build(ids, codes)
 	p.add(5000, g.code())
 	p.remove(3)

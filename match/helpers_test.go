@@ -26,6 +26,15 @@ func (g *gen) code() []uint64 {
 	return c
 }
 
+// numbered returns the ids 0 to n-1, each with a random code.
+func (g *gen) numbered(n int) (ids, codes []uint64) {
+	for i := range n {
+		ids = append(ids, uint64(i))
+		codes = append(codes, g.code()...)
+	}
+	return ids, codes
+}
+
 // near returns a copy of c with exactly d distinct bits flipped.
 func (g *gen) near(c []uint64, d int) []uint64 {
 	out := slices.Clone(c)

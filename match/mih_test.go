@@ -191,11 +191,7 @@ func TestEdges(t *testing.T) {
 			p.check(q, 0, 5)       // k larger than the set
 			p.check(q, 0, 0)       // k = 0
 			p.check(q, wc.bits, 1) // radius covering everything
-			var ids, codes []uint64
-			for i := range 5000 {
-				ids = append(ids, uint64(i))
-				codes = append(codes, g.code()...)
-			}
+			ids, codes := g.numbered(5000)
 			p.build(ids, codes)
 			p.check(q, wc.bits, 6000)   // whole set, by scan
 			p.check(q, wc.bits/2, 4999) // near half the set
@@ -313,11 +309,7 @@ func TestSortByID(t *testing.T) {
 func TestConcurrent(t *testing.T) {
 	g := newGen(13, 256)
 	x, _ := NewMIH(256, &Options{Pending: 20})
-	var ids, codes []uint64
-	for i := range 3000 {
-		ids = append(ids, uint64(i))
-		codes = append(codes, g.code()...)
-	}
+	ids, codes := g.numbered(3000)
 	if err := x.Build(context.Background(), ids, codes); err != nil {
 		t.Fatal(err)
 	}
@@ -357,11 +349,7 @@ func TestConcurrent(t *testing.T) {
 func TestBatch(t *testing.T) {
 	g := newGen(17, 64)
 	x, _ := NewMIH(64, nil)
-	var ids, codes []uint64
-	for i := range 2000 {
-		ids = append(ids, uint64(i))
-		codes = append(codes, g.code()...)
-	}
+	ids, codes := g.numbered(2000)
 	if err := x.Build(context.Background(), ids, codes); err != nil {
 		t.Fatal(err)
 	}
@@ -417,11 +405,7 @@ func TestRebuild(t *testing.T) {
 		t.Run(fmt.Sprintf("bits=%d", wc.bits), func(t *testing.T) {
 			g := newGen(21, wc.bits)
 			p := newPair(t, wc.bits, &Options{Pending: 30}, testCost)
-			var ids, codes []uint64
-			for i := range 1000 {
-				ids = append(ids, uint64(i))
-				codes = append(codes, g.code()...)
-			}
+			ids, codes := g.numbered(1000)
 			p.build(ids, codes)
 			release := make(chan struct{})
 			p.mih.rebuildHook = func() { <-release }
