@@ -7,60 +7,18 @@ import (
 	"os"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/internal/hashjson"
 )
 
 // dihedralNames name the PDQ hashes of Hashes.Dihedral, in the reference's
 // order.
 var dihedralNames = [8]string{"original", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
 
-// hashJSON is one line of "hash --json": the file as given and each signal
-// as bare hex, perceptual ones absent when they do not apply.
+// hashJSON is one line of "hash --json": the file as given and its
+// hashes (see package hashjson).
 type hashJSON struct {
-	File        string   `json:"file"`
-	PDQ         string   `json:"pdq,omitempty"`
-	PDQQuality  *int     `json:"pdq_quality,omitempty"`
-	PHash       string   `json:"phash,omitempty"`
-	DHash       string   `json:"dhash,omitempty"`
-	AHash       string   `json:"ahash,omitempty"`
-	MD5         string   `json:"md5,omitempty"`
-	SHA1        string   `json:"sha1,omitempty"`
-	SHA256      string   `json:"sha256,omitempty"`
-	PDQDihedral []string `json:"pdq_dihedral,omitempty"`
-	// Unreliable names the algorithms whose signal carries too little
-	// information to match on (PDQ quality under 50, a flat image).
-	Unreliable []string `json:"unreliable,omitempty"`
-}
-
-func newHashJSON(file string, h *hashdb.Hashes) hashJSON {
-	j := hashJSON{File: file}
-	for _, s := range h.Signals {
-		x := s.Hex()
-		switch s.Algorithm() {
-		case hashdb.PDQ:
-			j.PDQ = x
-			q := h.Quality
-			j.PDQQuality = &q
-		case hashdb.PHash:
-			j.PHash = x
-		case hashdb.DHash:
-			j.DHash = x
-		case hashdb.AHash:
-			j.AHash = x
-		case hashdb.MD5:
-			j.MD5 = x
-		case hashdb.SHA1:
-			j.SHA1 = x
-		case hashdb.SHA256:
-			j.SHA256 = x
-		}
-	}
-	for _, s := range h.Dihedral {
-		j.PDQDihedral = append(j.PDQDihedral, s.Hex())
-	}
-	for _, s := range h.Unreliable {
-		j.Unreliable = append(j.Unreliable, s.Algorithm().String())
-	}
-	return j
+	File string `json:"file"`
+	hashjson.Hashes
 }
 
 func runHash(e *env, args []string) int {
@@ -86,7 +44,7 @@ func runHash(e *env, args []string) int {
 			return nil
 		}
 		if *asJSON {
-			return enc.Encode(newHashJSON(path, h))
+			return enc.Encode(hashJSON{File: path, Hashes: hashjson.New(h)})
 		}
 		for _, s := range h.Signals {
 			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", s, path); err != nil {

@@ -11,59 +11,8 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/internal/hashjson"
 )
-
-// hashesJSON is what POST /v1/hash returns, and the "hashes" of a media
-// match: each signal as bare hex, perceptual ones absent when they do not
-// apply, as "hashdb hash --json" prints them.
-type hashesJSON struct {
-	PDQ         string   `json:"pdq,omitempty"`
-	PDQQuality  *int     `json:"pdq_quality,omitempty"`
-	PHash       string   `json:"phash,omitempty"`
-	DHash       string   `json:"dhash,omitempty"`
-	AHash       string   `json:"ahash,omitempty"`
-	MD5         string   `json:"md5,omitempty"`
-	SHA1        string   `json:"sha1,omitempty"`
-	SHA256      string   `json:"sha256,omitempty"`
-	PDQDihedral []string `json:"pdq_dihedral,omitempty"`
-	Unreliable  []string `json:"unreliable,omitempty"`
-	Format      string   `json:"format,omitempty"`
-	Width       int      `json:"width,omitempty"`
-	Height      int      `json:"height,omitempty"`
-	Size        int64    `json:"size"`
-}
-
-func newHashesJSON(h *hashdb.Hashes) *hashesJSON {
-	j := &hashesJSON{Format: h.Format, Width: h.Width, Height: h.Height, Size: h.Size}
-	for _, s := range h.Signals {
-		x := s.Hex()
-		switch s.Algorithm() {
-		case hashdb.PDQ:
-			j.PDQ = x
-			q := h.Quality
-			j.PDQQuality = &q
-		case hashdb.PHash:
-			j.PHash = x
-		case hashdb.DHash:
-			j.DHash = x
-		case hashdb.AHash:
-			j.AHash = x
-		case hashdb.MD5:
-			j.MD5 = x
-		case hashdb.SHA1:
-			j.SHA1 = x
-		case hashdb.SHA256:
-			j.SHA256 = x
-		}
-	}
-	for _, s := range h.Dihedral {
-		j.PDQDihedral = append(j.PDQDihedral, s.Hex())
-	}
-	for _, s := range h.Unreliable {
-		j.Unreliable = append(j.Unreliable, s.Algorithm().String())
-	}
-	return j
-}
 
 // media returns the media a request carries: its raw body, or the part
 // named "file" of a multipart/form-data body, at most cfg.MaxBody bytes.
@@ -124,7 +73,7 @@ func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, readError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, newHashesJSON(h))
+	writeJSON(w, http.StatusOK, hashjson.New(h))
 }
 
 // readError turns an error hashing a request body into the client's

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/internal/hashjson"
 )
 
 // matchRequest is the JSON form of POST /v1/match.
@@ -23,8 +24,8 @@ type matchRequest struct {
 // matchResponse is what POST /v1/match returns: one result per query
 // signal and, for media, the media's hashes.
 type matchResponse struct {
-	Hashes  *hashesJSON  `json:"hashes,omitempty"`
-	Results []resultJSON `json:"results"`
+	Hashes  *hashjson.Hashes `json:"hashes,omitempty"`
+	Results []resultJSON     `json:"results"`
 }
 
 type resultJSON struct {
@@ -128,7 +129,8 @@ func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, readError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, matchResponse{Hashes: newHashesJSON(h), Results: resultsJSON(res)})
+	hashes := hashjson.New(h)
+	writeJSON(w, http.StatusOK, matchResponse{Hashes: &hashes, Results: resultsJSON(res)})
 }
 
 func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/internal/hashjson"
 )
 
 // fixture is a database with one known image, served by httptest.
@@ -119,9 +120,9 @@ func multipartBody(t *testing.T, field string, data []byte) (string, []byte) {
 func TestHash(t *testing.T) {
 	f := newFixture(t, config{MaxBody: 1 << 20})
 	pdq, _ := f.hash.Signal(hashdb.PDQ)
-	check := func(what string, code int, body []byte) hashesJSON {
+	check := func(what string, code int, body []byte) hashjson.Hashes {
 		t.Helper()
-		var h hashesJSON
+		var h hashjson.Hashes
 		if code != http.StatusOK {
 			t.Fatalf("%s: status %d: %s", what, code, body)
 		}
