@@ -200,7 +200,7 @@ func uvarintLen(n uint64) int {
 // (the database's limits never raise it).
 var maxStagedFrame = uint64(bundle.DefaultLimits().MaxFrameBytes)
 
-// importer applies one verified bundle inside a write transaction.
+// importer applies one verified bundle inside a staged write.
 type importer struct {
 	db     *DB
 	w      *writer
