@@ -120,3 +120,45 @@ func TestImportBadEntryAfterBatches(t *testing.T) {
 		t.Fatal("a refused bundle changed the database")
 	}
 }
+
+// TestImportMalformedEntryAfterCommits checks that an entry a signed bundle
+// carries but the recipient's limits refuse, found only when the entry is
+// decoded during the apply, after intermediate commits, fails the import
+// with ErrLimit and leaves the database exactly as it was.
+func TestImportMalformedEntryAfterCommits(t *testing.T) {
+	ctx := context.Background()
+	ob := testOptions()
+	ob.Organization, ob.MaxSignals = "org-b", 2
+	b := openTest(t, ob)
+	if err := b.AddPeer(ctx, Peer{
+		ID:     "org-a",
+		Keys:   []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}},
+		Policy: Policy{MaxTLP: TLPAmberStrict},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.chunk = 5
+	commits := 0
+	b.testHookChunk = func() { commits++ }
+	before := snapshot(t, b)
+	const bad = 200
+	var entries []*pb.Entry
+	for i := range bad + 10 {
+		it := &Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []Signal{testSignal(PDQ, i)}, TLP: TLPGreen}
+		if i == bad {
+			it.Signals = append(it.Signals, testSignal(MD5, i), testSignal(SHA256, i))
+		}
+		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: itemToProto(it)}})
+	}
+	full := &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 1, Audience: "org-b"}
+	_, err := b.Import(ctx, bytes.NewReader(signedBundle(t, full, bundle.SetDigest{}, entries...)), &ImportOptions{TempDir: t.TempDir()})
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), fmt.Sprintf("entry %d:", bad+1)) {
+		t.Fatalf("error %v, want ErrLimit at entry %d", err, bad+1)
+	}
+	if commits < 3 {
+		t.Fatalf("%d intermediate commits before the bad entry, want several", commits)
+	}
+	if snapshot(t, b) != before {
+		t.Fatal("a refused bundle changed the database")
+	}
+}
