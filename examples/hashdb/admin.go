@@ -50,16 +50,9 @@ func runStats(e *env, args []string) int {
 	fs := e.flags(usageOf("stats"))
 	dbPath := dbFlag(fs)
 	asJSON := fs.Bool("json", false, "print the counts as one JSON object")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return exitError
-	}
-	if len(rest) > 0 {
-		return e.usageError(fs, "unexpected arguments %q", rest)
-	}
-	db, err := openDB(*dbPath, "", true)
-	if err != nil {
-		return e.fail(err)
+	db, code := e.openFlagsOnly(fs, dbPath, args)
+	if db == nil {
+		return code
 	}
 	st, err := db.Stats()
 	if err != nil {
@@ -115,16 +108,9 @@ func runStats(e *env, args []string) int {
 func runCheck(e *env, args []string) int {
 	fs := e.flags(usageOf("check"))
 	dbPath := dbFlag(fs)
-	rest, err := parse(fs, args)
-	if err != nil {
-		return exitError
-	}
-	if len(rest) > 0 {
-		return e.usageError(fs, "unexpected arguments %q", rest)
-	}
-	db, err := openDB(*dbPath, "", true)
-	if err != nil {
-		return e.fail(err)
+	db, code := e.openFlagsOnly(fs, dbPath, args)
+	if db == nil {
+		return code
 	}
 	problems, err := db.Check(e.ctx)
 	if err != nil {

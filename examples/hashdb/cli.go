@@ -263,3 +263,21 @@ func (f tlpFlag) Set(s string) error {
 	*f.t = t
 	return nil
 }
+
+// openFlagsOnly parses args for a command that takes flags only, and opens
+// the database *dbPath names read-only. It returns the database, or nil
+// and the exit code the command returns.
+func (e *env) openFlagsOnly(fs *flag.FlagSet, dbPath *string, args []string) (*hashdb.DB, int) {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return nil, exitError
+	}
+	if len(rest) > 0 {
+		return nil, e.usageError(fs, "unexpected arguments %q", rest)
+	}
+	db, err := openDB(*dbPath, "", true)
+	if err != nil {
+		return nil, e.fail(err)
+	}
+	return db, exitOK
+}

@@ -140,16 +140,9 @@ func peerList(e *env, args []string) int {
 	fs := e.flags(usageOf("peer"))
 	dbPath := dbFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per peer")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return exitError
-	}
-	if len(rest) > 0 {
-		return e.usageError(fs, "unexpected arguments %q", rest)
-	}
-	db, err := openDB(*dbPath, "", true)
-	if err != nil {
-		return e.fail(err)
+	db, code := e.openFlagsOnly(fs, dbPath, args)
+	if db == nil {
+		return code
 	}
 	peers, err := db.Peers()
 	if err != nil {
