@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -27,7 +29,7 @@ func benchItems(from, n int) []Item {
 		k := from + i
 		items[i] = Item{
 			Key:     Key{Source: "gifct", ID: fmt.Sprintf("item-%09d", k)},
-			Signals: []Signal{testSignal(PDQ, k), testSignal(PHash, k), testSignal(MD5, k)},
+			Signals: []signal.Signal{testSignal(signal.PDQ, k), testSignal(signal.PHash, k), testSignal(signal.MD5, k)},
 			Labels:  []string{"type:video"},
 			TLP:     TLPAmber,
 		}
@@ -172,7 +174,7 @@ func BenchmarkOpen(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, a := range []Algorithm{PDQ, PHash, MD5} {
+				for _, a := range []signal.Algorithm{signal.PDQ, signal.PHash, signal.MD5} {
 					if got := db.idx.by[a].Len(); got != n {
 						b.Fatalf("%s index holds %d signals, want %d", a, got, n)
 					}

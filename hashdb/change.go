@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
@@ -181,7 +183,7 @@ func (db *DB) History(key Key) ([]Change, error) {
 		if ok {
 			heads = append(heads, r.seq)
 		}
-		prefix := opinionPrefix(key, Signal{})
+		prefix := opinionPrefix(key, signal.Signal{})
 		c := tx.Bucket(bucketOpinions).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
 			if v = view.opinion(k, v); v == nil {

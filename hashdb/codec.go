@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -51,9 +53,9 @@ func parseItemKey(b []byte) (Key, error) {
 	return k, nil
 }
 
-func appendSignal(b []byte, s Signal) []byte {
-	b = append(b, byte(s.alg))
-	return append(b, s.val[:s.alg.Bits()/8]...)
+func appendSignal(b []byte, s signal.Signal) []byte {
+	b = append(b, byte(s.Algorithm()))
+	return s.AppendBytes(b)
 }
 
 // seqKey encodes a change sequence number.
@@ -79,16 +81,16 @@ func fromUnixNano(n int64) time.Time {
 }
 
 // signalToProto converts s; unreliable sets its flag.
-func signalToProto(s Signal, unreliable bool) *pb.Signal {
-	return &pb.Signal{Algorithm: pb.Algorithm(s.alg), Value: s.Bytes(), Unreliable: unreliable}
+func signalToProto(s signal.Signal, unreliable bool) *pb.Signal {
+	return &pb.Signal{Algorithm: pb.Algorithm(s.Algorithm()), Value: s.Bytes(), Unreliable: unreliable}
 }
 
-func signalFromProto(p *pb.Signal) (Signal, error) {
+func signalFromProto(p *pb.Signal) (signal.Signal, error) {
 	a := p.GetAlgorithm()
 	if a < 0 || a > 255 {
-		return Signal{}, fmt.Errorf("%w: %w: %d", ErrInvalidSignal, ErrUnknownAlgorithm, a)
+		return signal.Signal{}, fmt.Errorf("%w: %w: %d", signal.ErrInvalid, signal.ErrUnknownAlgorithm, a)
 	}
-	return NewSignal(Algorithm(a), p.GetValue())
+	return signal.New(signal.Algorithm(a), p.GetValue())
 }
 
 // itemToProto converts a normalized item to its wire form.
@@ -114,7 +116,7 @@ func itemFromProto(p *pb.Item) (Item, error) {
 	if p.GetTlp() < 0 || p.GetTlp() > 255 {
 		it.TLP = 0
 	}
-	it.Signals = make([]Signal, 0, len(p.GetSignals()))
+	it.Signals = make([]signal.Signal, 0, len(p.GetSignals()))
 	for i, ps := range p.GetSignals() {
 		s, err := signalFromProto(ps)
 		if err != nil {

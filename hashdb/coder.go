@@ -15,6 +15,7 @@ type coder struct {
 	item   pb.Item
 	sigs   []pb.Signal
 	psigs  []*pb.Signal
+	vals   []byte // the signals' values, back to back
 }
 
 // rec returns the wire form of the items bucket value of r: the item
@@ -33,10 +34,16 @@ func (c *coder) itemProto(it *Item) *pb.Item {
 		c.psigs = make([]*pb.Signal, n)
 	}
 	c.sigs, c.psigs = c.sigs[:n], c.psigs[:n]
+	c.vals = c.vals[:0]
 	for i := range it.Signals {
-		s := &it.Signals[i]
-		c.sigs[i] = pb.Signal{Algorithm: pb.Algorithm(s.alg), Value: s.val[:s.alg.Bits()/8], Unreliable: it.IsUnreliable(*s)}
+		c.vals = it.Signals[i].AppendBytes(c.vals)
+	}
+	off := 0
+	for i, s := range it.Signals {
+		end := off + s.Algorithm().Bits()/8
+		c.sigs[i] = pb.Signal{Algorithm: pb.Algorithm(s.Algorithm()), Value: c.vals[off:end:end], Unreliable: it.IsUnreliable(s)}
 		c.psigs[i] = &c.sigs[i]
+		off = end
 	}
 	c.item = pb.Item{
 		Signals:           c.psigs,
@@ -112,8 +119,9 @@ func preEncode(it Item, nowNs int64, actor string) preEncoded {
 func appendStoredItem(b []byte, it *Item) []byte {
 	for _, s := range it.Signals {
 		var sig []byte
-		sig = appendVarintField(sig, 1, uint64(s.alg))
-		sig = protowire.AppendBytes(protowire.AppendTag(sig, 2, protowire.BytesType), s.val[:s.alg.Bits()/8])
+		var val [32]byte
+		sig = appendVarintField(sig, 1, uint64(s.Algorithm()))
+		sig = protowire.AppendBytes(protowire.AppendTag(sig, 2, protowire.BytesType), s.AppendBytes(val[:0]))
 		if it.IsUnreliable(s) {
 			sig = appendVarintField(sig, 3, 1)
 		}

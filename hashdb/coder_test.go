@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -77,7 +79,7 @@ func rawBucket(t *testing.T, db *DB, name []byte) string {
 // at random but the same every run.
 func randomItems(n int) []Item {
 	rng := rand.New(rand.NewPCG(1, 2))
-	algs := Algorithms()
+	algs := signal.Algorithms()
 	labels := []string{"a", "type:video", "behaviour:glorification", "x.y-z_0"}
 	var items []Item
 	for i := range n {

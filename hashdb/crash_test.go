@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // crashEnv, when set in the environment, makes TestCrashDurability act as
@@ -143,7 +145,7 @@ func TestCrashDurability(t *testing.T) {
 		default:
 			t.Errorf("rep %d (kill after %v): %d of %d batch items, last seq %d: not all or nothing", rep, delay, n, crashBatch, st.LastSeq)
 		}
-		if items, err := db.Lookup(testSignal(MD5, crashBatch-1)); err != nil || len(items) != st.Sources["batch"]/crashBatch {
+		if items, err := db.Lookup(testSignal(signal.MD5, crashBatch-1)); err != nil || len(items) != st.Sources["batch"]/crashBatch {
 			t.Errorf("rep %d: Lookup of the batch's last signal = %d items, %v", rep, len(items), err)
 		}
 		db.Close()

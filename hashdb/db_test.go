@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -54,9 +56,9 @@ func openTest(t testing.TB, opts *Options) *DB {
 }
 
 // testSignal returns a deterministic signal of algorithm a derived from n.
-func testSignal(a Algorithm, n int) Signal {
+func testSignal(a signal.Algorithm, n int) signal.Signal {
 	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte{byte(a)}, uint64(n)))
-	s, err := NewSignal(a, h[:a.Bits()/8])
+	s, err := signal.New(a, h[:a.Bits()/8])
 	if err != nil {
 		panic(err)
 	}
@@ -67,7 +69,7 @@ func testSignal(a Algorithm, n int) Signal {
 func testItem(id string, n int) Item {
 	return Item{
 		Key:     Key{Source: "local", ID: id},
-		Signals: []Signal{testSignal(PDQ, n), testSignal(PHash, n), testSignal(MD5, n)},
+		Signals: []signal.Signal{testSignal(signal.PDQ, n), testSignal(signal.PHash, n), testSignal(signal.MD5, n)},
 		Labels:  []string{"type:video"},
 		TLP:     TLPAmber,
 	}

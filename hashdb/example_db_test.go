@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -25,12 +27,12 @@ func Example() {
 	}
 	defer db.Close()
 
-	pdq, _ := hashdb.ParseSignal("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
-	md5, _ := hashdb.ParseSignal("md5:d41d8cd98f00b204e9800998ecf8427e")
+	pdq, _ := signal.Parse("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
+	md5, _ := signal.Parse("md5:d41d8cd98f00b204e9800998ecf8427e")
 	ctx := hashdb.WithActor(context.Background(), "analyst-1")
 	err = db.Put(ctx, hashdb.Item{
 		Key:     hashdb.Key{ID: "video-1234"}, // Source defaults to example-org
-		Signals: []hashdb.Signal{pdq, md5},
+		Signals: []signal.Signal{pdq, md5},
 		Labels:  []string{"type:video", "behaviour:recruitment"},
 		TLP:     hashdb.TLPAmber,
 	})

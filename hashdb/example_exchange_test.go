@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -38,8 +40,8 @@ func ExampleDB_Export() {
 		Policy: hashdb.Policy{MaxTLP: hashdb.TLPAmber},
 	})
 
-	sig, _ := hashdb.ParseSignal("md5:d41d8cd98f00b204e9800998ecf8427e")
-	_ = a.Put(ctx, hashdb.Item{Key: hashdb.Key{ID: "case-1"}, Signals: []hashdb.Signal{sig}, TLP: hashdb.TLPGreen})
+	sig, _ := signal.Parse("md5:d41d8cd98f00b204e9800998ecf8427e")
+	_ = a.Put(ctx, hashdb.Item{Key: hashdb.Key{ID: "case-1"}, Signals: []signal.Signal{sig}, TLP: hashdb.TLPGreen})
 
 	var bundle bytes.Buffer
 	if _, err := a.Export(ctx, &bundle, hashdb.ExportOptions{Audience: "org-b", Full: true, KeyID: "2025", Key: key}); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -27,18 +29,18 @@ func ExampleDB_Match() {
 	defer db.Close()
 
 	ctx := context.Background()
-	known, _ := hashdb.ParseSignal("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
-	digest, _ := hashdb.ParseSignal("md5:d41d8cd98f00b204e9800998ecf8427e")
+	known, _ := signal.Parse("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
+	digest, _ := signal.Parse("md5:d41d8cd98f00b204e9800998ecf8427e")
 	err = db.Put(ctx,
-		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-17"}, Signals: []hashdb.Signal{known}, Labels: []string{"behaviour:recruitment"}, TLP: hashdb.TLPGreen},
-		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []hashdb.Signal{digest}, Labels: []string{"type:pdf"}, TLP: hashdb.TLPAmber},
+		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-17"}, Signals: []signal.Signal{known}, Labels: []string{"behaviour:recruitment"}, TLP: hashdb.TLPGreen},
+		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []signal.Signal{digest}, Labels: []string{"type:pdf"}, TLP: hashdb.TLPAmber},
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	near, _ := hashdb.ParseSignal("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9bff")
-	results, err := db.Match(ctx, []hashdb.Signal{near, digest}, nil)
+	near, _ := signal.Parse("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9bff")
+	results, err := db.Match(ctx, []signal.Signal{near, digest}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

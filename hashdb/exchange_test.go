@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/internal/bundle"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -139,7 +141,7 @@ func TestExchange(t *testing.T) {
 	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("B holds %v, want %v", got, want)
 	}
-	if items, err := b.Lookup(testSignal(PDQ, 1)); err != nil || len(items) != 1 || items[0].Source != "org-a" {
+	if items, err := b.Lookup(testSignal(signal.PDQ, 1)); err != nil || len(items) != 1 || items[0].Source != "org-a" {
 		t.Fatalf("B's Lookup: %v %v", items, err)
 	}
 	if last, _ := a.LastExport("org-b"); last.Seq != cp1.Seq {
@@ -172,7 +174,7 @@ func TestExchange(t *testing.T) {
 	if it, _ := b.Get(Key{"org-a", "green"}); fmt.Sprint(it.Labels) != "[type:image]" {
 		t.Errorf("update not applied: %+v", it)
 	}
-	if items, _ := b.Lookup(testSignal(PDQ, 2)); len(items) != 0 {
+	if items, _ := b.Lookup(testSignal(signal.PDQ, 2)); len(items) != 0 {
 		t.Errorf("retracted item still matches: %v", items)
 	}
 	ops, err := b.Opinions(Key{"org-b", "b-own"})
@@ -348,8 +350,8 @@ func TestImportRefusesSigned(t *testing.T) {
 	mustImport(t, b, full)
 	before := snapshot(t, b)
 
-	good := itemToProto(&Item{Key: Key{"org-a", "y"}, Signals: []Signal{testSignal(PDQ, 9)}, TLP: TLPGreen})
-	badLabel := itemToProto(&Item{Key: Key{"org-a", "z"}, Signals: []Signal{testSignal(PDQ, 10)}, TLP: TLPGreen, Labels: []string{"BAD LABEL"}})
+	good := itemToProto(&Item{Key: Key{"org-a", "y"}, Signals: []signal.Signal{testSignal(signal.PDQ, 9)}, TLP: TLPGreen})
+	badLabel := itemToProto(&Item{Key: Key{"org-a", "z"}, Signals: []signal.Signal{testSignal(signal.PDQ, 10)}, TLP: TLPGreen, Labels: []string{"BAD LABEL"}})
 	var goodSet bundle.SetDigest
 	goodSet.Add(bundle.ItemHash(good))
 	cp, _ := b.Peer("org-a")
@@ -399,7 +401,7 @@ func TestImportTamper(t *testing.T) {
 	if err := a.Put(ctx, orgItem("org-a", "x", 1, TLPGreen), orgItem("org-a", "y", 2, TLPAmber)); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.SetOpinion(ctx, Opinion{Signal: testSignal(MD5, 9), Verdict: FalsePositive}); err != nil {
+	if err := a.SetOpinion(ctx, Opinion{Signal: testSignal(signal.MD5, 9), Verdict: FalsePositive}); err != nil {
 		t.Fatal(err)
 	}
 	plain, _ := exportTo(t, a, true, false)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -41,7 +43,7 @@ func FuzzDecodeRecord(f *testing.F) {
 func FuzzDecodeChange(f *testing.F) {
 	c, _ := marshal.Marshal(&pb.Change{Seq: 3, Kind: pb.ChangeKind_CHANGE_KIND_ADD, Item: &pb.ItemKey{Source: "s", Id: "i"}, PrevSeq: 1})
 	f.Add(uint64(3), c)
-	o, _ := marshal.Marshal(&pb.Change{Seq: 4, Kind: pb.ChangeKind_CHANGE_KIND_OPINION, Opinion: opinionToProto(&Opinion{Signal: testSignal(MD5, 1), Verdict: FalsePositive})})
+	o, _ := marshal.Marshal(&pb.Change{Seq: 4, Kind: pb.ChangeKind_CHANGE_KIND_OPINION, Opinion: opinionToProto(&Opinion{Signal: testSignal(signal.MD5, 1), Verdict: FalsePositive})})
 	f.Add(uint64(4), o)
 	f.Fuzz(func(t *testing.T, seq uint64, val []byte) {
 		ch, err := decodeChange(seqKey(seq), val)

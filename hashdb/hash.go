@@ -7,6 +7,8 @@ import (
 	"image"
 	"io"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/internal/media"
 )
 
@@ -44,7 +46,7 @@ const (
 // every algorithm within the default limits.
 type HashOptions struct {
 	// Algorithms lists the algorithms to compute; empty means all of them.
-	Algorithms []Algorithm
+	Algorithms []signal.Algorithm
 	// MaxPixels is the largest width × height decoded; larger images fail
 	// with ErrImageTooLarge. 0 means DefaultMaxPixels.
 	MaxPixels int64
@@ -73,7 +75,7 @@ func (o *HashOptions) media() (*media.Options, error) {
 		m.Want = 0
 		for _, a := range o.Algorithms {
 			if !a.Valid() {
-				return nil, fmt.Errorf("hashdb: hash options: %w: %d", ErrUnknownAlgorithm, uint8(a))
+				return nil, fmt.Errorf("hashdb: hash options: %w: %d", signal.ErrUnknownAlgorithm, uint8(a))
 			}
 			m.Want |= media.Of(alg(a))
 		}
@@ -85,21 +87,21 @@ func (o *HashOptions) media() (*media.Options, error) {
 
 // alg maps an Algorithm onto internal/media's numbering, which follows
 // Algorithms().
-func alg(a Algorithm) media.Alg { return media.Alg(a - PDQ) }
+func alg(a signal.Algorithm) media.Alg { return media.Alg(a - signal.PDQ) }
 
 // Hashes is everything hashing one piece of media found: its signals and
 // facts about the input.
 type Hashes struct {
 	// Signals holds one signal per algorithm computed, in the order of
 	// Algorithms(). Item.Signals takes it as is.
-	Signals []Signal
+	Signals []signal.Signal
 	// Unreliable is the subset of Signals computed from too little
 	// information to match on: PDQ of quality below 50 (the reference's
 	// rule), and the 64-bit hashes of a flat or nearly flat image (luma
 	// standard deviation under 2 grey levels), which hash to values such as
 	// 8000000000000000 or 0 that every other flat image shares.
 	// Item.Unreliable takes it as is.
-	Unreliable []Signal
+	Unreliable []signal.Signal
 	// Dihedral holds, when HashOptions.Dihedral is set, the PDQ hashes of
 	// the image's 8 rotations and reflections: original, rotated 90°,
 	// 180° and 270° (counter-clockwise), flipped top to bottom, flipped left
@@ -107,7 +109,7 @@ type Hashes struct {
 	// Dihedral[0] is the PDQ signal, except for an image of exactly 64×64
 	// pixels, which Meta's reference hashes without blurring on its own
 	// but with blurring among the eight.
-	Dihedral []Signal
+	Dihedral []signal.Signal
 	// Format is the image format, as the first bytes say: "jpeg", "png",
 	// "gif", "bmp", "tiff", "webp", or "" when the bytes are not an image
 	// (or for HashImage).
@@ -121,19 +123,19 @@ type Hashes struct {
 	// Skipped says, for each algorithm not in Signals, why: "not
 	// requested", "not an image", "image smaller than 5 px", "image does
 	// not decode", …
-	Skipped map[Algorithm]string
+	Skipped map[signal.Algorithm]string
 
 	stages media.Stages // for benchmarks
 }
 
 // Signal returns the signal of algorithm a, if it was computed.
-func (h *Hashes) Signal(a Algorithm) (Signal, bool) {
+func (h *Hashes) Signal(a signal.Algorithm) (signal.Signal, bool) {
 	for _, s := range h.Signals {
-		if s.alg == a {
+		if s.Algorithm() == a {
 			return s, true
 		}
 	}
-	return Signal{}, false
+	return signal.Signal{}, false
 }
 
 // HashReader reads r to its end, once, and computes every requested signal
@@ -231,32 +233,32 @@ func fromResult(r *media.Result) *Hashes {
 		Width:   r.Width,
 		Height:  r.Height,
 		Size:    r.Size,
-		Skipped: make(map[Algorithm]string),
+		Skipped: make(map[signal.Algorithm]string),
 		stages:  r.Stages,
 	}
-	for _, a := range Algorithms() {
+	for _, a := range signal.Algorithms() {
 		m := alg(a)
 		if !r.Done.Has(m) {
 			h.Skipped[a] = r.Skipped[m]
 			continue
 		}
-		var s Signal
+		var s signal.Signal
 		switch a {
-		case PDQ:
-			s = Signal{alg: PDQ, val: r.PDQ}
+		case signal.PDQ:
+			s = mustPDQ(r.PDQ)
 			h.Quality = r.Quality
-		case PHash:
-			s, _ = Uint64Signal(a, r.PHash)
-		case DHash:
-			s, _ = Uint64Signal(a, r.DHash)
-		case AHash:
-			s, _ = Uint64Signal(a, r.AHash)
-		case MD5:
-			s, _ = NewSignal(a, r.MD5[:])
-		case SHA1:
-			s, _ = NewSignal(a, r.SHA1[:])
-		case SHA256:
-			s, _ = NewSignal(a, r.SHA256[:])
+		case signal.PHash:
+			s, _ = signal.FromUint64(a, r.PHash)
+		case signal.DHash:
+			s, _ = signal.FromUint64(a, r.DHash)
+		case signal.AHash:
+			s, _ = signal.FromUint64(a, r.AHash)
+		case signal.MD5:
+			s, _ = signal.New(a, r.MD5[:])
+		case signal.SHA1:
+			s, _ = signal.New(a, r.SHA1[:])
+		case signal.SHA256:
+			s, _ = signal.New(a, r.SHA256[:])
 		}
 		h.Signals = append(h.Signals, s)
 		if r.Weak.Has(m) {
@@ -265,8 +267,13 @@ func fromResult(r *media.Result) *Hashes {
 	}
 	if r.Dihedral != nil {
 		for _, d := range r.Dihedral {
-			h.Dihedral = append(h.Dihedral, Signal{alg: PDQ, val: d})
+			h.Dihedral = append(h.Dihedral, mustPDQ(d))
 		}
 	}
 	return h
+}
+
+func mustPDQ(v [32]byte) signal.Signal {
+	s, _ := signal.New(signal.PDQ, v[:])
+	return s
 }

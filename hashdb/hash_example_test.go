@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -24,7 +26,7 @@ func ExampleHashReader() {
 	for _, s := range h.Signals {
 		fmt.Println(s)
 	}
-	fmt.Printf("pdq: %s\n", h.Skipped[hashdb.PDQ])
+	fmt.Printf("pdq: %s\n", h.Skipped[signal.PDQ])
 	// Output:
 	// md5:22c3683b094136c3398391ae71b20f04
 	// sha1:cd50d19784897085a8d0e3e413f8612b097c03f1
@@ -46,7 +48,7 @@ func ExampleHashReader_image() {
 	}
 
 	h, err := hashdb.HashReader(context.Background(), &buf, &hashdb.HashOptions{
-		Algorithms: []hashdb.Algorithm{hashdb.PDQ, hashdb.PHash, hashdb.DHash, hashdb.AHash},
+		Algorithms: []signal.Algorithm{signal.PDQ, signal.PHash, signal.DHash, signal.AHash},
 	})
 	if err != nil {
 		panic(err)
@@ -82,7 +84,7 @@ func ExampleHashTree() {
 		if err != nil {
 			panic(err)
 		}
-		md5, _ := f.Signal(hashdb.MD5)
+		md5, _ := f.Signal(signal.MD5)
 		lines = append(lines, filepath.Base(f.Path)+" "+md5.String())
 	}
 	slices.Sort(lines) // files complete in any order

@@ -19,6 +19,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/corona10/goimagehash"
 	"github.com/hashshare/hashshare/internal/media"
 	"github.com/hashshare/hashshare/internal/pdq"
@@ -80,12 +82,12 @@ func TestHashReaderFormats(t *testing.T) {
 			if h.Format != format || h.Width != 150 || h.Height != 110 || h.Size != int64(len(data)) || len(h.Skipped) != 0 {
 				t.Errorf("format %q %d×%d size %d skipped %v", h.Format, h.Width, h.Height, h.Size, h.Skipped)
 			}
-			var algs []Algorithm
+			var algs []signal.Algorithm
 			for _, s := range h.Signals {
 				algs = append(algs, s.Algorithm())
 			}
-			if !slices.Equal(algs, Algorithms()) {
-				t.Fatalf("algorithms %v, want %v", algs, Algorithms())
+			if !slices.Equal(algs, signal.Algorithms()) {
+				t.Fatalf("algorithms %v, want %v", algs, signal.Algorithms())
 			}
 
 			// Independently: the digests of the bytes, goimagehash and PDQ
@@ -97,17 +99,17 @@ func TestHashReaderFormats(t *testing.T) {
 			m, _ := media.Normalise(img, false)
 			p, _ := pdq.FromImage(m)
 			md, s1, s256 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
-			want := map[Algorithm]string{PDQ: "pdq:" + p.Hash.String()}
-			for a, f := range map[Algorithm]func(image.Image) (*goimagehash.ImageHash, error){PHash: goimagehash.PerceptionHash, DHash: goimagehash.DifferenceHash, AHash: goimagehash.AverageHash} {
+			want := map[signal.Algorithm]string{signal.PDQ: "pdq:" + p.Hash.String()}
+			for a, f := range map[signal.Algorithm]func(image.Image) (*goimagehash.ImageHash, error){signal.PHash: goimagehash.PerceptionHash, signal.DHash: goimagehash.DifferenceHash, signal.AHash: goimagehash.AverageHash} {
 				g, err := f(m)
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, _ := Uint64Signal(a, g.GetHash())
+				s, _ := signal.FromUint64(a, g.GetHash())
 				want[a] = s.String()
 			}
-			for a, d := range map[Algorithm][]byte{MD5: md[:], SHA1: s1[:], SHA256: s256[:]} {
-				s, _ := NewSignal(a, d)
+			for a, d := range map[signal.Algorithm][]byte{signal.MD5: md[:], signal.SHA1: s1[:], signal.SHA256: s256[:]} {
+				s, _ := signal.New(a, d)
 				want[a] = s.String()
 			}
 			for _, s := range h.Signals {
@@ -129,13 +131,13 @@ func TestHashReaderNotImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := md5.Sum(data)
-	if s, ok := h.Signal(MD5); !ok || !bytes.Equal(s.Bytes(), md[:]) {
+	if s, ok := h.Signal(signal.MD5); !ok || !bytes.Equal(s.Bytes(), md[:]) {
 		t.Errorf("md5 %v, want %x", s, md)
 	}
 	if len(h.Signals) != 3 || h.Format != "" || h.Width != 0 {
 		t.Errorf("signals %v format %q width %d", h.Signals, h.Format, h.Width)
 	}
-	for _, a := range []Algorithm{PDQ, PHash, DHash, AHash} {
+	for _, a := range []signal.Algorithm{signal.PDQ, signal.PHash, signal.DHash, signal.AHash} {
 		if h.Skipped[a] != "not an image" {
 			t.Errorf("%s skipped %q", a, h.Skipped[a])
 		}
@@ -144,14 +146,14 @@ func TestHashReaderNotImage(t *testing.T) {
 
 func TestHashOptions(t *testing.T) {
 	data := encodeAs(t, "png", photo(80, 60, 2))
-	h, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []Algorithm{SHA1, PDQ}, Dihedral: true})
+	h, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []signal.Algorithm{signal.SHA1, signal.PDQ}, Dihedral: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.Signals) != 2 || h.Signals[0].Algorithm() != PDQ || h.Signals[1].Algorithm() != SHA1 {
+	if len(h.Signals) != 2 || h.Signals[0].Algorithm() != signal.PDQ || h.Signals[1].Algorithm() != signal.SHA1 {
 		t.Errorf("signals %v, want pdq and sha1", h.Signals)
 	}
-	if h.Skipped[MD5] != "not requested" || h.Skipped[PHash] != "not requested" || len(h.Skipped) != 5 {
+	if h.Skipped[signal.MD5] != "not requested" || h.Skipped[signal.PHash] != "not requested" || len(h.Skipped) != 5 {
 		t.Errorf("skipped %v", h.Skipped)
 	}
 	if len(h.Dihedral) != 8 || h.Dihedral[0] != h.Signals[0] || h.Dihedral[1] == h.Dihedral[0] {
@@ -167,7 +169,7 @@ func TestHashOptions(t *testing.T) {
 			rot.Set(y, 79-x, src.At(x, y))
 		}
 	}
-	r, err := HashImage(rot, &HashOptions{Algorithms: []Algorithm{PDQ}})
+	r, err := HashImage(rot, &HashOptions{Algorithms: []signal.Algorithm{signal.PDQ}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestHashOptions(t *testing.T) {
 		t.Errorf("PDQ of the rotated image is %d bits from the rot90 hash", d)
 	}
 
-	if _, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []Algorithm{0}}); !errors.Is(err, ErrUnknownAlgorithm) {
+	if _, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []signal.Algorithm{0}}); !errors.Is(err, signal.ErrUnknownAlgorithm) {
 		t.Errorf("invalid algorithm: %v", err)
 	}
 }
@@ -198,10 +200,10 @@ func TestHashErrors(t *testing.T) {
 			continue
 		}
 		sum := sha256.Sum256(c.data)
-		if s, ok := h.Signal(SHA256); !ok || !bytes.Equal(s.Bytes(), sum[:]) || h.Format != "jpeg" {
+		if s, ok := h.Signal(signal.SHA256); !ok || !bytes.Equal(s.Bytes(), sum[:]) || h.Format != "jpeg" {
 			t.Errorf("%s: %+v, want the digests of the bytes", c.name, h)
 		}
-		if _, ok := h.Skipped[PDQ]; !ok {
+		if _, ok := h.Skipped[signal.PDQ]; !ok {
 			t.Errorf("%s: PDQ not skipped", c.name)
 		}
 	}
@@ -222,11 +224,11 @@ func TestHashImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.Signals) != 4 || !slices.Equal(h.Unreliable, h.Signals) || h.Skipped[MD5] == "" {
+	if len(h.Signals) != 4 || !slices.Equal(h.Unreliable, h.Signals) || h.Skipped[signal.MD5] == "" {
 		t.Errorf("flat image: signals %v unreliable %v skipped %v", h.Signals, h.Unreliable, h.Skipped)
 	}
 	small, err := HashImage(photo(4, 30, 1), nil)
-	if err != nil || small.Skipped[PDQ] != "image smaller than 5 px" || len(small.Signals) != 3 {
+	if err != nil || small.Skipped[signal.PDQ] != "image smaller than 5 px" || len(small.Signals) != 3 {
 		t.Errorf("4×30 image: %+v, %v", small, err)
 	}
 }
@@ -294,7 +296,7 @@ func FuzzHashReader(f *testing.F) {
 			t.Fatal("nil Hashes")
 		}
 		sum := md5.Sum(data)
-		if s, ok := h.Signal(MD5); !ok || !bytes.Equal(s.Bytes(), sum[:]) {
+		if s, ok := h.Signal(signal.MD5); !ok || !bytes.Equal(s.Bytes(), sum[:]) {
 			t.Fatal("wrong md5")
 		}
 		for _, u := range h.Unreliable {

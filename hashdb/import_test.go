@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/internal/bundle"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -19,7 +21,7 @@ func stagedFrames(t *testing.T, n int) []byte {
 	t.Helper()
 	var entries []*pb.Entry
 	for i := range n {
-		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []Signal{testSignal(PDQ, i)}, TLP: TLPGreen})
+		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: TLPGreen})
 		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}})
 	}
 	br, err := bundle.NewReader(bytes.NewReader(signedBundle(t, &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 1}, bundle.SetDigest{}, entries...)),
@@ -105,7 +107,7 @@ func TestImportBadEntryAfterBatches(t *testing.T) {
 	before := snapshot(t, b)
 	var entries []*pb.Entry
 	for i := range 2*prepareBatch + 10 {
-		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []Signal{testSignal(PDQ, i)}, TLP: TLPGreen})
+		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: TLPGreen})
 		if i == 2*prepareBatch+3 {
 			it.Labels = []string{"BAD LABEL"}
 		}
@@ -144,9 +146,9 @@ func TestImportMalformedEntryAfterCommits(t *testing.T) {
 	const bad = 200
 	var entries []*pb.Entry
 	for i := range bad + 10 {
-		it := &Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []Signal{testSignal(PDQ, i)}, TLP: TLPGreen}
+		it := &Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: TLPGreen}
 		if i == bad {
-			it.Signals = append(it.Signals, testSignal(MD5, i), testSignal(SHA256, i))
+			it.Signals = append(it.Signals, testSignal(signal.MD5, i), testSignal(signal.SHA256, i))
 		}
 		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: itemToProto(it)}})
 	}

@@ -2,11 +2,12 @@ package hashdb
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
@@ -33,7 +34,7 @@ import (
 // its snapshot holds; indexes ahead of a snapshot are harmless, since
 // every id found is checked against the snapshot's records.
 type indexes struct {
-	by [SHA256 + 1]*match.MIH
+	by [signal.SHA256 + 1]*match.MIH
 
 	mu   sync.Mutex
 	cond sync.Cond
@@ -85,7 +86,7 @@ func splitID(id uint64) (num uint64, pos int) {
 }
 
 // codeBits is the width of algorithm a's index codes.
-func codeBits(a Algorithm) int {
+func codeBits(a signal.Algorithm) int {
 	if a.Perceptual() {
 		return a.Bits()
 	}
@@ -93,11 +94,12 @@ func codeBits(a Algorithm) int {
 }
 
 // appendCode appends the index code of s, as big-endian 64-bit words.
-func appendCode(dst []uint64, s Signal) []uint64 {
-	for i := 0; i < codeBits(s.alg)/8; i += 8 {
-		dst = append(dst, binary.BigEndian.Uint64(s.val[i:i+8]))
+func appendCode(dst []uint64, s signal.Signal) []uint64 {
+	if s.Algorithm().Perceptual() {
+		return s.AppendWords(dst)
 	}
-	return dst
+	var words [4]uint64 // a digest is indexed by its first word
+	return append(dst, s.AppendWords(words[:0])[0])
 }
 
 // newIndex returns an empty index for algorithm a. Digest indexes are only
@@ -109,7 +111,7 @@ func appendCode(dst []uint64, s Signal) []uint64 {
 // with the default, each Put of 10,000 items made every index rebuild its
 // tables twice, which at 1M items cost more than the writes themselves.
 // 32Ki codes keep a search under sustained writes to tens of microseconds.
-func newIndex(a Algorithm) (*match.MIH, error) {
+func newIndex(a signal.Algorithm) (*match.MIH, error) {
 	r := a.DefaultThreshold()
 	if !a.Perceptual() {
 		r = 1
@@ -128,19 +130,19 @@ const removeBit = 1 << 63
 // index if removeBit is set, else joining it with the next code in codes.
 // Order matters: one item may change twice in a transaction, and the same
 // id stand for different signals in its versions.
-type indexDelta [SHA256 + 1]struct{ ops, codes []uint64 }
+type indexDelta [signal.SHA256 + 1]struct{ ops, codes []uint64 }
 
 // remove records that the signals of item num leave the index.
-func (d *indexDelta) remove(num uint64, sigs []Signal) {
+func (d *indexDelta) remove(num uint64, sigs []signal.Signal) {
 	for pos, s := range sigs {
-		d[s.alg].ops = append(d[s.alg].ops, removeBit|signalID(num, pos))
+		d[s.Algorithm()].ops = append(d[s.Algorithm()].ops, removeBit|signalID(num, pos))
 	}
 }
 
 // add records that the signals of item num join the index.
-func (d *indexDelta) add(num uint64, sigs []Signal) {
+func (d *indexDelta) add(num uint64, sigs []signal.Signal) {
 	for pos, s := range sigs {
-		a := &d[s.alg]
+		a := &d[s.Algorithm()]
 		a.ops = append(a.ops, signalID(num, pos))
 		a.codes = appendCode(a.codes, s)
 	}
@@ -154,7 +156,7 @@ func (d *indexDelta) add(num uint64, sigs []Signal) {
 // is left out rather than failing Open, so that [DB.Check] can report it.
 func (db *DB) buildIndexes(ctx context.Context) error {
 	type batch struct{ ids, codes []uint64 }
-	var batches [SHA256 + 1]batch
+	var batches [signal.SHA256 + 1]batch
 	var seq uint64
 	err := db.view(func(tx *bolt.Tx) error {
 		m, _, err := readMeta(tx)
@@ -204,7 +206,7 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 				if err != nil {
 					continue
 				}
-				b := &batches[s.alg]
+				b := &batches[s.Algorithm()]
 				b.ids = append(b.ids, signalID(num, pos))
 				b.codes = appendCode(b.codes, s)
 			}
@@ -214,7 +216,7 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range Algorithms() {
+	for _, a := range signal.Algorithms() {
 		idx, err := newIndex(a)
 		if err != nil {
 			return err
@@ -259,7 +261,7 @@ func (x *indexes) apply(d *indexDelta, seq uint64) {
 // bulk reports whether any part of d is large (see large).
 func (x *indexes) bulk(d *indexDelta) bool {
 	for a := range d {
-		if x.large(Algorithm(a), d) {
+		if x.large(signal.Algorithm(a), d) {
 			return true
 		}
 	}
@@ -272,7 +274,7 @@ func (x *indexes) bulk(d *indexDelta) bool {
 // at a time, they would fill the buffer that every search scans, and set
 // off a rebuild of everything each time it filled; a smaller part of a
 // large index is better left to the buffer and one background rebuild.
-func (x *indexes) large(a Algorithm, d *indexDelta) bool {
+func (x *indexes) large(a signal.Algorithm, d *indexDelta) bool {
 	idx := x.by[a]
 	if idx == nil {
 		return false
@@ -287,8 +289,8 @@ func (x *indexes) applyNow(d *indexDelta) {
 		if idx == nil {
 			continue
 		}
-		w := codeBits(Algorithm(a)) / 64
-		if x.large(Algorithm(a), d) && applyAtOnce(idx, ops, codes, w) {
+		w := codeBits(signal.Algorithm(a)) / 64
+		if x.large(signal.Algorithm(a), d) && applyAtOnce(idx, ops, codes, w) {
 			continue
 		}
 		for _, op := range ops {
@@ -343,13 +345,13 @@ func net(ops, codes []uint64, w int) (remove, ids, kept []uint64) {
 
 // search returns the ids of the codes within radius of s's code, for a
 // reader whose snapshot tx it waits for.
-func (x *indexes) search(tx *bolt.Tx, s Signal, radius int, ids []uint64) ([]uint64, error) {
+func (x *indexes) search(tx *bolt.Tx, s signal.Signal, radius int, ids []uint64) ([]uint64, error) {
 	m, _, err := readMeta(tx)
 	if err != nil {
 		return ids, err
 	}
 	x.await(m.GetLastSeq())
-	found, err := x.by[s.alg].Search(appendCode(make([]uint64, 0, 4), s), radius)
+	found, err := x.by[s.Algorithm()].Search(appendCode(make([]uint64, 0, 4), s), radius)
 	if err != nil {
 		return ids, err
 	}

@@ -5,12 +5,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/match"
 )
 
 // perIDIndex applies the delta ops one id at a time, as apply does for
 // a small commit.
-func perIDIndex(t *testing.T, a Algorithm, ops, codes []uint64) *match.MIH {
+func perIDIndex(t *testing.T, a signal.Algorithm, ops, codes []uint64) *match.MIH {
 	t.Helper()
 	idx, err := newIndex(a)
 	if err != nil {
@@ -35,7 +37,7 @@ func perIDIndex(t *testing.T, a Algorithm, ops, codes []uint64) *match.MIH {
 // index and on one already holding ids the delta removes and replaces,
 // and that searches find the same ids.
 func TestApplyAtOnce(t *testing.T) {
-	const a = PDQ
+	const a = signal.PDQ
 	w := codeBits(a) / 64
 	rng := rand.New(rand.NewPCG(1, 2))
 	code := func() []uint64 {
@@ -127,14 +129,14 @@ func TestApplyLargeDelta(t *testing.T) {
 	var d indexDelta
 	var want []uint64
 	for n := uint64(1); n <= indexPending+10; n++ {
-		s := testSignal(PDQ, int(n))
-		d.add(n, []Signal{s})
+		s := testSignal(signal.PDQ, int(n))
+		d.add(n, []signal.Signal{s})
 		want = append(want, signalID(n, 0))
 	}
-	d.remove(3, []Signal{testSignal(PDQ, 3)})
+	d.remove(3, []signal.Signal{testSignal(signal.PDQ, 3)})
 	var x indexes
 	x.cond.L = &x.mu
-	for _, a := range Algorithms() {
+	for _, a := range signal.Algorithms() {
 		idx, err := newIndex(a)
 		if err != nil {
 			t.Fatal(err)
@@ -146,18 +148,18 @@ func TestApplyLargeDelta(t *testing.T) {
 		t.Fatal("a delta filling an empty index did not build in the background")
 	}
 	x.await(7) // searches of the commit wait for the build
-	ref := perIDIndex(t, PDQ, d[PDQ].ops, d[PDQ].codes)
-	if got := x.by[PDQ].Len(); got != len(want)-1 || got != ref.Len() {
+	ref := perIDIndex(t, signal.PDQ, d[signal.PDQ].ops, d[signal.PDQ].codes)
+	if got := x.by[signal.PDQ].Len(); got != len(want)-1 || got != ref.Len() {
 		t.Fatalf("Len = %d, want %d", got, len(want)-1)
 	}
 	for _, id := range want {
-		got, gok := x.by[PDQ].Code(id)
+		got, gok := x.by[signal.PDQ].Code(id)
 		exp, eok := ref.Code(id)
 		if gok != eok || !slices.Equal(got, exp) {
 			t.Fatalf("Code(%x) = %x, %v; per-id adds give %x, %v", id, got, gok, exp, eok)
 		}
 	}
-	if x.by[PDQ].Substrings() == 0 {
+	if x.by[signal.PDQ].Substrings() == 0 {
 		t.Error("the index was not built at once")
 	}
 	x.await(7)

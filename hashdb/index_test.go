@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // TestDigestPrefixCollision stores digests that share their first 64 bits,
@@ -15,29 +17,29 @@ import (
 func TestDigestPrefixCollision(t *testing.T) {
 	db := openTest(t, nil)
 	ctx := context.Background()
-	for _, a := range []Algorithm{MD5, SHA1, SHA256} {
+	for _, a := range []signal.Algorithm{signal.MD5, signal.SHA1, signal.SHA256} {
 		t.Run(a.String(), func(t *testing.T) {
 			base := testSignal(a, 1).Bytes()
 			other := slices.Clone(base)
 			other[len(other)-1] ^= 1
-			s1, _ := NewSignal(a, base)
-			s2, _ := NewSignal(a, other)
+			s1, _ := signal.New(a, base)
+			s2, _ := signal.New(a, other)
 			k1, k2 := Key{"local", a.String() + "-1"}, Key{"local", a.String() + "-2"}
 			if err := db.Put(ctx,
-				Item{Key: k1, Signals: []Signal{s1}, TLP: TLPGreen},
-				Item{Key: k2, Signals: []Signal{s2, testSignal(PDQ, 9)}, TLP: TLPGreen},
+				Item{Key: k1, Signals: []signal.Signal{s1}, TLP: TLPGreen},
+				Item{Key: k2, Signals: []signal.Signal{s2, testSignal(signal.PDQ, 9)}, TLP: TLPGreen},
 			); err != nil {
 				t.Fatal(err)
 			}
 			for _, tc := range []struct {
-				s    Signal
+				s    signal.Signal
 				want Key
 			}{{s1, k1}, {s2, k2}} {
 				items, err := db.Lookup(tc.s)
 				if err != nil || len(items) != 1 || items[0].Key != tc.want {
 					t.Errorf("Lookup(%s) = %v, %v; want only %s", tc.s, items, err, tc.want)
 				}
-				res, err := db.Match(ctx, []Signal{tc.s}, nil)
+				res, err := db.Match(ctx, []signal.Signal{tc.s}, nil)
 				if err != nil || len(res[0].Matches) != 1 || res[0].Matches[0].Signal != tc.s ||
 					len(res[0].Matches[0].Items) != 1 || res[0].Matches[0].Items[0].Key != tc.want {
 					t.Errorf("Match(%s) = %+v, %v", tc.s, res, err)
@@ -45,7 +47,7 @@ func TestDigestPrefixCollision(t *testing.T) {
 			}
 			third := slices.Clone(base)
 			third[len(third)-1] ^= 2
-			s3, _ := NewSignal(a, third)
+			s3, _ := signal.New(a, third)
 			if items, err := db.Lookup(s3); err != nil || len(items) != 0 {
 				t.Errorf("Lookup(unstored %s) = %v, %v", s3, items, err)
 			}
@@ -62,12 +64,12 @@ func TestIndexesAfterReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	var sigs []Signal
-	for _, a := range Algorithms() {
+	var sigs []signal.Signal
+	for _, a := range signal.Algorithms() {
 		sigs = append(sigs, testSignal(a, 5))
 	}
 	live := Item{Key: Key{"local", "live"}, Signals: sigs, TLP: TLPGreen}
-	gone := Item{Key: Key{"local", "gone"}, Signals: []Signal{testSignal(PDQ, 6), testSignal(MD5, 6)}, TLP: TLPGreen}
+	gone := Item{Key: Key{"local", "gone"}, Signals: []signal.Signal{testSignal(signal.PDQ, 6), testSignal(signal.MD5, 6)}, TLP: TLPGreen}
 	if err := db.Put(ctx, live, gone); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,14 @@
 package hashdb
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // A Key names an item: the organisation that describes it and that
@@ -56,11 +57,11 @@ type Item struct {
 	Key
 
 	// Signals are the item's hashes, at least one, no two equal.
-	Signals []Signal
+	Signals []signal.Signal
 	// Unreliable is the subset of Signals the hasher flagged as carrying
 	// little information (a PDQ quality below 50, a flat image): matches on
 	// them deserve less weight.
-	Unreliable []Signal
+	Unreliable []signal.Signal
 	// Labels describe the content (see the package documentation for the
 	// vocabulary); see [ValidateLabel] for their form.
 	Labels []string
@@ -85,15 +86,19 @@ type Item struct {
 
 // IsUnreliable reports whether s is one of the item's signals flagged as
 // unreliable.
-func (it *Item) IsUnreliable(s Signal) bool { return slices.Contains(it.Unreliable, s) }
+func (it *Item) IsUnreliable(s signal.Signal) bool { return slices.Contains(it.Unreliable, s) }
 
 // compareSignals orders signals by algorithm, then value: the canonical
 // order of an item's signals.
-func compareSignals(a, b Signal) int {
-	if a.alg != b.alg {
-		return int(a.alg) - int(b.alg)
+func compareSignals(a, b signal.Signal) int { return a.Compare(b) }
+
+// truncate shortens s for an error message.
+func truncate(s string) string {
+	const max = 80
+	if len(s) > max {
+		return s[:max] + "…"
 	}
-	return bytes.Compare(a.val[:], b.val[:])
+	return s
 }
 
 // normalize returns the canonical copy of it that the database stores, or
@@ -117,7 +122,7 @@ func (o *Options) normalize(it Item) (Item, error) {
 	}
 	it.Signals = slices.Clone(it.Signals)
 	for i, s := range it.Signals {
-		if !s.alg.Valid() {
+		if !s.Algorithm().Valid() {
 			return it, fmt.Errorf("signal %d is the zero Signal", i)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -17,7 +19,7 @@ type MatchOptions struct {
 	// Thresholds overrides, per algorithm, the largest Hamming distance
 	// that counts as a match. Cryptographic digests only match exactly,
 	// whatever is set here.
-	Thresholds map[Algorithm]int
+	Thresholds map[signal.Algorithm]int
 	// IncludeUnreliable also matches signals flagged as carrying little
 	// information (see [Item.Unreliable] and [Hashes.Unreliable]): a
 	// stored signal some item flags, and in MatchMedia a query signal the
@@ -27,7 +29,7 @@ type MatchOptions struct {
 }
 
 // threshold returns the radius to search a of.
-func (o *MatchOptions) threshold(a Algorithm) (int, error) {
+func (o *MatchOptions) threshold(a signal.Algorithm) (int, error) {
 	if !a.Perceptual() {
 		return 0, nil
 	}
@@ -48,7 +50,7 @@ func (o *MatchOptions) threshold(a Algorithm) (int, error) {
 // that carry it.
 type Match struct {
 	// Signal is the stored signal.
-	Signal Signal
+	Signal signal.Signal
 	// Distance is its Hamming distance from the query (0 for digests).
 	Distance int
 	// Transform names the rotation or reflection of the query image that
@@ -64,7 +66,7 @@ type Match struct {
 // A MatchResult answers one query signal.
 type MatchResult struct {
 	// Query is the signal asked about.
-	Query Signal
+	Query signal.Signal
 	// Matches are the stored signals within the threshold whose items no
 	// false-positive opinion of the local organisation suppresses, nearest
 	// first (ties by signal).
@@ -84,7 +86,7 @@ var dihedralNames = [8]string{"", "rot90", "rot180", "rot270", "flipx", "flipy",
 
 // query is one code to search for and the transform that produced it.
 type query struct {
-	sig       Signal
+	sig       signal.Signal
 	transform string
 }
 
@@ -92,14 +94,14 @@ type query struct {
 // of their algorithm, within the threshold; digests exactly. A committed
 // [DB.Put] is matched by the very next call, and a retracted item stops
 // matching at once. The result holds one MatchResult per query, in order.
-func (db *DB) Match(ctx context.Context, queries []Signal, opts *MatchOptions) ([]MatchResult, error) {
+func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOptions) ([]MatchResult, error) {
 	out := make([]MatchResult, len(queries))
 	for i, q := range queries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		if q.IsZero() {
-			return nil, fmt.Errorf("%w: query %d is the zero Signal", ErrInvalidSignal, i)
+			return nil, fmt.Errorf("%w: query %d is the zero Signal", signal.ErrInvalid, i)
 		}
 		r, err := db.match(q, []query{{sig: q}}, opts)
 		if err != nil {
@@ -126,7 +128,7 @@ func (db *DB) MatchMedia(ctx context.Context, r io.Reader, opts *MatchOptions) (
 			continue
 		}
 		qs := []query{{sig: s}}
-		if s.alg == PDQ && len(h.Dihedral) == len(dihedralNames) {
+		if s.Algorithm() == signal.PDQ && len(h.Dihedral) == len(dihedralNames) {
 			qs = qs[:0]
 			for i, d := range h.Dihedral {
 				qs = append(qs, query{sig: d, transform: dihedralNames[i]})
@@ -145,16 +147,16 @@ func (db *DB) MatchMedia(ctx context.Context, r io.Reader, opts *MatchOptions) (
 func (o *MatchOptions) includeUnreliable() bool { return o != nil && o.IncludeUnreliable }
 
 // match answers the query signal q, searching with every code of qs.
-func (db *DB) match(q Signal, qs []query, opts *MatchOptions) (MatchResult, error) {
+func (db *DB) match(q signal.Signal, qs []query, opts *MatchOptions) (MatchResult, error) {
 	res := MatchResult{Query: q}
-	radius, err := opts.threshold(q.alg)
+	radius, err := opts.threshold(q.Algorithm())
 	if err != nil {
 		return res, err
 	}
 	// nearest returns the distance of stored signal s from the nearest
 	// query and the query's transform; digests match only themselves.
-	nearest := func(s Signal) (int, string) {
-		if !q.alg.Perceptual() {
+	nearest := func(s signal.Signal) (int, string) {
+		if !q.Algorithm().Perceptual() {
 			if s == q {
 				return 0, ""
 			}
@@ -184,13 +186,13 @@ func (db *DB) match(q Signal, qs []query, opts *MatchOptions) (MatchResult, erro
 		if err != nil {
 			return err
 		}
-		hits, err := resolve(v, q.alg, ids, func(s Signal) bool { d, _ := nearest(s); return d >= 0 })
+		hits, err := resolve(v, q.Algorithm(), ids, func(s signal.Signal) bool { d, _ := nearest(s); return d >= 0 })
 		if err != nil {
 			return err
 		}
 		sortHits(hits)
-		bySignal := make(map[Signal][]*Item)
-		var order []Signal
+		bySignal := make(map[signal.Signal][]*Item)
+		var order []signal.Signal
 		for i := range hits {
 			s := hits[i].sig
 			if _, ok := bySignal[s]; !ok {
@@ -233,7 +235,7 @@ func sortMatches(ms []Match) {
 // that match and those a false-positive opinion of the local organisation
 // suppresses (on the signal, which hides every item, or on the item).
 // Items that flag s as unreliable are left out unless unreliable is set.
-func (db *DB) matchItems(v *view, s Signal, items []*Item, unreliable bool) (m, hidden Match, err error) {
+func (db *DB) matchItems(v *view, s signal.Signal, items []*Item, unreliable bool) (m, hidden Match, err error) {
 	m.Signal, hidden.Signal = s, s
 	org := db.opts.Organization
 	signalFP, err := isFalsePositive(v, org, Key{}, s)
@@ -244,7 +246,7 @@ func (db *DB) matchItems(v *view, s Signal, items []*Item, unreliable bool) (m, 
 		if !unreliable && slices.Contains(it.Unreliable, s) {
 			continue
 		}
-		itemFP, err := isFalsePositive(v, org, it.Key, Signal{})
+		itemFP, err := isFalsePositive(v, org, it.Key, signal.Signal{})
 		if err != nil {
 			return m, hidden, err
 		}
@@ -259,7 +261,7 @@ func (db *DB) matchItems(v *view, s Signal, items []*Item, unreliable bool) (m, 
 
 // isFalsePositive reports whether org's stored opinion on the item with
 // key, or on signal sig, says false positive.
-func isFalsePositive(v *view, org string, key Key, sig Signal) (bool, error) {
+func isFalsePositive(v *view, org string, key Key, sig signal.Signal) (bool, error) {
 	if org == "" {
 		return false, nil
 	}

@@ -11,15 +11,19 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/internal/testenv"
 )
 
 // flip returns s with the first d bits (in a seeded random order) inverted.
-func flip(s Signal, d int, seed uint64) Signal {
+func flip(s signal.Signal, d int, seed uint64) signal.Signal {
 	r := rand.New(rand.NewPCG(seed, 1))
-	bits := r.Perm(s.alg.Bits())[:d]
+	bits := r.Perm(s.Algorithm().Bits())[:d]
 	for _, b := range bits {
-		s.val[b/8] ^= 1 << (b % 8)
+		v := s.Bytes()
+		v[b/8] ^= 1 << (b % 8)
+		s, _ = signal.New(s.Algorithm(), v)
 	}
 	return s
 }
@@ -32,15 +36,15 @@ func keys(items []Item) []string {
 	return out
 }
 
-func item(id string, sigs ...Signal) Item {
+func item(id string, sigs ...signal.Signal) Item {
 	return Item{Key: Key{Source: "local", ID: id}, Signals: sigs, Labels: []string{"behaviour:glorification"}, TLP: TLPGreen}
 }
 
 func TestMatchThresholds(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, nil)
-	q := testSignal(PDQ, 1)
-	ph := testSignal(PHash, 1)
+	q := testSignal(signal.PDQ, 1)
+	ph := testSignal(signal.PHash, 1)
 	var items []Item
 	// Stored PDQ signals at distances 0, 10, 31, 32, 60 from q; two items
 	// share the one at distance 10.
@@ -49,28 +53,28 @@ func TestMatchThresholds(t *testing.T) {
 	}
 	items = append(items, item("d10-again", flip(q, 10, 10)))
 	items = append(items, item("phash", flip(ph, 10, 3)), item("phash-far", flip(ph, 11, 4)))
-	items = append(items, item("md5", testSignal(MD5, 1)))
+	items = append(items, item("md5", testSignal(signal.MD5, 1)))
 	if err := db.Put(ctx, items...); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name  string
-		query Signal
+		query signal.Signal
 		opts  *MatchOptions
 		want  [][]string // items per match, nearest first
 		dists []int
 	}{
 		{"pdq default 31", q, nil, [][]string{{"local/d00"}, {"local/d10", "local/d10-again"}, {"local/d31"}}, []int{0, 10, 31}},
-		{"pdq threshold 32", q, &MatchOptions{Thresholds: map[Algorithm]int{PDQ: 32}}, [][]string{{"local/d00"}, {"local/d10", "local/d10-again"}, {"local/d31"}, {"local/d32"}}, []int{0, 10, 31, 32}},
-		{"pdq radius 0", q, &MatchOptions{Thresholds: map[Algorithm]int{PDQ: 0}}, [][]string{{"local/d00"}}, []int{0}},
+		{"pdq threshold 32", q, &MatchOptions{Thresholds: map[signal.Algorithm]int{signal.PDQ: 32}}, [][]string{{"local/d00"}, {"local/d10", "local/d10-again"}, {"local/d31"}, {"local/d32"}}, []int{0, 10, 31, 32}},
+		{"pdq radius 0", q, &MatchOptions{Thresholds: map[signal.Algorithm]int{signal.PDQ: 0}}, [][]string{{"local/d00"}}, []int{0}},
 		{"phash default 10", ph, nil, [][]string{{"local/phash"}}, []int{10}},
-		{"md5 exact", testSignal(MD5, 1), nil, [][]string{{"local/md5"}}, []int{0}},
-		{"md5 miss", testSignal(MD5, 2), nil, nil, nil},
-		{"sha256 nothing stored", testSignal(SHA256, 1), nil, nil, nil},
+		{"md5 exact", testSignal(signal.MD5, 1), nil, [][]string{{"local/md5"}}, []int{0}},
+		{"md5 miss", testSignal(signal.MD5, 2), nil, nil, nil},
+		{"sha256 nothing stored", testSignal(signal.SHA256, 1), nil, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := db.Match(ctx, []Signal{tc.query}, tc.opts)
+			res, err := db.Match(ctx, []signal.Signal{tc.query}, tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,10 +105,10 @@ func itoa(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10))
 func TestMatchFollowsCommits(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, nil)
-	q := testSignal(PDQ, 7)
+	q := testSignal(signal.PDQ, 7)
 	matched := func() []string {
 		t.Helper()
-		res, err := db.Match(ctx, []Signal{q}, nil)
+		res, err := db.Match(ctx, []signal.Signal{q}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,10 +162,10 @@ func TestMatchFollowsCommits(t *testing.T) {
 func TestMatchSuppressedAndUnreliable(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, nil)
-	q := testSignal(PDQ, 3)
-	flat := testSignal(PDQ, 4)
+	q := testSignal(signal.PDQ, 3)
+	flat := testSignal(signal.PDQ, 4)
 	weak := item("weak", flat)
-	weak.Unreliable = []Signal{flat}
+	weak.Unreliable = []signal.Signal{flat}
 	err := db.Put(ctx, item("fp-item", flip(q, 2, 1)), item("fp-signal", flip(q, 4, 2)), item("also-fp-signal", flip(q, 4, 2)), item("good", flip(q, 6, 3)), weak)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +180,7 @@ func TestMatchSuppressedAndUnreliable(t *testing.T) {
 	if err := db.SetOpinion(ctx, Opinion{Key: Key{"local", "good"}, Org: "partner", Verdict: FalsePositive}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Match(ctx, []Signal{q, flat}, nil)
+	res, err := db.Match(ctx, []signal.Signal{q, flat}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +197,7 @@ func TestMatchSuppressedAndUnreliable(t *testing.T) {
 	if res[1].Matched() {
 		t.Errorf("unreliable stored signal matched by default: %v", res[1].Matches)
 	}
-	res, err = db.Match(ctx, []Signal{flat}, &MatchOptions{IncludeUnreliable: true})
+	res, err = db.Match(ctx, []signal.Signal{flat}, &MatchOptions{IncludeUnreliable: true})
 	if err != nil || !res[0].Matched() {
 		t.Errorf("IncludeUnreliable: %v, %v", res, err)
 	}
@@ -204,13 +208,13 @@ func TestMatchErrors(t *testing.T) {
 	db := openTest(t, nil)
 	for _, tc := range []struct {
 		name    string
-		queries []Signal
+		queries []signal.Signal
 		opts    *MatchOptions
 		want    error
 	}{
-		{"zero signal", []Signal{{}}, nil, ErrInvalidSignal},
-		{"negative threshold", []Signal{testSignal(PDQ, 1)}, &MatchOptions{Thresholds: map[Algorithm]int{PDQ: -1}}, ErrInvalidOptions},
-		{"threshold over width", []Signal{testSignal(PHash, 1)}, &MatchOptions{Thresholds: map[Algorithm]int{PHash: 65}}, ErrInvalidOptions},
+		{"zero signal", []signal.Signal{{}}, nil, signal.ErrInvalid},
+		{"negative threshold", []signal.Signal{testSignal(signal.PDQ, 1)}, &MatchOptions{Thresholds: map[signal.Algorithm]int{signal.PDQ: -1}}, ErrInvalidOptions},
+		{"threshold over width", []signal.Signal{testSignal(signal.PHash, 1)}, &MatchOptions{Thresholds: map[signal.Algorithm]int{signal.PHash: 65}}, ErrInvalidOptions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := db.Match(ctx, tc.queries, tc.opts); !errors.Is(err, tc.want) {
@@ -220,7 +224,7 @@ func TestMatchErrors(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := db.Match(cctx, []Signal{testSignal(PDQ, 1)}, nil); !errors.Is(err, context.Canceled) {
+	if _, err := db.Match(cctx, []signal.Signal{testSignal(signal.PDQ, 1)}, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -231,10 +235,10 @@ func TestMatchAgainstScan(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, nil)
 	r := rand.New(rand.NewPCG(5, 5))
-	stored := map[string]Signal{}
-	var centres []Signal
+	stored := map[string]signal.Signal{}
+	var centres []signal.Signal
 	for i := range 40 {
-		centres = append(centres, testSignal(PDQ, 1000+i))
+		centres = append(centres, testSignal(signal.PDQ, 1000+i))
 	}
 	for round := range 4 {
 		var batch []Item
@@ -258,7 +262,7 @@ func TestMatchAgainstScan(t *testing.T) {
 		}
 		for _, c := range centres[:10] {
 			q := flip(c, r.IntN(20), r.Uint64())
-			res, err := db.Match(ctx, []Signal{q}, nil)
+			res, err := db.Match(ctx, []signal.Signal{q}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +320,7 @@ func TestMatchMediaDihedral(t *testing.T) {
 			}
 			var pdq *MatchResult
 			for i := range res {
-				if res[i].Query.Algorithm() == PDQ {
+				if res[i].Query.Algorithm() == signal.PDQ {
 					pdq = &res[i]
 				}
 			}
@@ -353,7 +357,7 @@ func TestMatchMediaAltered(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range res {
-			if r.Query.Algorithm() == PDQ {
+			if r.Query.Algorithm() == signal.PDQ {
 				return r.Matched()
 			}
 		}

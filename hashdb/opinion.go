@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
@@ -46,7 +48,7 @@ type Opinion struct {
 	// Key is the item judged.
 	Key Key
 	// Signal is the signal judged, in whatever items carry it.
-	Signal Signal
+	Signal signal.Signal
 	// Verdict is the judgement.
 	Verdict Verdict
 	// Actor is the person or system that recorded the opinion; unset, the
@@ -85,7 +87,7 @@ func (db *DB) normalizeOpinion(ctx context.Context, op Opinion) (Opinion, error)
 		}
 	case op.Signal.IsZero():
 		return op, fmt.Errorf("no target (set Key or Signal)")
-	case !op.Signal.alg.Valid():
+	case !op.Signal.Algorithm().Valid():
 		return op, fmt.Errorf("invalid signal")
 	}
 	if !op.Verdict.Valid() {
@@ -105,7 +107,7 @@ func (db *DB) normalizeOpinion(ctx context.Context, op Opinion) (Opinion, error)
 
 // opinionPrefix is the opinions bucket's key prefix of every opinion on
 // the target of op.
-func opinionPrefix(key Key, sig Signal) []byte {
+func opinionPrefix(key Key, sig signal.Signal) []byte {
 	if key != (Key{}) {
 		ik := itemKey(key)
 		b := binary.AppendUvarint([]byte{'k'}, uint64(len(ik)))
@@ -232,14 +234,14 @@ func (w *writer) putOpinion(op *Opinion) error {
 // Opinions returns every organisation's opinion on the item with the given
 // key, ordered by organisation.
 func (db *DB) Opinions(key Key) ([]Opinion, error) {
-	return db.opinions(opinionPrefix(key, Signal{}))
+	return db.opinions(opinionPrefix(key, signal.Signal{}))
 }
 
 // SignalOpinions returns every organisation's opinion on signal s, ordered
 // by organisation.
-func (db *DB) SignalOpinions(s Signal) ([]Opinion, error) {
+func (db *DB) SignalOpinions(s signal.Signal) ([]Opinion, error) {
 	if s.IsZero() {
-		return nil, fmt.Errorf("%w: zero Signal", ErrInvalidSignal)
+		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}
 	return db.opinions(opinionPrefix(Key{}, s))
 }

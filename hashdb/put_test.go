@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 func TestPutValidation(t *testing.T) {
-	pdq, phash := testSignal(PDQ, 1), testSignal(PHash, 1)
+	pdq, phash := testSignal(signal.PDQ, 1), testSignal(signal.PHash, 1)
 	tests := []struct {
 		name    string
 		edit    func(*Item)
@@ -24,15 +26,15 @@ func TestPutValidation(t *testing.T) {
 		{"id not UTF-8", func(it *Item) { it.ID = "\xff" }, nil, "UTF-8"},
 		{"id too long", func(it *Item) { it.ID = strings.Repeat("x", maxIDLen+1) }, nil, "more than 512"},
 		{"no signals", func(it *Item) { it.Signals = nil }, nil, "no signals"},
-		{"zero signal", func(it *Item) { it.Signals = []Signal{pdq, {}} }, nil, "zero Signal"},
-		{"duplicate signal", func(it *Item) { it.Signals = []Signal{pdq, phash, pdq} }, nil, "appears twice"},
+		{"zero signal", func(it *Item) { it.Signals = []signal.Signal{pdq, {}} }, nil, "zero Signal"},
+		{"duplicate signal", func(it *Item) { it.Signals = []signal.Signal{pdq, phash, pdq} }, nil, "appears twice"},
 		{"too many signals", func(it *Item) {
 			it.Signals = nil
 			for i := range 9 {
-				it.Signals = append(it.Signals, testSignal(MD5, i))
+				it.Signals = append(it.Signals, testSignal(signal.MD5, i))
 			}
 		}, nil, "9 signals, more than 8"},
-		{"unreliable not carried", func(it *Item) { it.Unreliable = []Signal{testSignal(DHash, 1)} }, nil, "not one of the item's signals"},
+		{"unreliable not carried", func(it *Item) { it.Unreliable = []signal.Signal{testSignal(signal.DHash, 1)} }, nil, "not one of the item's signals"},
 		{"bad label", func(it *Item) { it.Labels = []string{"Type:Video"} }, []error{ErrInvalidLabel}, "'T'"},
 		{"empty label", func(it *Item) { it.Labels = []string{""} }, []error{ErrInvalidLabel}, "empty"},
 		{"label colon edge", func(it *Item) { it.Labels = []string{"type:"} }, []error{ErrInvalidLabel}, "':'"},
@@ -97,8 +99,8 @@ func TestPutGetRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	full := Item{
 		Key:           Key{Source: "partner-1", ID: "Vidéo 42/α"},
-		Signals:       []Signal{testSignal(SHA256, 1), testSignal(PDQ, 1), testSignal(DHash, 1), testSignal(PDQ, 2), testSignal(SHA1, 1), testSignal(AHash, 1), testSignal(PHash, 1), testSignal(MD5, 1)},
-		Unreliable:    []Signal{testSignal(PDQ, 2)},
+		Signals:       []signal.Signal{testSignal(signal.SHA256, 1), testSignal(signal.PDQ, 1), testSignal(signal.DHash, 1), testSignal(signal.PDQ, 2), testSignal(signal.SHA1, 1), testSignal(signal.AHash, 1), testSignal(signal.PHash, 1), testSignal(signal.MD5, 1)},
+		Unreliable:    []signal.Signal{testSignal(signal.PDQ, 2)},
 		Labels:        []string{"type:video", "behaviour:recruitment", "entity:example", "incident:christchurch-2019"},
 		TLP:           TLPAmberStrict,
 		FirstSeen:     time.Date(2019, 3, 15, 1, 40, 0, 123, time.FixedZone("NZDT", 13*3600)),
@@ -107,7 +109,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 		Retracted:     true,
 		RetractReason: "duplicate",
 	}
-	minimal := Item{Key: Key{ID: "m"}, Signals: []Signal{testSignal(MD5, 9)}, TLP: TLPClear}
+	minimal := Item{Key: Key{ID: "m"}, Signals: []signal.Signal{testSignal(signal.MD5, 9)}, TLP: TLPClear}
 	if err := db.Put(ctx, full, minimal); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 	if got.FirstSeen.Location() != time.UTC {
 		t.Errorf("FirstSeen location = %v, want UTC", got.FirstSeen.Location())
 	}
-	if !got.IsUnreliable(testSignal(PDQ, 2)) || got.IsUnreliable(testSignal(PDQ, 1)) {
+	if !got.IsUnreliable(testSignal(signal.PDQ, 2)) || got.IsUnreliable(testSignal(signal.PDQ, 1)) {
 		t.Errorf("Unreliable = %v", got.Unreliable)
 	}
 
@@ -166,7 +168,7 @@ func (h *hookLog) hook(d *indexDelta, seq uint64) {
 	for a := range d {
 		for _, op := range d[a].ops {
 			num, pos := splitID(op &^ removeBit)
-			e := fmt.Sprintf("%d.%d %s", num, pos, Algorithm(a))
+			e := fmt.Sprintf("%d.%d %s", num, pos, signal.Algorithm(a))
 			if op&removeBit != 0 {
 				h.removed = append(h.removed, e)
 			} else {
@@ -189,14 +191,14 @@ func TestUpdateUnlinks(t *testing.T) {
 	var h hookLog
 	h.follow(db)
 	ctx := context.Background()
-	a, b, c := testSignal(PDQ, 1), testSignal(PHash, 1), testSignal(MD5, 1)
-	shared := testSignal(SHA256, 7)
+	a, b, c := testSignal(signal.PDQ, 1), testSignal(signal.PHash, 1), testSignal(signal.MD5, 1)
+	shared := testSignal(signal.SHA256, 7)
 	key := Key{"local", "x"}
 	other := Key{"partner", "x"}
 
 	if err := db.Put(ctx,
-		Item{Key: key, Signals: []Signal{a, b, shared}, TLP: TLPGreen},
-		Item{Key: other, Signals: []Signal{shared}, TLP: TLPGreen},
+		Item{Key: key, Signals: []signal.Signal{a, b, shared}, TLP: TLPGreen},
+		Item{Key: other, Signals: []signal.Signal{shared}, TLP: TLPGreen},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +210,7 @@ func TestUpdateUnlinks(t *testing.T) {
 
 	// Replace signal a with c; b and shared stay, but move: the old
 	// positions all leave the index and the new ones all join it.
-	if err := db.Put(ctx, Item{Key: key, Signals: []Signal{c, b, shared}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
+	if err := db.Put(ctx, Item{Key: key, Signals: []signal.Signal{c, b, shared}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
 		t.Fatal(err)
 	}
 	added, removed = h.take()
@@ -218,7 +220,7 @@ func TestUpdateUnlinks(t *testing.T) {
 	if want := []string{"1.0 pdq", "1.1 phash", "1.2 sha256"}; !slices.Equal(removed, want) {
 		t.Errorf("hook removed %v, want %v", removed, want)
 	}
-	lookupKeys := func(s Signal) []Key {
+	lookupKeys := func(s signal.Signal) []Key {
 		items, err := db.Lookup(s)
 		if err != nil {
 			t.Fatal(err)
@@ -245,7 +247,7 @@ func TestUpdateUnlinks(t *testing.T) {
 
 	// Re-putting the same content changes nothing and logs nothing.
 	st, _ := db.Stats()
-	if err := db.Put(ctx, Item{Key: key, Signals: []Signal{shared, b, c}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
+	if err := db.Put(ctx, Item{Key: key, Signals: []signal.Signal{shared, b, c}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
 		t.Fatal(err)
 	}
 	st2, _ := db.Stats()

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -32,9 +34,9 @@ func (db *DB) Get(key Key) (Item, error) {
 // key; none is not an error. Retracted items no longer match. Lookup
 // compares values for equality; near matches of perceptual hashes are
 // [DB.Match]'s job.
-func (db *DB) Lookup(s Signal) ([]Item, error) {
+func (db *DB) Lookup(s signal.Signal) ([]Item, error) {
 	if s.IsZero() {
-		return nil, fmt.Errorf("%w: zero Signal", ErrInvalidSignal)
+		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}
 	var hits []hit
 	err := db.view(func(tx *bolt.Tx) error {
@@ -46,7 +48,7 @@ func (db *DB) Lookup(s Signal) ([]Item, error) {
 		if err != nil {
 			return err
 		}
-		hits, err = resolve(v, s.alg, ids, func(t Signal) bool { return t == s })
+		hits, err = resolve(v, s.Algorithm(), ids, func(t signal.Signal) bool { return t == s })
 		sortHits(hits) // while the keys, in the file's memory map, are valid
 		return err
 	})
@@ -63,7 +65,7 @@ func (db *DB) Lookup(s Signal) ([]Item, error) {
 // A hit is a stored signal an index search found, and the live item that
 // carries it.
 type hit struct {
-	sig  Signal
+	sig  signal.Signal
 	ik   []byte // the item's encoded key, valid for the transaction
 	item Item
 }
@@ -74,7 +76,7 @@ type hit struct {
 // be ahead of or behind an older snapshot: an id whose item has since
 // gone, been retracted or changed is left out or resolved as the snapshot
 // holds it, never reported as corruption.
-func resolve(view *view, a Algorithm, ids []uint64, keep func(Signal) bool) ([]hit, error) {
+func resolve(view *view, a signal.Algorithm, ids []uint64, keep func(signal.Signal) bool) ([]hit, error) {
 	slices.Sort(ids) // groups each item's ids
 	nums := view.tx.Bucket(bucketNumbers)
 	var out []hit
@@ -105,7 +107,7 @@ func resolve(view *view, a Algorithm, ids []uint64, keep func(Signal) bool) ([]h
 		if !live || pos >= len(r.Signals) {
 			continue
 		}
-		if s := r.Signals[pos]; s.alg == a && keep(s) {
+		if s := r.Signals[pos]; s.Algorithm() == a && keep(s) {
 			out = append(out, hit{sig: s, ik: ik, item: r.Item})
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 func TestItemsFilter(t *testing.T) {
@@ -236,7 +238,7 @@ func TestStats(t *testing.T) {
 	a := testItem("a", 1)
 	a.Labels = []string{"type:video", "entity:x"}
 	b := testItem("b", 2)
-	b.Source, b.TLP, b.Signals = "partner", TLPRed, []Signal{testSignal(SHA256, 2)}
+	b.Source, b.TLP, b.Signals = "partner", TLPRed, []signal.Signal{testSignal(signal.SHA256, 2)}
 	c := testItem("c", 3)
 	if err := db.Put(ctx, a, b, c); err != nil {
 		t.Fatal(err)
@@ -251,7 +253,7 @@ func TestStats(t *testing.T) {
 	want := Stats{
 		Items:     2,
 		Retracted: 1,
-		Signals:   map[Algorithm]int{PDQ: 1, PHash: 1, MD5: 1, SHA256: 1},
+		Signals:   map[signal.Algorithm]int{signal.PDQ: 1, signal.PHash: 1, signal.MD5: 1, signal.SHA256: 1},
 		Sources:   map[string]int{"local": 1, "partner": 1},
 		Labels:    map[string]int{"type:video": 2, "entity:x": 1},
 		TLP:       map[TLP]int{TLPAmber: 1, TLPRed: 1},

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashshare/hashshare/internal/bundle"
@@ -106,7 +108,7 @@ func newStaged(t testing.TB, n, chunk int) (a, b *DB) {
 	for i := 3; i < n; i += 13 {
 		must(a.SetOpinion(ctx, Opinion{Key: stagedItem(i).Key, Verdict: Confirmed}))
 	}
-	must(a.SetOpinion(ctx, Opinion{Signal: testSignal(MD5, 3), Verdict: Confirmed}))
+	must(a.SetOpinion(ctx, Opinion{Signal: testSignal(signal.MD5, 3), Verdict: Confirmed}))
 	for i := range 5 {
 		must(b.Put(ctx, orgItem("org-b", fmt.Sprintf("b%d", i), 50000+i, TLPGreen)))
 	}
@@ -146,7 +148,7 @@ func stagedChange(t testing.TB, a *DB, n int) {
 		}
 	}
 	ops := []Opinion{
-		{Signal: testSignal(MD5, 3), Verdict: FalsePositive, Reason: "v2"},
+		{Signal: testSignal(signal.MD5, 3), Verdict: FalsePositive, Reason: "v2"},
 		{Key: Key{"org-b", "b0"}, Verdict: Confirmed},
 	}
 	for i := 3; i < n; i += 13 {
@@ -180,14 +182,14 @@ func probes(db *DB, since uint64) ([]string, error) {
 		add(db.History(k))
 	}
 	for _, n := range []int{10000, 0, 1, 2} {
-		add(db.Lookup(testSignal(MD5, n)))
+		add(db.Lookup(testSignal(signal.MD5, n)))
 	}
 	for _, n := range []int{10000, 0, 1} { // Match reads in a transaction per query
-		add(db.Match(context.Background(), []Signal{testSignal(PDQ, n)}, nil))
+		add(db.Match(context.Background(), []signal.Signal{testSignal(signal.PDQ, n)}, nil))
 	}
 	add(db.Opinions(probeOp))
 	add(db.Opinions(Key{"org-b", "b0"}))
-	add(db.SignalOpinions(testSignal(MD5, 3)))
+	add(db.SignalOpinions(testSignal(signal.MD5, 3)))
 	add(db.Peer("org-a"))
 	var seqs []uint64
 	for c, err := range db.Changes(context.Background(), since) {
@@ -488,10 +490,10 @@ func TestStagedIsolation(t *testing.T) {
 					t.Errorf("%s not retracted: %+v %v", k, it, err)
 				}
 			}
-			if items, err := b.Lookup(testSignal(MD5, 10000)); err != nil || len(items) != 1 {
+			if items, err := b.Lookup(testSignal(signal.MD5, 10000)); err != nil || len(items) != 1 {
 				t.Errorf("Lookup of the new item: %v %v", items, err)
 			}
-			if items, err := b.Lookup(testSignal(MD5, 1)); err != nil || len(items) != 0 {
+			if items, err := b.Lookup(testSignal(signal.MD5, 1)); err != nil || len(items) != 0 {
 				t.Errorf("Lookup of the retracted item: %v %v", items, err)
 			}
 			if ops, err := b.Opinions(probeOp); err != nil || len(ops) != 2 || ops[0].Org != "org-a" || ops[0].Verdict != Disputed {
@@ -579,7 +581,7 @@ func craftBundle(t testing.TB, db *DB, full bool, m, bad int, wrong, twice bool)
 		entries = append(append([]*pb.Entry{upd("t1")}, entries[:m/2]...), append([]*pb.Entry{ret, op}, append(entries[m/2:], upd("t2"))...)...)
 	}
 	if wrong {
-		set.Add(bundle.ItemHash(itemToProto(&Item{Key: Key{"org-a", "ghost"}, Signals: []Signal{testSignal(MD5, 1)}})))
+		set.Add(bundle.ItemHash(itemToProto(&Item{Key: Key{"org-a", "ghost"}, Signals: []signal.Signal{testSignal(signal.MD5, 1)}})))
 	}
 	return signedBundle(t, h, set, entries...)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -16,7 +18,7 @@ type Stats struct {
 	// Retracted is the number of retracted items (tombstones).
 	Retracted int
 	// Signals counts the live items' signals by algorithm.
-	Signals map[Algorithm]int
+	Signals map[signal.Algorithm]int
 	// Sources counts live items by source.
 	Sources map[string]int
 	// Labels counts live items by label.
@@ -57,7 +59,7 @@ func (db *DB) Stats() (Stats, error) {
 // readStats decodes the counters bucket.
 func readStats(b *bolt.Bucket) (Stats, error) {
 	st := Stats{
-		Signals: make(map[Algorithm]int),
+		Signals: make(map[signal.Algorithm]int),
 		Sources: make(map[string]int),
 		Labels:  make(map[string]int),
 		TLP:     make(map[TLP]int),
@@ -80,7 +82,7 @@ func readStats(b *bolt.Bucket) (Stats, error) {
 		case strings.HasPrefix(key, countLabelPrefix):
 			st.Labels[key[len(countLabelPrefix):]] = int(n)
 		case strings.HasPrefix(key, countAlgPrefix):
-			a, err := ParseAlgorithm(key[len(countAlgPrefix):])
+			a, err := signal.ParseAlgorithm(key[len(countAlgPrefix):])
 			if err != nil {
 				return fmt.Errorf("%w: counter %q", ErrCorrupt, k)
 			}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 	"google.golang.org/protobuf/proto"
@@ -214,7 +216,7 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 		kind = pb.ChangeKind_CHANGE_KIND_RETRACT
 	}
 
-	var oldLive, newLive []Signal
+	var oldLive, newLive []signal.Signal
 	if exists {
 		w.count(&old.Item, -1)
 		if !old.Retracted {
@@ -315,7 +317,7 @@ type shape struct {
 	source string
 	tlp    TLP
 	labels []string
-	algs   []Algorithm
+	algs   []signal.Algorithm
 	n      int64
 }
 
@@ -324,7 +326,7 @@ func (s *shape) is(it *Item) bool {
 		return false
 	}
 	for i := range it.Signals {
-		if it.Signals[i].alg != s.algs[i] {
+		if it.Signals[i].Algorithm() != s.algs[i] {
 			return false
 		}
 	}
@@ -335,7 +337,7 @@ func (s *shape) set(it *Item) {
 	s.source, s.tlp, s.labels = it.Source, it.TLP, it.Labels
 	s.algs = s.algs[:0]
 	for i := range it.Signals {
-		s.algs = append(s.algs, it.Signals[i].alg)
+		s.algs = append(s.algs, it.Signals[i].Algorithm())
 	}
 }
 

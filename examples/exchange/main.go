@@ -28,6 +28,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -221,7 +223,7 @@ func (o *org) store(ctx context.Context, n int, out io.Writer) error {
 	if err := o.db.Put(ctx, it); err != nil {
 		return err
 	}
-	pdq, _ := h.Signal(hashdb.PDQ)
+	pdq, _ := h.Signal(signal.PDQ)
 	fmt.Fprintf(out, "%s stored %s  %s (quality %d)\n", o.name, it.Key, pdq, h.Quality)
 	return nil
 }
@@ -257,7 +259,7 @@ func (o *org) report(ctx context.Context, n int, out io.Writer) error {
 		return err
 	}
 	for _, r := range results {
-		if r.Query.Algorithm() != hashdb.PDQ {
+		if r.Query.Algorithm() != signal.PDQ {
 			continue
 		}
 		if !r.Matched() {

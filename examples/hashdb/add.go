@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -97,7 +99,7 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 		it.Signals, it.Unreliable = h.Signals, h.Unreliable
 		it.ID = id
 		if it.ID == "" {
-			s, _ := h.Signal(hashdb.SHA256)
+			s, _ := h.Signal(signal.SHA256)
 			it.ID = s.Hex()
 		}
 		for _, b := range batch {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -78,7 +80,7 @@ func runStats(e *env, args []string) int {
 	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "database\t%s\t%d bytes\n", *dbPath, st.FileSize)
 	fmt.Fprintf(tw, "items\t%d\t(%d retracted)\n", st.Items, st.Retracted)
-	for _, a := range hashdb.Algorithms() {
+	for _, a := range signal.Algorithms() {
 		if n := st.Signals[a]; n > 0 {
 			fmt.Fprintf(tw, "signals\t%s\t%d\n", a, n)
 		}

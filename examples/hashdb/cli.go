@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
+	ossignal "os/signal"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
 )
@@ -105,7 +107,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if c.name != args[0] {
 			continue
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		ctx, stop := ossignal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, name: "hashdb " + c.name}
 		return c.run(e, args[1:])
@@ -216,11 +218,11 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 // thresholds is the repeatable --threshold ALG=N flag.
-type thresholds map[hashdb.Algorithm]int
+type thresholds map[signal.Algorithm]int
 
 func (t thresholds) String() string {
 	var parts []string
-	for _, a := range hashdb.Algorithms() {
+	for _, a := range signal.Algorithms() {
 		if n, ok := t[a]; ok {
 			parts = append(parts, fmt.Sprintf("%s=%d", a, n))
 		}
@@ -233,7 +235,7 @@ func (t thresholds) Set(s string) error {
 	if !ok {
 		return fmt.Errorf("want ALG=N, such as pdq=31, not %q", s)
 	}
-	a, err := hashdb.ParseAlgorithm(name)
+	a, err := signal.ParseAlgorithm(name)
 	if err != nil {
 		return err
 	}

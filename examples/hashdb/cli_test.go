@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -120,7 +122,7 @@ func FuzzParseSignalLine(f *testing.F) {
 		}
 		// What parses round-trips through the signal's string form and
 		// gives the item an id and labels hashdb accepts.
-		back, err := hashdb.ParseSignal(l.signal.String())
+		back, err := signal.Parse(l.signal.String())
 		if err != nil || back != l.signal {
 			t.Fatalf("%q: signal %v does not round-trip: %v", line, l.signal, err)
 		}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // binary is the hashdb command built for the end-to-end tests.
@@ -138,7 +138,7 @@ func TestHashJSON(t *testing.T) {
 	// The rotated copy's PDQ is the original's rot90 variant, within the
 	// default threshold (resampling moves a few bits).
 	rot := jsonLines[hashJSON](t, cli(t, m.dir, "", "hash", "--json", m.rotated).want(t, 0).stdout)[0]
-	if d := hexDistance(t, rot.PDQ, img.PDQDihedral[1]); d > hashdb.PDQ.DefaultThreshold() {
+	if d := hexDistance(t, rot.PDQ, img.PDQDihedral[1]); d > signal.PDQ.DefaultThreshold() {
 		t.Errorf("rotated copy is %d bits from the rot90 variant", d)
 	}
 }
@@ -394,11 +394,11 @@ func TestExchange(t *testing.T) {
 // hexDistance is the Hamming distance between two PDQ hex strings.
 func hexDistance(t *testing.T, a, b string) int {
 	t.Helper()
-	sa, err := hashdb.ParseHex(hashdb.PDQ, a)
+	sa, err := signal.ParseHex(signal.PDQ, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := hashdb.ParseHex(hashdb.PDQ, b)
+	sb, err := signal.ParseHex(signal.PDQ, b)
 	if err != nil {
 		t.Fatal(err)
 	}

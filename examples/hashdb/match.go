@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -152,7 +154,7 @@ func matchSignals(e *env, db *hashdb.DB, name string, opts *hashdb.MatchOptions,
 		if len(lines) == 0 {
 			return nil
 		}
-		qs := make([]hashdb.Signal, len(lines))
+		qs := make([]signal.Signal, len(lines))
 		for i, l := range lines {
 			qs[i] = l.signal
 		}

@@ -8,13 +8,15 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
 // A signalLine is one line of a --signals file.
 type signalLine struct {
 	line   int // 1-based line number
-	signal hashdb.Signal
+	signal signal.Signal
 	id     string   // the item id; the signal's string form when left out
 	labels []string // validated, possibly empty
 }
@@ -69,7 +71,7 @@ func parseSignalLine(text string) (l signalLine, ok bool, err error) {
 	if !strings.Contains(s, ":") {
 		return l, false, fmt.Errorf("signal %q lacks its algorithm prefix (pdq:, md5:, ...)", truncate(s))
 	}
-	if l.signal, err = hashdb.ParseSignal(s); err != nil {
+	if l.signal, err = signal.Parse(s); err != nil {
 		return l, false, err
 	}
 	l.id = l.signal.String()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/internal/hashjson"
 )
@@ -109,7 +111,7 @@ type itemJSON struct {
 	RetractReason string    `json:"retract_reason,omitempty"`
 }
 
-func signalStrings(ss []hashdb.Signal) []string {
+func signalStrings(ss []signal.Signal) []string {
 	out := make([]string, 0, len(ss))
 	for _, s := range ss {
 		out = append(out, s.String())

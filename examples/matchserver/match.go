@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/internal/hashjson"
 )
@@ -77,10 +79,10 @@ func resultsJSON(rs []hashdb.MatchResult) []resultJSON {
 }
 
 // parseThresholds reads {"pdq": 31, ...}.
-func parseThresholds(m map[string]int) (map[hashdb.Algorithm]int, error) {
-	out := map[hashdb.Algorithm]int{}
+func parseThresholds(m map[string]int) (map[signal.Algorithm]int, error) {
+	out := map[signal.Algorithm]int{}
 	for name, n := range m {
-		a, err := hashdb.ParseAlgorithm(name)
+		a, err := signal.ParseAlgorithm(name)
 		if err != nil {
 			return nil, errorf(http.StatusBadRequest, "thresholds: %v", err)
 		}
@@ -158,9 +160,9 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusRequestEntityTooLarge, "%d signals, more than the %d one request may ask", len(req.Signals), s.cfg.MaxSignals))
 		return
 	}
-	qs := make([]hashdb.Signal, len(req.Signals))
+	qs := make([]signal.Signal, len(req.Signals))
 	for i, str := range req.Signals {
-		sig, err := hashdb.ParseSignal(str)
+		sig, err := signal.Parse(str)
 		if err != nil {
 			s.fail(w, r, fmt.Errorf("signals[%d]: %w", i, err))
 			return

@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 func TestMatchSignals(t *testing.T) {
 	f := newFixture(t, config{MaxSignals: 3})
-	pdq, _ := f.hash.Signal(hashdb.PDQ)
+	pdq, _ := f.hash.Signal(signal.PDQ)
 	near := []byte(pdq.Hex())
 	near[0] ^= 1 // one bit off
 	req := `{"signals": ["` + pdq.String() + `", "pdq:` + string(near) + `", "md5:00000000000000000000000000000000"], "thresholds": {"pdq": 31}}`
@@ -68,7 +68,7 @@ func TestMatchSignals(t *testing.T) {
 
 func TestMatchMedia(t *testing.T) {
 	f := newFixture(t, config{MaxBody: 1 << 20})
-	pdq, _ := f.hash.Signal(hashdb.PDQ)
+	pdq, _ := f.hash.Signal(signal.PDQ)
 	query := encodeJPEG(t, altered(scene(200, 160, 1)))
 	check := func(what string, code int, body []byte) {
 		t.Helper()

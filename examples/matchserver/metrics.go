@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -61,7 +62,7 @@ func (c dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descItems, prometheus.GaugeValue, float64(st.Items), "live")
 	ch <- prometheus.MustNewConstMetric(descItems, prometheus.GaugeValue, float64(st.Retracted), "retracted")
-	for _, a := range hashdb.Algorithms() {
+	for _, a := range signal.Algorithms() {
 		ch <- prometheus.MustNewConstMetric(descSignals, prometheus.GaugeValue, float64(st.Signals[a]), a.String())
 	}
 	ch <- prometheus.MustNewConstMetric(descPeers, prometheus.GaugeValue, float64(st.Peers))

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -181,7 +183,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, hashdb.ErrSequenceGap), errors.Is(err, hashdb.ErrReplay), errors.Is(err, hashdb.ErrDiverged):
 		return http.StatusConflict
-	case errors.Is(err, hashdb.ErrImageDecode), errors.Is(err, hashdb.ErrInvalidSignal), errors.Is(err, hashdb.ErrUnknownAlgorithm),
+	case errors.Is(err, hashdb.ErrImageDecode), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
 		errors.Is(err, hashdb.ErrTruncated), errors.Is(err, hashdb.ErrMalformed), errors.Is(err, hashdb.ErrBundleVersion),
 		errors.Is(err, hashdb.ErrInvalidItem), errors.Is(err, hashdb.ErrInvalidOpinion), errors.Is(err, hashdb.ErrInvalidOptions):
 		return http.StatusBadRequest

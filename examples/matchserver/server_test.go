@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/internal/hashjson"
 )
@@ -119,7 +121,7 @@ func multipartBody(t *testing.T, field string, data []byte) (string, []byte) {
 
 func TestHash(t *testing.T) {
 	f := newFixture(t, config{MaxBody: 1 << 20})
-	pdq, _ := f.hash.Signal(hashdb.PDQ)
+	pdq, _ := f.hash.Signal(signal.PDQ)
 	check := func(what string, code int, body []byte) hashjson.Hashes {
 		t.Helper()
 		var h hashjson.Hashes

@@ -27,6 +27,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -203,7 +205,7 @@ func bestMatch(results []hashdb.MatchResult) (hashdb.Match, bool) {
 			if a.Perceptual() {
 				s = float64(m.Distance) / float64(a.DefaultThreshold()+1)
 			}
-			if a == hashdb.PDQ {
+			if a == signal.PDQ {
 				s -= 1 // prefer PDQ
 			}
 			if s < score {

@@ -10,7 +10,10 @@
 //	 "format":"png","width":640,"height":480,"size":52731}
 package hashjson
 
-import "github.com/hashshare/hashshare/hashdb"
+import (
+	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+)
 
 // Hashes is the JSON form of a [hashdb.Hashes].
 type Hashes struct {
@@ -42,21 +45,21 @@ func New(h *hashdb.Hashes) Hashes {
 	for _, s := range h.Signals {
 		x := s.Hex()
 		switch s.Algorithm() {
-		case hashdb.PDQ:
+		case signal.PDQ:
 			j.PDQ = x
 			q := h.Quality
 			j.PDQQuality = &q
-		case hashdb.PHash:
+		case signal.PHash:
 			j.PHash = x
-		case hashdb.DHash:
+		case signal.DHash:
 			j.DHash = x
-		case hashdb.AHash:
+		case signal.AHash:
 			j.AHash = x
-		case hashdb.MD5:
+		case signal.MD5:
 			j.MD5 = x
-		case hashdb.SHA1:
+		case signal.SHA1:
 			j.SHA1 = x
-		case hashdb.SHA256:
+		case signal.SHA256:
 			j.SHA256 = x
 		}
 	}

@@ -11,11 +11,12 @@
 package hashsharev1
 
 import (
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -26,7 +27,7 @@ const (
 )
 
 // Algorithm names the hash function that produced a signal. The numbers
-// match hashdb.Algorithm.
+// match signal.Algorithm.
 type Algorithm int32
 
 const (

@@ -1,4 +1,4 @@
-package hashdb
+package signal
 
 import (
 	"errors"
@@ -34,9 +34,9 @@ func TestParseSignalRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
-			s, err := ParseSignal(tc.in)
+			s, err := Parse(tc.in)
 			if err != nil {
-				t.Fatalf("ParseSignal(%q): %v", tc.in, err)
+				t.Fatalf("Parse(%q): %v", tc.in, err)
 			}
 			if s.Algorithm() != tc.alg {
 				t.Errorf("algorithm = %v, want %v", s.Algorithm(), tc.alg)
@@ -51,9 +51,9 @@ func TestParseSignalRoundTrip(t *testing.T) {
 			if err != nil || back != s {
 				t.Errorf("ParseHex(Hex()) = %v, %v; want %v", back, err, s)
 			}
-			b, err := NewSignal(tc.alg, s.Bytes())
+			b, err := New(tc.alg, s.Bytes())
 			if err != nil || b != s {
-				t.Errorf("NewSignal(Bytes()) = %v, %v; want %v", b, err, s)
+				t.Errorf("New(Bytes()) = %v, %v; want %v", b, err, s)
 			}
 		})
 	}
@@ -81,12 +81,12 @@ func TestParseSignalErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := ParseSignal(tc.in)
+			s, err := Parse(tc.in)
 			if err == nil {
-				t.Fatalf("ParseSignal(%q) = %v, want error", tc.in, s)
+				t.Fatalf("Parse(%q) = %v, want error", tc.in, s)
 			}
-			if !errors.Is(err, ErrInvalidSignal) {
-				t.Errorf("error %q does not wrap ErrInvalidSignal", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %q does not wrap ErrInvalid", err)
 			}
 			for _, sub := range tc.wantIn {
 				if !strings.Contains(err.Error(), sub) {
@@ -188,15 +188,15 @@ func TestDistance(t *testing.T) {
 }
 
 func TestUint64AndWords(t *testing.T) {
-	s, err := Uint64Signal(PHash, 0xd1c4b0b0b0f0e0c0)
+	s, err := FromUint64(PHash, 0xd1c4b0b0b0f0e0c0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Hex() != phashHex || s.Uint64() != 0xd1c4b0b0b0f0e0c0 {
-		t.Errorf("Uint64Signal: hex %s, uint64 %x", s.Hex(), s.Uint64())
+		t.Errorf("FromUint64: hex %s, uint64 %x", s.Hex(), s.Uint64())
 	}
-	if _, err := Uint64Signal(PDQ, 1); !errors.Is(err, ErrInvalidSignal) {
-		t.Errorf("Uint64Signal(PDQ) error = %v", err)
+	if _, err := FromUint64(PDQ, 1); !errors.Is(err, ErrInvalid) {
+		t.Errorf("FromUint64(PDQ) error = %v", err)
 	}
 	p := mustParse(t, "pdq:"+pdqHex)
 	w := p.Words()
@@ -206,8 +206,8 @@ func TestUint64AndWords(t *testing.T) {
 	if got := len(mustParse(t, "sha1:"+sha1Hex).Words()); got != 3 {
 		t.Errorf("sha1 Words() has %d words, want 3", got)
 	}
-	if _, err := NewSignal(MD5, make([]byte, 15)); !errors.Is(err, ErrInvalidSignal) {
-		t.Errorf("NewSignal short error = %v", err)
+	if _, err := New(MD5, make([]byte, 15)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("New short error = %v", err)
 	}
 }
 
@@ -221,7 +221,7 @@ func TestSignalText(t *testing.T) {
 	if err := back.UnmarshalText(text); err != nil || back != s {
 		t.Fatalf("UnmarshalText(%s) = %v, %v", text, back, err)
 	}
-	if err := back.UnmarshalText([]byte("dhash:12")); !errors.Is(err, ErrInvalidSignal) {
+	if err := back.UnmarshalText([]byte("dhash:12")); !errors.Is(err, ErrInvalid) {
 		t.Errorf("UnmarshalText bad = %v", err)
 	}
 	if _, err := (Signal{}).MarshalText(); err == nil {
@@ -231,7 +231,7 @@ func TestSignalText(t *testing.T) {
 
 func mustParse(t *testing.T, s string) Signal {
 	t.Helper()
-	v, err := ParseSignal(s)
+	v, err := Parse(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,14 +243,14 @@ func FuzzParseSignal(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		s, err := ParseSignal(in)
+		s, err := Parse(in)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidSignal) {
-				t.Fatalf("error %v does not wrap ErrInvalidSignal", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
 			}
 			return
 		}
-		back, err := ParseSignal(s.String())
+		back, err := Parse(s.String())
 		if err != nil || back != s {
 			t.Fatalf("%q parsed to %v, which reparses to %v, %v", in, s, back, err)
 		}

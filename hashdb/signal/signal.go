@@ -1,6 +1,8 @@
-package hashdb
+package signal
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"math/bits"
@@ -11,34 +13,34 @@ import (
 // algorithm and its value.
 //
 // Signals are small comparable values and may be used as map keys. The zero
-// Signal is invalid. Create one with [ParseSignal], [ParseHex] or
-// [NewSignal], never by filling the struct.
+// Signal is invalid. Create one with [Parse], [ParseHex] or
+// [New], never by filling the struct.
 type Signal struct {
 	alg Algorithm
 	val [maxBits / 8]byte // the first alg.Bits()/8 bytes hold the value
 }
 
-// NewSignal returns the signal of algorithm a with the given raw value, which
+// New returns the signal of algorithm a with the given raw value, which
 // must be exactly a.Bits()/8 bytes: for PDQ the 32 bytes of its hex form in
 // order; for the 64-bit hashes the big-endian uint64; for digests the digest.
-func NewSignal(a Algorithm, value []byte) (Signal, error) {
+func New(a Algorithm, value []byte) (Signal, error) {
 	if !a.Valid() {
-		return Signal{}, fmt.Errorf("%w: %w: %d", ErrInvalidSignal, ErrUnknownAlgorithm, uint8(a))
+		return Signal{}, fmt.Errorf("%w: %w: %d", ErrInvalid, ErrUnknownAlgorithm, uint8(a))
 	}
 	if len(value)*8 != a.Bits() {
-		return Signal{}, fmt.Errorf("%w: %s value must be %d bytes, got %d", ErrInvalidSignal, a, a.Bits()/8, len(value))
+		return Signal{}, fmt.Errorf("%w: %s value must be %d bytes, got %d", ErrInvalid, a, a.Bits()/8, len(value))
 	}
 	s := Signal{alg: a}
 	copy(s.val[:], value)
 	return s, nil
 }
 
-// Uint64Signal returns the signal of a 64-bit algorithm (pHash, dHash,
+// FromUint64 returns the signal of a 64-bit algorithm (pHash, dHash,
 // aHash) whose value is v, most significant bit first — the layout
 // goimagehash's GetHash and Python's imagehash use.
-func Uint64Signal(a Algorithm, v uint64) (Signal, error) {
+func FromUint64(a Algorithm, v uint64) (Signal, error) {
 	if a.Bits() != 64 {
-		return Signal{}, fmt.Errorf("%w: %s is not a 64-bit algorithm", ErrInvalidSignal, a)
+		return Signal{}, fmt.Errorf("%w: %s is not a 64-bit algorithm", ErrInvalid, a)
 	}
 	s := Signal{alg: a}
 	for i := range 8 {
@@ -47,42 +49,42 @@ func Uint64Signal(a Algorithm, v uint64) (Signal, error) {
 	return s, nil
 }
 
-// ParseSignal parses the prefixed form "<algorithm>:<hex>", such as
+// Parse parses the prefixed form "<algorithm>:<hex>", such as
 // "pdq:f8f8…" or "md5:d41d8cd98f00b204e9800998ecf8427e". goimagehash's own
 // forms "p:<hex>", "d:<hex>" and "a:<hex>" are accepted too. Upper-case hex,
 // an upper-case prefix and surrounding white space are accepted; anything
-// else is an error wrapping [ErrInvalidSignal] that names what was wrong.
-func ParseSignal(s string) (Signal, error) {
+// else is an error wrapping [ErrInvalid] that names what was wrong.
+func Parse(s string) (Signal, error) {
 	t := strings.TrimSpace(s)
 	prefix, value, ok := strings.Cut(t, ":")
 	if !ok {
 		if t == "" {
-			return Signal{}, fmt.Errorf("%w: empty string", ErrInvalidSignal)
+			return Signal{}, fmt.Errorf("%w: empty string", ErrInvalid)
 		}
-		return Signal{}, fmt.Errorf("%w: %q has no algorithm prefix (want <algorithm>:<hex>, e.g. pdq:<64 hex>)", ErrInvalidSignal, truncate(s))
+		return Signal{}, fmt.Errorf("%w: %q has no algorithm prefix (want <algorithm>:<hex>, e.g. pdq:<64 hex>)", ErrInvalid, truncate(s))
 	}
 	a, err := ParseAlgorithm(prefix)
 	if err != nil {
-		return Signal{}, fmt.Errorf("%w: %q: %w", ErrInvalidSignal, truncate(s), err)
+		return Signal{}, fmt.Errorf("%w: %q: %w", ErrInvalid, truncate(s), err)
 	}
 	return ParseHex(a, value)
 }
 
 // ParseHex parses the bare hex form of a signal of algorithm a: exactly
 // a.HexLen() hex digits, upper or lower case, surrounding white space
-// ignored. Errors wrap [ErrInvalidSignal] and name the algorithm, the expected
+// ignored. Errors wrap [ErrInvalid] and name the algorithm, the expected
 // length and what was wrong.
 func ParseHex(a Algorithm, h string) (Signal, error) {
 	if !a.Valid() {
-		return Signal{}, fmt.Errorf("%w: %w: %d", ErrInvalidSignal, ErrUnknownAlgorithm, uint8(a))
+		return Signal{}, fmt.Errorf("%w: %w: %d", ErrInvalid, ErrUnknownAlgorithm, uint8(a))
 	}
 	t := strings.TrimSpace(h)
 	want := a.HexLen()
 	switch {
 	case t == "":
-		return Signal{}, fmt.Errorf("%w: %s: empty value (want %d hex digits)", ErrInvalidSignal, a, want)
+		return Signal{}, fmt.Errorf("%w: %s: empty value (want %d hex digits)", ErrInvalid, a, want)
 	case len(t) != want:
-		return Signal{}, fmt.Errorf("%w: %s: %d characters, want %d hex digits", ErrInvalidSignal, a, len(t), want)
+		return Signal{}, fmt.Errorf("%w: %s: %d characters, want %d hex digits", ErrInvalid, a, len(t), want)
 	}
 	s := Signal{alg: a}
 	for i := 0; i < len(t); i += 2 {
@@ -93,7 +95,7 @@ func ParseHex(a Algorithm, h string) (Signal, error) {
 			if ok1 {
 				bad = i + 1
 			}
-			return Signal{}, fmt.Errorf("%w: %s: character %q at offset %d is not a hex digit (want %d hex digits)", ErrInvalidSignal, a, t[bad], bad, want)
+			return Signal{}, fmt.Errorf("%w: %s: character %q at offset %d is not a hex digit (want %d hex digits)", ErrInvalid, a, t[bad], bad, want)
 		}
 		s.val[i/2] = hi<<4 | lo
 	}
@@ -126,9 +128,16 @@ func (s Signal) Algorithm() Algorithm { return s.alg }
 // IsZero reports whether s is the zero Signal, which holds no algorithm.
 func (s Signal) IsZero() bool { return s.alg == 0 }
 
-// Bytes returns a copy of the raw value (see [NewSignal] for its layout).
+// Bytes returns a copy of the raw value (see [New] for its layout).
 func (s Signal) Bytes() []byte {
 	return append([]byte(nil), s.val[:s.alg.Bits()/8]...)
+}
+
+// AppendBytes appends the raw value to b and returns the result: what
+// [Signal.Bytes] returns, without an allocation of its own, for encoders
+// and keys.
+func (s Signal) AppendBytes(b []byte) []byte {
+	return append(b, s.val[:s.alg.Bits()/8]...)
 }
 
 // Uint64 returns the value of a 64-bit signal as imagehash lays it out, most
@@ -159,11 +168,33 @@ func (s Signal) Words() []uint64 {
 	return w
 }
 
+// AppendWords appends [Signal.Words] to dst and returns the result.
+func (s Signal) AppendWords(dst []uint64) []uint64 {
+	for i := 0; i < s.alg.Bits(); i += 64 {
+		var w uint64
+		for _, b := range s.val[i/8 : i/8+8] {
+			w = w<<8 | uint64(b)
+		}
+		dst = append(dst, w)
+	}
+	return dst
+}
+
+// Compare orders signals by algorithm, then by value: -1 if s sorts
+// before t, +1 after, 0 if they are equal. It is the order items keep
+// their signals in.
+func (s Signal) Compare(t Signal) int {
+	if s.alg != t.alg {
+		return cmp.Compare(s.alg, t.alg)
+	}
+	return bytes.Compare(s.val[:], t.val[:])
+}
+
 // Hex returns the bare lowercase hex form, such as the 64 characters of a
 // PDQ hash exactly as Meta's reference prints it.
 func (s Signal) Hex() string { return hex.EncodeToString(s.val[:s.alg.Bits()/8]) }
 
-// String returns the prefixed form "<algorithm>:<hex>", which [ParseSignal]
+// String returns the prefixed form "<algorithm>:<hex>", which [Parse]
 // reads back. The zero Signal prints as "invalid".
 func (s Signal) String() string {
 	if !s.alg.Valid() {
@@ -175,14 +206,14 @@ func (s Signal) String() string {
 // MarshalText encodes s in its prefixed form.
 func (s Signal) MarshalText() ([]byte, error) {
 	if !s.alg.Valid() {
-		return nil, fmt.Errorf("%w: zero Signal", ErrInvalidSignal)
+		return nil, fmt.Errorf("%w: zero Signal", ErrInvalid)
 	}
 	return []byte(s.String()), nil
 }
 
-// UnmarshalText decodes the prefixed form, as [ParseSignal] does.
+// UnmarshalText decodes the prefixed form, as [Parse] does.
 func (s *Signal) UnmarshalText(text []byte) error {
-	v, err := ParseSignal(string(text))
+	v, err := Parse(string(text))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package hashdb
+package signal
 
 import (
 	"fmt"
