@@ -54,7 +54,8 @@ type DB struct {
 }
 
 // Open opens the hashshare database at path, creating it if the file does
-// not exist (unless opts.ReadOnly). A nil opts means [DefaultOptions].
+// not exist (unless opts.ReadOnly). A nil opts, or a zero field of it,
+// means the default ([DefaultOptions]).
 //
 // If a process stopped in the middle of an import or export, which write
 // in several transactions, Open undoes what it wrote, so the file reads as
@@ -67,25 +68,27 @@ type DB struct {
 // the file, and [ErrInvalidOptions] for bad options.
 func Open(path string, opts *Options) (*DB, error) {
 	if opts == nil {
-		opts = DefaultOptions()
+		opts = new(Options)
 	}
 	if err := opts.Validate(); err != nil {
-		return nil, err
+		return nil, opError("open "+path, err)
 	}
+	filled := opts.withDefaults()
+	opts = &filled
 	if path == "" {
-		return nil, fmt.Errorf("hashdb: open: %w: empty path", ErrNotDatabase)
+		return nil, opError("open", fmt.Errorf("%w: empty path", ErrNotDatabase))
 	}
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.IsDir():
-		return nil, fmt.Errorf("hashdb: open %s: %w: is a directory", path, ErrNotDatabase)
+		return nil, opError("open "+path, fmt.Errorf("%w: is a directory", ErrNotDatabase))
 	case err == nil && !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("hashdb: open %s: %w: not a regular file", path, ErrNotDatabase)
+		return nil, opError("open "+path, fmt.Errorf("%w: not a regular file", ErrNotDatabase))
 	case err != nil && (opts.ReadOnly || !errors.Is(err, os.ErrNotExist)):
-		return nil, fmt.Errorf("hashdb: open: %w", err)
+		return nil, opError("open", err)
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.Timeout,
+		Timeout:      opts.lockTimeout(),
 		ReadOnly:     opts.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
 		// Address space only. Each time bbolt grows the mapping during a
@@ -97,24 +100,24 @@ func Open(path string, opts *Options) (*DB, error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, berrors.ErrTimeout):
-			return nil, fmt.Errorf("hashdb: open %s: %w: another process holds it (waited %v)", path, ErrLocked, opts.Timeout)
+			return nil, opError("open "+path, fmt.Errorf("%w: another process holds it (waited %v)", ErrLocked, opts.Timeout))
 		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-			return nil, fmt.Errorf("hashdb: open %s: %w: %v", path, ErrNotDatabase, err)
+			return nil, opError("open "+path, fmt.Errorf("%w: %v", ErrNotDatabase, err))
 		}
-		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+		return nil, opError("open "+path, err)
 	}
 	db := &DB{bolt: b, opts: *opts, path: path, chunk: stagedChunk}
 	if err := db.init(); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+		return nil, opError("open "+path, err)
 	}
 	if err := db.settleStaged(); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+		return nil, opError("open "+path, err)
 	}
 	if err := db.buildIndexes(context.Background()); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("hashdb: open %s: %w", path, err)
+		return nil, opError("open "+path, err)
 	}
 	return db, nil
 }
@@ -182,16 +185,17 @@ func (db *DB) init() error {
 func (db *DB) Organization() string { return db.opts.Organization }
 
 // Close closes the database, waiting for running reads and writes.
-// Closing a closed DB returns [ErrClosed].
+// Closing a closed DB does nothing and returns nil, as bbolt and
+// database/sql do; any other use of it fails with [ErrClosed].
 func (db *DB) Close() error {
 	if db.closed.Swap(true) {
-		return ErrClosed
+		return nil
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	db.idx.wait()
 	if err := db.bolt.Close(); err != nil {
-		return fmt.Errorf("hashdb: close %s: %w", db.path, err)
+		return opError("close "+db.path, err)
 	}
 	return nil
 }

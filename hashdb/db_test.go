@@ -115,8 +115,7 @@ func TestOpenErrors(t *testing.T) {
 
 	ro := DefaultOptions()
 	ro.ReadOnly = true
-	badOpts := DefaultOptions()
-	badOpts.MaxSignals = 0
+	badOpts := &Options{MaxSignals: -1}
 
 	tests := []struct {
 		name    string
@@ -145,6 +144,7 @@ func TestOpenErrors(t *testing.T) {
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("Open error = %q, want %v mentioning %q", err, tc.want, tc.wantMsg)
 			}
+			checkPrefix(t, err)
 		})
 	}
 }
@@ -226,8 +226,8 @@ func TestOpenLocked(t *testing.T) {
 	if err := r1.Put(context.Background(), testItem("a", 1)); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("Put on a read-only DB: %v, want ErrReadOnly", err)
 	}
-	if err := db.Close(); !errors.Is(err, ErrClosed) {
-		t.Errorf("second Close: %v, want ErrClosed", err)
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v, want nil", err)
 	}
 	if _, err := db.Get(Key{"local", "a"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Get after Close: %v, want ErrClosed", err)
@@ -275,8 +275,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"defaults", func(*Options) {}, true},
 		{"organization", func(o *Options) { o.Organization = "gifct.member-1" }, true},
 		{"bad organization", func(o *Options) { o.Organization = "Meta Inc" }, false},
-		{"negative timeout", func(o *Options) { o.Timeout = -1 }, false},
-		{"no signals", func(o *Options) { o.MaxSignals = 0 }, false},
+		{"negative timeout waits for ever", func(o *Options) { o.Timeout = -1 }, true},
+		{"zero signals means the default", func(o *Options) { o.MaxSignals = 0 }, true},
+		{"negative signals", func(o *Options) { o.MaxSignals = -1 }, false},
 		{"negative labels", func(o *Options) { o.MaxLabels = -1 }, false},
 		{"label too long", func(o *Options) { o.MaxLabelLen = MaxLabelLen + 1 }, false},
 		{"note too long", func(o *Options) { o.MaxNoteLen = maxNoteLen + 1 }, false},
@@ -293,5 +294,62 @@ func TestOptionsValidate(t *testing.T) {
 				t.Errorf("error %v does not wrap ErrInvalidOptions", err)
 			}
 		})
+	}
+}
+
+// checkPrefix fails the test unless err's message carries the package's
+// prefix once, at its start.
+func checkPrefix(t *testing.T, err error) {
+	t.Helper()
+	if msg := err.Error(); !strings.HasPrefix(msg, errPrefix) || strings.Count(msg, "hashdb:") != 1 {
+		t.Errorf("error %q: want %q once, at the start", msg, errPrefix)
+	}
+}
+
+func TestOpenZeroOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts *Options
+	}{
+		{"nil", nil},
+		{"zero", &Options{}},
+		{"organization only", &Options{Organization: "x"}},
+		{"one limit only", &Options{MaxLabels: 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(filepath.Join(t.TempDir(), "z.db"), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			it := testItem("a", 1)
+			it.Source = "x"
+			if err := db.Put(context.Background(), it); err != nil {
+				t.Fatalf("Put: %v", err)
+			}
+			want := DefaultOptions()
+			if tc.opts != nil && tc.opts.MaxLabels != 0 {
+				want.MaxLabels = tc.opts.MaxLabels
+			}
+			if db.opts.MaxSignals != want.MaxSignals || db.opts.MaxLabels != want.MaxLabels || db.opts.Timeout != want.Timeout {
+				t.Errorf("options in force = %+v, want the defaults %+v", db.opts, want)
+			}
+		})
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close %d = %v, want nil", i+1, err)
+		}
+	}
+	if _, err := db.Stats(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Stats after Close = %v, want ErrClosed", err)
 	}
 }

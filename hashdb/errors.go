@@ -1,55 +1,80 @@
 package hashdb
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Sentinel errors. Every error the package returns wraps at most a few of
 // these, so callers can test the cause with [errors.Is] while the message
-// names the detail.
+// names the detail. The sentinels' own texts carry no prefix: an error
+// leaves the package with "hashdb: " once, followed by the operation that
+// failed, as in "hashdb: open x.db: database is locked: another process
+// holds it (waited 1s)".
 var (
 	// ErrInvalidItem reports an item that cannot be stored: a bad key, no
 	// signals, a bad label, a missing sharing level, a limit exceeded.
-	ErrInvalidItem = errors.New("hashdb: invalid item")
+	ErrInvalidItem = errors.New("invalid item")
 
 	// ErrInvalidLabel reports a label outside the allowed alphabet or
 	// length.
-	ErrInvalidLabel = errors.New("hashdb: invalid label")
+	ErrInvalidLabel = errors.New("invalid label")
 
 	// ErrInvalidTLP reports a sharing level that is not one of TLP 2.0's.
-	ErrInvalidTLP = errors.New("hashdb: invalid TLP")
+	ErrInvalidTLP = errors.New("invalid TLP")
 
 	// ErrInvalidOpinion reports an opinion that cannot be stored.
-	ErrInvalidOpinion = errors.New("hashdb: invalid opinion")
+	ErrInvalidOpinion = errors.New("invalid opinion")
 
 	// ErrInvalidPeer reports a peer that cannot be stored.
-	ErrInvalidPeer = errors.New("hashdb: invalid peer")
+	ErrInvalidPeer = errors.New("invalid peer")
 
 	// ErrInvalidOptions reports [Options] that fail [Options.Validate].
-	ErrInvalidOptions = errors.New("hashdb: invalid options")
+	ErrInvalidOptions = errors.New("invalid options")
+
+	// ErrInvalidKey reports a signing or public key that cannot be read or
+	// used: not PEM, not PKCS #8, not Ed25519, the wrong length.
+	ErrInvalidKey = errors.New("invalid key")
 
 	// ErrNotFound reports an item, opinion or peer that is not stored.
-	ErrNotFound = errors.New("hashdb: not found")
+	ErrNotFound = errors.New("not found")
 
 	// ErrLocked reports a database file another process (or another [DB] in
 	// this one) holds open for writing past the lock timeout.
-	ErrLocked = errors.New("hashdb: database is locked")
+	ErrLocked = errors.New("database is locked")
 
 	// ErrNotDatabase reports a path that does not hold a hashshare
 	// database: an empty path, a directory, a file of another format, a
 	// bbolt file without hashshare's metadata.
-	ErrNotDatabase = errors.New("hashdb: not a hashshare database")
+	ErrNotDatabase = errors.New("not a hashshare database")
 
 	// ErrSchemaVersion reports a database written by a newer version of
 	// hashshare than the running one, or by a pre-release build with an
 	// older record layout.
-	ErrSchemaVersion = errors.New("hashdb: unsupported schema version")
+	ErrSchemaVersion = errors.New("unsupported schema version")
 
 	// ErrCorrupt reports a stored record that cannot be decoded or that
 	// contradicts another; [DB.Check] lists every such problem.
-	ErrCorrupt = errors.New("hashdb: database is corrupt")
+	ErrCorrupt = errors.New("database is corrupt")
 
 	// ErrReadOnly reports a write to a database opened read-only.
-	ErrReadOnly = errors.New("hashdb: database is read-only")
+	ErrReadOnly = errors.New("database is read-only")
 
 	// ErrClosed reports use of a closed [DB].
-	ErrClosed = errors.New("hashdb: database is closed")
+	ErrClosed = errors.New("database is closed")
 )
+
+// errPrefix starts every error an exported function returns.
+const errPrefix = "hashdb: "
+
+// opError wraps err, the failure of the exported operation op (such as
+// "open x.db" or "put local/17"), as the package returns it: prefixed
+// once. An error that already carries the prefix, from an exported
+// function called inside another, is returned as it is.
+func opError(op string, err error) error {
+	if err == nil || strings.HasPrefix(err.Error(), errPrefix) {
+		return err
+	}
+	return fmt.Errorf("%s%s: %w", errPrefix, op, err)
+}

@@ -38,23 +38,23 @@ var (
 
 	// ErrUnknownPeer reports a bundle from an organisation that is not a
 	// peer.
-	ErrUnknownPeer = errors.New("hashdb: unknown peer")
+	ErrUnknownPeer = errors.New("unknown peer")
 	// ErrKeyRevoked reports a bundle signed with a revoked key.
-	ErrKeyRevoked = errors.New("hashdb: key revoked")
+	ErrKeyRevoked = errors.New("key revoked")
 	// ErrAudience reports a bundle addressed to another organisation.
-	ErrAudience = errors.New("hashdb: bundle addressed to another organisation")
+	ErrAudience = errors.New("bundle addressed to another organisation")
 	// ErrSequenceGap reports a delta bundle that does not follow the last
 	// one imported from its producer: a bundle is missing in between, or
 	// the bundle follows another one than the recipient holds. The remedy is
 	// to import the missing bundles, or a FULL one.
-	ErrSequenceGap = errors.New("hashdb: bundle does not follow the peer's checkpoint")
+	ErrSequenceGap = errors.New("bundle does not follow the peer's checkpoint")
 	// ErrReplay reports a bundle older than the last one imported from its
 	// producer.
-	ErrReplay = errors.New("hashdb: bundle replayed")
+	ErrReplay = errors.New("bundle replayed")
 	// ErrDiverged reports that after applying a bundle the recipient's
 	// digest of the producer's items would differ from the producer's; the
 	// bundle is not applied. The remedy is a FULL bundle.
-	ErrDiverged = errors.New("hashdb: diverged from the producer's set")
+	ErrDiverged = errors.New("diverged from the producer's set")
 )
 
 // Buckets of the exchange state. They are created by the first export or

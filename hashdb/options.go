@@ -5,13 +5,15 @@ import (
 	"time"
 )
 
-// Options configure [Open]. Start from [DefaultOptions] and change what you
-// need; a nil *Options means the defaults.
+// Options configure [Open]. A zero field means its default, so set only
+// what you need: &Options{Organization: "example-org"} opens with every
+// limit at its default, and a nil *Options means the defaults throughout.
+// [DefaultOptions] returns them filled in.
 type Options struct {
 	// Timeout is how long Open waits for the file lock another process (or
 	// another DB in this process) holds before failing with [ErrLocked].
 	// Writers take the lock exclusively, read-only opens share it. Zero
-	// waits for ever.
+	// means one second; a negative Timeout waits for ever.
 	Timeout time.Duration
 
 	// ReadOnly opens the file for reading only: writes fail with
@@ -28,16 +30,17 @@ type Options struct {
 	// must name their source and opinions their org.
 	Organization string
 
-	// MaxSignals is the most signals one item may carry.
+	// MaxSignals is the most signals one item may carry; zero means 64.
 	MaxSignals int
 
-	// MaxLabels is the most labels one item may carry.
+	// MaxLabels is the most labels one item may carry; zero means 32.
 	MaxLabels int
 
-	// MaxLabelLen is the longest label in bytes, at most [MaxLabelLen].
+	// MaxLabelLen is the longest label in bytes, at most [MaxLabelLen];
+	// zero means [MaxLabelLen].
 	MaxLabelLen int
 
-	// MaxNoteLen is the longest note or reason in bytes.
+	// MaxNoteLen is the longest note or reason in bytes; zero means 4096.
 	MaxNoteLen int
 
 	// Now returns the current time, which stamps changes, opinions and
@@ -46,26 +49,44 @@ type Options struct {
 	Now func() time.Time
 }
 
-// DefaultOptions returns the options a nil *Options stands for.
+// DefaultOptions returns the options a nil *Options, or a zero one, stands
+// for, with every default filled in.
 func DefaultOptions() *Options {
-	return &Options{
-		Timeout:     time.Second,
-		MaxSignals:  64,
-		MaxLabels:   32,
-		MaxLabelLen: MaxLabelLen,
-		MaxNoteLen:  4096,
-	}
+	o := new(Options).withDefaults()
+	return &o
 }
 
+// withDefaults returns a copy of o with its zero fields set to their
+// defaults.
+func (o *Options) withDefaults() Options {
+	d := *o
+	def := func(v *int, x int) {
+		if *v == 0 {
+			*v = x
+		}
+	}
+	if d.Timeout == 0 {
+		d.Timeout = time.Second
+	}
+	def(&d.MaxSignals, 64)
+	def(&d.MaxLabels, 32)
+	def(&d.MaxLabelLen, MaxLabelLen)
+	def(&d.MaxNoteLen, 4096)
+	return d
+}
+
+// lockTimeout is the Timeout bbolt takes, where zero waits for ever.
+func (o *Options) lockTimeout() time.Duration { return max(o.Timeout, 0) }
+
 // Validate reports the first option out of range, as an error wrapping
-// [ErrInvalidOptions].
+// [ErrInvalidOptions]. Zero fields stand for their defaults and are valid.
 func (o *Options) Validate() error {
+	filled := o.withDefaults()
+	o = &filled
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOptions}, args...)...)
 	}
 	switch {
-	case o.Timeout < 0:
-		return bad("Timeout %v is negative", o.Timeout)
 	case o.MaxSignals < 1:
 		return bad("MaxSignals %d, want at least 1", o.MaxSignals)
 	case o.MaxLabels < 0:

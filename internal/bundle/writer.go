@@ -3,6 +3,7 @@ package bundle
 import (
 	"bufio"
 	"compress/gzip"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -40,7 +41,8 @@ type Writer struct {
 	out     io.Writer // dst, or gz over it
 	sig     hash.Hash // SHA-512 of the frames before the trailer
 	sum     hash.Hash // SHA-256 of every frame
-	key     ed25519.PrivateKey
+	key     crypto.Signer
+	pub     ed25519.PublicKey
 	lim     Limits
 	header  *pb.Header
 	entries uint64
@@ -51,17 +53,21 @@ type Writer struct {
 // errClosed is the sticky error after Close.
 var errClosed = errors.New("bundle: writer is closed")
 
-// NewWriter starts a bundle on w with header h, to be signed with key.
+// NewWriter starts a bundle on w with header h, to be signed with key: an
+// [ed25519.PrivateKey], or any [crypto.Signer] over an Ed25519 key (one in
+// an HSM or a KMS) that signs Ed25519ph with a context, as
+// [ed25519.PrivateKey.Sign] does given [ed25519.Options].
 // A copy of h is written, with its format version set and, if unset, a
 // random bundle id and the current time filled in; [Writer.Header] returns
 // it. The error wraps [ErrInvalid] for a header a reader would refuse or a
 // key that is not an Ed25519 private key.
-func NewWriter(w io.Writer, h *pb.Header, key ed25519.PrivateKey, opts *WriterOptions) (*Writer, error) {
+func NewWriter(w io.Writer, h *pb.Header, key crypto.Signer, opts *WriterOptions) (*Writer, error) {
 	if opts == nil {
 		opts = &WriterOptions{}
 	}
-	if len(key) != ed25519.PrivateKeySize {
-		return nil, fmt.Errorf("%w: a %d-byte signing key, want an Ed25519 private key (%d bytes)", ErrInvalid, len(key), ed25519.PrivateKeySize)
+	pub, err := signerKey(key)
+	if err != nil {
+		return nil, err
 	}
 	h = proto.CloneOf(h)
 	h.FormatVersion = FormatVersion
@@ -80,6 +86,7 @@ func NewWriter(w io.Writer, h *pb.Header, key ed25519.PrivateKey, opts *WriterOp
 		sig:    newSig(),
 		sum:    sha256.New(),
 		key:    key,
+		pub:    pub,
 		lim:    opts.Limits.withDefaults(),
 		header: h,
 	}
@@ -135,7 +142,13 @@ func (w *Writer) Close(set SetDigest) (Digest, error) {
 		return Digest{}, w.err
 	}
 	t := &pb.Trailer{EntryCount: w.entries, SetDigest: set[:]}
-	sig, err := w.key.Sign(nil, signedDigest(w.sig, t), signOptions)
+	digest := signedDigest(w.sig, t)
+	sig, err := w.key.Sign(rand.Reader, digest, signOptions)
+	if err == nil && ed25519.VerifyWithOptions(w.pub, digest, sig, signOptions) != nil {
+		// A signer that ignored the Ed25519ph options would make bundles
+		// no recipient accepts: better to fail here.
+		err = errors.New("the signer's signature does not verify as Ed25519ph with hashshare's context")
+	}
 	if err != nil {
 		w.err = fmt.Errorf("bundle: sign: %w", err)
 		return Digest{}, w.err
@@ -194,4 +207,20 @@ func (w *Writer) put(b []byte, signed bool) error {
 		return w.err
 	}
 	return nil
+}
+
+// signerKey returns the Ed25519 public key of a signer, or an error
+// wrapping ErrInvalid if it has none.
+func signerKey(key crypto.Signer) (ed25519.PublicKey, error) {
+	if k, ok := key.(ed25519.PrivateKey); ok && len(k) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("%w: a %d-byte signing key, want an Ed25519 private key (%d bytes)", ErrInvalid, len(k), ed25519.PrivateKeySize)
+	}
+	if key == nil {
+		return nil, fmt.Errorf("%w: no signing key", ErrInvalid)
+	}
+	pub, ok := key.Public().(ed25519.PublicKey)
+	if !ok || len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: a signer of %T keys, want Ed25519", ErrInvalid, key.Public())
+	}
+	return pub, nil
 }

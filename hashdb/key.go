@@ -1,0 +1,149 @@
+package hashdb
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// KeyID returns the id a public key goes by unless its owner names it
+// otherwise: the first 8 bytes of its SHA-256, in hex. Producer and
+// recipient both compute it, so a peer can be added with its public key
+// alone, and [ExportOptions.KeyID] may be left empty.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:8])
+}
+
+// A SigningKey is an organisation's Ed25519 key for signing bundles, with
+// the id bundles cite it by. A key held in an HSM or a KMS need not be a
+// SigningKey: [ExportOptions] takes any [crypto.Signer].
+type SigningKey struct {
+	// ID is the key's id, as the recipients' peers tables know it.
+	ID string
+	// Organization is the producer the key signs for; "" if unsaid.
+	Organization string
+	// Key is the private key.
+	Key ed25519.PrivateKey
+}
+
+// GenerateSigningKey returns a new random key for org, with the id
+// [KeyID] derives.
+func GenerateSigningKey(org string) (*SigningKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, opError("generate signing key", err)
+	}
+	return &SigningKey{ID: KeyID(pub), Organization: org, Key: priv}, nil
+}
+
+// Public returns the key's public half.
+func (k *SigningKey) Public() crypto.PublicKey { return k.Key.Public() }
+
+// Sign signs digest with the key: k is a [crypto.Signer], so it can be
+// given to [ExportOptions.Signer] as it is.
+func (k *SigningKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return k.Key.Sign(r, digest, opts)
+}
+
+// The PEM form of a signing key: a "PRIVATE KEY" block (PKCS #8, as
+// openssl writes Ed25519 keys) with two headers, Key-Id and, if set,
+// Organization:
+//
+//	-----BEGIN PRIVATE KEY-----
+//	Key-Id: 3f0c9a1e5b7d2468
+//	Organization: acme
+//
+//	MC4CAQAwBQYDK2VwBCIEI...
+//	-----END PRIVATE KEY-----
+const (
+	pemPrivateKey = "PRIVATE KEY"
+	pemKeyID      = "Key-Id"
+	pemOrg        = "Organization"
+)
+
+// MarshalPEM encodes k in its PEM form, which [ParseSigningKey] reads.
+func (k *SigningKey) MarshalPEM() ([]byte, error) {
+	if len(k.Key) != ed25519.PrivateKeySize {
+		return nil, opError("marshal signing key", fmt.Errorf("%w: %d bytes, want an Ed25519 private key", ErrInvalidKey, len(k.Key)))
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.Key)
+	if err != nil {
+		return nil, opError("marshal signing key", err)
+	}
+	block := &pem.Block{Type: pemPrivateKey, Headers: map[string]string{pemKeyID: k.ID}, Bytes: der}
+	if k.ID == "" {
+		block.Headers[pemKeyID] = KeyID(k.Key.Public().(ed25519.PublicKey))
+	}
+	if k.Organization != "" {
+		block.Headers[pemOrg] = k.Organization
+	}
+	return pem.EncodeToMemory(block), nil
+}
+
+// ParseSigningKey decodes a signing key's PEM form. A block without a
+// Key-Id header gets the id [KeyID] derives. Errors wrap [ErrInvalidKey].
+func ParseSigningKey(data []byte) (*SigningKey, error) {
+	bad := func(format string, args ...any) error {
+		return opError("parse signing key", fmt.Errorf("%w: "+format, append([]any{ErrInvalidKey}, args...)...))
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != pemPrivateKey {
+		return nil, bad("not a PEM %q block", pemPrivateKey)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	priv, ok := key.(ed25519.PrivateKey)
+	if !ok {
+		return nil, bad("a %T, not an Ed25519 key", key)
+	}
+	k := &SigningKey{ID: block.Headers[pemKeyID], Organization: block.Headers[pemOrg], Key: priv}
+	if k.ID == "" {
+		k.ID = KeyID(priv.Public().(ed25519.PublicKey))
+	}
+	if err := validateKeyID(k.ID); err != nil {
+		return nil, bad("key id: %v", err)
+	}
+	if k.Organization != "" {
+		if err := validateOrg(k.Organization); err != nil {
+			return nil, bad("organisation: %v", err)
+		}
+	}
+	return k, nil
+}
+
+// ParsePublicKey reads an Ed25519 public key as 64 hex digits (the form
+// the hashdb command prints) or as 32 bytes in standard base64. Errors
+// wrap [ErrInvalidKey].
+func ParsePublicKey(s string) (ed25519.PublicKey, error) {
+	s = strings.TrimSpace(s)
+	if b, err := hex.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return ed25519.PublicKey(b), nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return ed25519.PublicKey(b), nil
+	}
+	return nil, opError("parse public key", fmt.Errorf("%w: %q: want 64 hex digits or 32 bytes in base64", ErrInvalidKey, truncate(s)))
+}
+
+// validateKeyID checks a key id as peers store it.
+func validateKeyID(id string) error {
+	switch {
+	case id == "" || len(id) > maxNameLen:
+		return fmt.Errorf("%d bytes, want 1 to %d", len(id), maxNameLen)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("not UTF-8")
+	}
+	return nil
+}
