@@ -69,12 +69,16 @@ var (
 const errPrefix = "hashdb: "
 
 // opError wraps err, the failure of the exported operation op (such as
-// "open x.db" or "put local/17"), as the package returns it: prefixed
-// once. An error that already carries the prefix, from an exported
-// function called inside another, is returned as it is.
+// "open x.db" or "put local/17"; "" for a plain parse or check), as the
+// package returns it: prefixed once. An error that already carries the
+// prefix, from an exported function called inside another, is returned as
+// it is.
 func opError(op string, err error) error {
-	if err == nil || strings.HasPrefix(err.Error(), errPrefix) {
+	switch {
+	case err == nil || strings.HasPrefix(err.Error(), errPrefix):
 		return err
+	case op == "":
+		return fmt.Errorf("%s%w", errPrefix, err)
 	}
 	return fmt.Errorf("%s%s: %w", errPrefix, op, err)
 }

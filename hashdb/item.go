@@ -155,7 +155,7 @@ func (o *Options) normalize(it Item) (Item, error) {
 		it.Labels = slices.Clone(it.Labels)
 		slices.Sort(it.Labels)
 		for i, l := range it.Labels {
-			if err := ValidateLabel(l); err != nil {
+			if err := validateLabel(l); err != nil {
 				return it, err
 			}
 			if len(l) > o.MaxLabelLen {

@@ -14,7 +14,11 @@ const MaxLabelLen = 128
 // The alphabet keeps labels safe to print, compare and exchange; the
 // vocabulary is free (see the package documentation for the conventional
 // "type:", "entity:", "behaviour:" and "incident:" prefixes).
-func ValidateLabel(s string) error {
+func ValidateLabel(s string) error { return opError("", validateLabel(s)) }
+
+// validateLabel is ValidateLabel without the package's prefix, for the
+// messages of the functions that check labels on the way.
+func validateLabel(s string) error {
 	switch {
 	case s == "":
 		return fmt.Errorf("%w: empty", ErrInvalidLabel)

@@ -97,7 +97,7 @@ func validatePeer(p *Peer) error {
 		return fmt.Errorf("policy: share level %v (want CLEAR to AMBER+STRICT; RED is never exported)", p.Policy.Share)
 	}
 	for _, l := range p.Policy.Labels {
-		if err := ValidateLabel(l); err != nil {
+		if err := validateLabel(l); err != nil {
 			return fmt.Errorf("policy: %w", err)
 		}
 	}

@@ -88,7 +88,7 @@ func readStats(b *bolt.Bucket) (Stats, error) {
 			}
 			st.Signals[a] = int(n)
 		case strings.HasPrefix(key, countTLPPrefix):
-			t, err := ParseTLP(key[len(countTLPPrefix):])
+			t, err := parseTLP(key[len(countTLPPrefix):])
 			if err != nil {
 				return fmt.Errorf("%w: counter %q", ErrCorrupt, k)
 			}

@@ -51,6 +51,12 @@ func (t TLP) String() string {
 // space and a "TLP:" prefix are ignored, and "WHITE", TLP 1.0's name for
 // CLEAR, is accepted.
 func ParseTLP(s string) (TLP, error) {
+	t, err := parseTLP(s)
+	return t, opError("", err)
+}
+
+// parseTLP is ParseTLP without the package's prefix.
+func parseTLP(s string) (TLP, error) {
 	n := strings.ToUpper(strings.TrimSpace(s))
 	n = strings.TrimSpace(strings.TrimPrefix(n, "TLP:"))
 	if n == "WHITE" {
@@ -67,7 +73,7 @@ func ParseTLP(s string) (TLP, error) {
 // MarshalText encodes t as its name.
 func (t TLP) MarshalText() ([]byte, error) {
 	if !t.Valid() {
-		return nil, fmt.Errorf("%w: %d", ErrInvalidTLP, uint8(t))
+		return nil, opError("", fmt.Errorf("%w: %d", ErrInvalidTLP, uint8(t)))
 	}
 	return []byte(t.String()), nil
 }

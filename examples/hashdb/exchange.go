@@ -39,11 +39,11 @@ func runKeygen(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	pub := hex.EncodeToString(k.priv.Public().(ed25519.PublicKey))
+	pub := hex.EncodeToString(k.Public().(ed25519.PublicKey))
 	if *asJSON {
-		return encodeJSON(e, map[string]string{"public_key": pub, "key_id": k.id, "file": *out})
+		return encodeJSON(e, map[string]string{"public_key": pub, "key_id": k.ID, "file": *out})
 	}
-	fmt.Fprintf(e.stdout, "public key: %s\nkey id: %s\n", pub, k.id)
+	fmt.Fprintf(e.stdout, "public key: %s\nkey id: %s\n", pub, k.ID)
 	fmt.Fprintf(e.stderr, "%s: wrote %s; partners trust it with: hashdb peer add --id ORG --key %s\n", e.name, *out, pub)
 	return exitOK
 }
@@ -83,12 +83,12 @@ func peerAdd(e *env, args []string) int {
 	if *id == "" || *keyArg == "" || len(rest) > 0 {
 		return e.usageError(fs, "want --id ORG and --key PUBKEY")
 	}
-	pub, err := parsePublicKey(*keyArg)
+	pub, err := hashdb.ParsePublicKey(*keyArg)
 	if err != nil {
 		return e.usageError(fs, "--key: %v", err)
 	}
 	if *kid == "" {
-		*kid = keyID(pub)
+		*kid = hashdb.KeyID(pub)
 	}
 	db, err := openDB(*dbPath, "", false)
 	if err != nil {
@@ -223,7 +223,7 @@ func runExport(e *env, args []string) int {
 		return e.fail(err)
 	}
 	if *org == "" {
-		*org = key.org
+		*org = key.Organization
 	}
 	if *org == "" {
 		if *org, err = guessOrg(*dbPath); err != nil {
@@ -234,7 +234,7 @@ func runExport(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	cp, err := exportTo(e, db, *out, hashdb.ExportOptions{Full: *full, Since: *since, KeyID: key.id, Key: key.priv, Gzip: *gz})
+	cp, err := exportTo(e, db, *out, hashdb.ExportOptions{Full: *full, Since: *since, KeyID: key.ID, Key: key.Key, Gzip: *gz})
 	if err != nil {
 		return closeDB(e, db, e.fail(err))
 	}

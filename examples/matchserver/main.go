@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		cfg.Key = k
 		if *org == "" {
-			*org = k.org
+			*org = k.Organization
 		}
 		if *org == "" {
 			return errors.New("exporting needs this database's organisation: -org ORG (or hashdb keygen --org)")

@@ -25,7 +25,7 @@ type config struct {
 	// MaxSignals is the most signals one JSON match request may ask.
 	MaxSignals int
 	// Key signs exported bundles; nil turns GET /v1/bundles off.
-	Key *signingKey
+	Key *hashdb.SigningKey
 	// TempDir holds bundles being imported or exported; "" means the
 	// system's.
 	TempDir string

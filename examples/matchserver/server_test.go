@@ -237,7 +237,7 @@ func TestBundles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := &signingKey{id: "k1", org: "acme", priv: priv}
+	key := &hashdb.SigningKey{ID: "k1", Organization: "acme", Key: priv}
 	producer := newFixture(t, config{Key: key, MaxBundle: 1 << 20})
 	consumerDB := openDB(t, "partner")
 	err = consumerDB.AddPeer(context.Background(), hashdb.Peer{ID: "acme", Keys: []hashdb.PeerKey{{ID: "k1", Public: pub}},
