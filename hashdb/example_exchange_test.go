@@ -44,7 +44,7 @@ func ExampleDB_Export() {
 	_ = a.Put(ctx, hashdb.Item{Key: hashdb.Key{ID: "case-1"}, Signals: []signal.Signal{sig}, TLP: hashdb.TLPGreen})
 
 	var bundle bytes.Buffer
-	if _, err := a.Export(ctx, &bundle, hashdb.ExportOptions{Audience: "org-b", Full: true, KeyID: "2025", Key: key}); err != nil {
+	if _, err := a.Export(ctx, &bundle, hashdb.ExportOptions{Audience: "org-b", Full: true, KeyID: "2025", Signer: key}); err != nil {
 		panic(err)
 	}
 	res, err := b.Import(ctx, &bundle, nil)

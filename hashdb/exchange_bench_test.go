@@ -137,7 +137,7 @@ func BenchmarkExchange(b *testing.B) {
 				rss := rssPeak()
 				stop := peaks()
 				start := time.Now()
-				if _, err := a.Export(ctx, f, ExportOptions{Audience: "org-b", Full: true, KeyID: "k1", Key: keyA1}); err != nil {
+				if _, err := a.Export(ctx, f, ExportOptions{Audience: "org-b", Full: true, KeyID: "k1", Signer: keyA1}); err != nil {
 					b.Fatal(err)
 				}
 				exportSecs += time.Since(start).Seconds()

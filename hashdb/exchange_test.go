@@ -53,7 +53,7 @@ func orgItem(source, id string, n int, tlp TLP) Item {
 func exportTo(t testing.TB, db *DB, full, gz bool) ([]byte, Checkpoint) {
 	t.Helper()
 	var buf bytes.Buffer
-	cp, err := db.Export(context.Background(), &buf, ExportOptions{Audience: "org-b", Full: full, KeyID: "k1", Key: keyA1, Gzip: gz})
+	cp, err := db.Export(context.Background(), &buf, ExportOptions{Audience: "org-b", Full: full, KeyID: "k1", Signer: keyA1, Gzip: gz})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestImportKeys(t *testing.T) {
 	}
 	export := func(keyID string, key ed25519.PrivateKey) []byte {
 		var buf bytes.Buffer
-		if _, err := a.Export(ctx, &buf, ExportOptions{Audience: "org-b", Full: true, KeyID: keyID, Key: key}); err != nil {
+		if _, err := a.Export(ctx, &buf, ExportOptions{Audience: "org-b", Full: true, KeyID: keyID, Signer: key}); err != nil {
 			t.Fatal(err)
 		}
 		return buf.Bytes()
@@ -459,9 +459,11 @@ func TestExportRefuses(t *testing.T) {
 		want error
 	}{
 		{"no key", ExportOptions{Audience: "org-b", KeyID: "k1"}, ErrInvalidOptions},
-		{"unknown audience", ExportOptions{Audience: "org-q", KeyID: "k1", Key: keyA1}, ErrNotFound},
-		{"own org", ExportOptions{Audience: "org-a", KeyID: "k1", Key: keyA1}, ErrInvalidOptions},
-		{"since the future", ExportOptions{Audience: "org-b", KeyID: "k1", Key: keyA1, Since: 99}, ErrInvalidOptions},
+		{"short key", ExportOptions{Audience: "org-b", Signer: keyA1[:20]}, ErrInvalidOptions},
+		{"empty signing key", ExportOptions{Audience: "org-b", Signer: &SigningKey{ID: "k1"}}, ErrInvalidOptions},
+		{"unknown audience", ExportOptions{Audience: "org-q", KeyID: "k1", Signer: keyA1}, ErrNotFound},
+		{"own org", ExportOptions{Audience: "org-a", KeyID: "k1", Signer: keyA1}, ErrInvalidOptions},
+		{"since the future", ExportOptions{Audience: "org-b", KeyID: "k1", Signer: keyA1, Since: 99}, ErrInvalidOptions},
 	}
 	for _, tt := range tests {
 		if _, err := a.Export(ctx, &buf, tt.opts); !errors.Is(err, tt.want) {
@@ -481,7 +483,7 @@ func TestExportPublic(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := a.Export(ctx, &buf, ExportOptions{KeyID: "k1", Key: keyA1}); err != nil {
+	if _, err := a.Export(ctx, &buf, ExportOptions{KeyID: "k1", Signer: keyA1}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := bundle.NewReader(&buf, func(string, string) (ed25519.PublicKey, error) { return keyA1.Public().(ed25519.PublicKey), nil }, nil)

@@ -2,7 +2,7 @@ package hashdb
 
 import (
 	"context"
-	"crypto/ed25519"
+	"crypto"
 	"fmt"
 	"io"
 
@@ -27,11 +27,15 @@ type ExportOptions struct {
 	// producer resends what a recipient missed. Items are sent whether or
 	// not the audience was thought to have them.
 	Since uint64
-	// KeyID names Key in the bundle's header, as the recipient's peers
-	// table knows it.
+	// Signer signs the bundle with the organisation's Ed25519 key: an
+	// [ed25519.PrivateKey], a [*SigningKey], or any [crypto.Signer] over an
+	// Ed25519 key held elsewhere (an HSM, a KMS) that signs Ed25519ph with a
+	// context as [ed25519.PrivateKey.Sign] does.
+	Signer crypto.Signer
+	// KeyID names the key in the bundle's header, as the recipients' peers
+	// tables know it. Empty means the Signer's own ID if it is a
+	// [*SigningKey], else [KeyID] of its public key.
 	KeyID string
-	// Key is the organisation's Ed25519 signing key.
-	Key ed25519.PrivateKey
 	// Gzip compresses the bundle.
 	Gzip bool
 }
@@ -60,10 +64,13 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Chec
 	switch {
 	case org == "":
 		return Checkpoint{}, fmt.Errorf("%w: export needs the database's Organization", ErrInvalidOptions)
-	case opts.KeyID == "" || len(opts.Key) != ed25519.PrivateKeySize:
-		return Checkpoint{}, fmt.Errorf("%w: export needs a key id and an Ed25519 private key", ErrInvalidOptions)
+	case !isEd25519(opts.Signer):
+		return Checkpoint{}, fmt.Errorf("%w: export needs a Signer of an Ed25519 key", ErrInvalidOptions)
 	case opts.Audience == org:
 		return Checkpoint{}, fmt.Errorf("%w: export to the database's own organisation", ErrInvalidOptions)
+	}
+	if opts.KeyID == "" {
+		opts.KeyID = signerKeyID(opts.Signer)
 	}
 	var cp Checkpoint
 	err := db.updateStaged(ctx, func(wr *writer) error {
@@ -167,7 +174,7 @@ func (e *export) run(ctx context.Context, w io.Writer) (Checkpoint, error) {
 		h.PreviousDigest = e.prev.BundleDigest
 	}
 	var err error
-	e.bw, err = bundle.NewWriter(w, h, e.opts.Key, &bundle.WriterOptions{Gzip: e.opts.Gzip, Limits: e.db.bundleLimits(nil)})
+	e.bw, err = bundle.NewWriter(w, h, e.opts.Signer, &bundle.WriterOptions{Gzip: e.opts.Gzip, Limits: e.db.bundleLimits(nil)})
 	if err != nil {
 		return Checkpoint{}, err
 	}

@@ -47,11 +47,20 @@ func GenerateSigningKey(org string) (*SigningKey, error) {
 }
 
 // Public returns the key's public half.
-func (k *SigningKey) Public() crypto.PublicKey { return k.Key.Public() }
+// A malformed key has none, and signs nothing.
+func (k *SigningKey) Public() crypto.PublicKey {
+	if len(k.Key) != ed25519.PrivateKeySize {
+		return nil
+	}
+	return k.Key.Public()
+}
 
 // Sign signs digest with the key: k is a [crypto.Signer], so it can be
 // given to [ExportOptions.Signer] as it is.
 func (k *SigningKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if len(k.Key) != ed25519.PrivateKeySize {
+		return nil, opError("sign", fmt.Errorf("%w: %d bytes, want an Ed25519 private key", ErrInvalidKey, len(k.Key)))
+	}
 	return k.Key.Sign(r, digest, opts)
 }
 
@@ -146,4 +155,28 @@ func validateKeyID(id string) error {
 		return fmt.Errorf("not UTF-8")
 	}
 	return nil
+}
+
+// isEd25519 reports whether s signs with an Ed25519 key.
+func isEd25519(s crypto.Signer) bool {
+	_, ok := signerPublic(s)
+	return ok
+}
+
+// signerPublic returns the Ed25519 public key of s, if it has one.
+func signerPublic(s crypto.Signer) (ed25519.PublicKey, bool) {
+	if k, ok := s.(ed25519.PrivateKey); s == nil || ok && len(k) != ed25519.PrivateKeySize {
+		return nil, false
+	}
+	pub, ok := s.Public().(ed25519.PublicKey)
+	return pub, ok && len(pub) == ed25519.PublicKeySize
+}
+
+// signerKeyID returns the id bundles signed by s cite by default.
+func signerKeyID(s crypto.Signer) string {
+	if k, ok := s.(*SigningKey); ok && k.ID != "" {
+		return k.ID
+	}
+	pub, _ := signerPublic(s)
+	return KeyID(pub)
 }

@@ -752,7 +752,7 @@ func TestStagedExportRollback(t *testing.T) {
 				}
 			}
 			fw := &failWriter{limit: limit}
-			_, err = a.Export(ctx, fw, ExportOptions{Audience: "org-b", Full: tt.full, KeyID: "k1", Key: keyA1})
+			_, err = a.Export(ctx, fw, ExportOptions{Audience: "org-b", Full: tt.full, KeyID: "k1", Signer: keyA1})
 			a.testHookChunk = nil
 			want := errWrite
 			if tt.cancel {

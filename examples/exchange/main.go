@@ -231,7 +231,7 @@ func (o *org) store(ctx context.Context, n int, out io.Writer) error {
 // export writes a bundle for audience, FULL or a delta since the previous one.
 func (o *org) export(ctx context.Context, audience string, full bool) ([]byte, hashdb.Checkpoint, error) {
 	var buf bytes.Buffer
-	cp, err := o.db.Export(ctx, &buf, hashdb.ExportOptions{Audience: audience, Full: full, KeyID: keyID, Key: o.key})
+	cp, err := o.db.Export(ctx, &buf, hashdb.ExportOptions{Audience: audience, Full: full, KeyID: keyID, Signer: o.key})
 	return buf.Bytes(), cp, err
 }
 

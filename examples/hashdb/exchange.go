@@ -234,7 +234,7 @@ func runExport(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	cp, err := exportTo(e, db, *out, hashdb.ExportOptions{Full: *full, Since: *since, KeyID: key.ID, Key: key.Key, Gzip: *gz})
+	cp, err := exportTo(e, db, *out, hashdb.ExportOptions{Full: *full, Since: *since, KeyID: key.ID, Signer: key.Key, Gzip: *gz})
 	if err != nil {
 		return closeDB(e, db, e.fail(err))
 	}

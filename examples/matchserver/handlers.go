@@ -201,7 +201,7 @@ func (s *server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	cp, err := s.db.Export(r.Context(), f, hashdb.ExportOptions{Full: full, Since: since, KeyID: s.cfg.Key.ID, Key: s.cfg.Key.Key, Gzip: boolParam(r, "gzip")})
+	cp, err := s.db.Export(r.Context(), f, hashdb.ExportOptions{Full: full, Since: since, KeyID: s.cfg.Key.ID, Signer: s.cfg.Key.Key, Gzip: boolParam(r, "gzip")})
 	if err != nil {
 		s.fail(w, r, err)
 		return
