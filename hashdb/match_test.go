@@ -4,14 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/hashshare/hashshare/hashdb/media"
-	"github.com/hashshare/hashshare/internal/testimage"
 	"image"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/internal/testimage"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 
@@ -376,5 +378,36 @@ func TestMatchMediaAltered(t *testing.T) {
 	}
 	if matchedPDQ(testimage.Encode(t, "png", testimage.Photo(320, 240, 12).SubImage(image.Rect(0, 0, 200, 240)))) {
 		t.Error("unrelated image matched")
+	}
+}
+
+// TestMatchMediaHashing: MatchOptions.Hashing sets the upload limits, and
+// MatchHashes on the same hashes answers as MatchMedia did.
+func TestMatchMediaHashing(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, nil)
+	data := testimage.Encode(t, "png", testimage.Photo(120, 90, 5))
+	h, err := media.HashReader(ctx, bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Put(ctx, item("photo", h.Signals...)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = db.MatchMedia(ctx, bytes.NewReader(data), &MatchOptions{Hashing: &media.Options{MaxPixels: 1000}})
+	if !errors.Is(err, media.ErrImageTooLarge) {
+		t.Errorf("MaxPixels 1000: %v, want ErrImageTooLarge", err)
+	}
+	only := &MatchOptions{Hashing: &media.Options{Algorithms: []signal.Algorithm{signal.PDQ}}}
+	mh, res, err := db.MatchMedia(ctx, bytes.NewReader(data), only)
+	if err != nil || len(res) != 1 || !res[0].Matched() || len(mh.Dihedral) != 8 {
+		t.Fatalf("PDQ only: %v, %+v", err, res)
+	}
+	again, err := db.MatchHashes(ctx, mh, only)
+	if err != nil || !reflect.DeepEqual(again, res) {
+		t.Errorf("MatchHashes: %+v, %v; MatchMedia said %+v", again, err, res)
+	}
+	if res, err := db.MatchHashes(ctx, nil, nil); err != nil || res != nil {
+		t.Errorf("nil hashes: %v, %v", res, err)
 	}
 }

@@ -1,22 +1,41 @@
-// Package media turns bytes into every signal hashshare computes, in one
-// pass and within fixed limits: the MD5, SHA-1 and SHA-256 digests of the
-// raw bytes and, when the bytes are an image, PDQ and goimagehash's pHash,
-// dHash and aHash of its pixels. It returns plain values; package hashdb
-// turns them into Signals.
+// Package media turns the bytes of a piece of media into every signal
+// hashshare computes, in one pass and within fixed limits: the MD5, SHA-1
+// and SHA-256 digests of the raw bytes and, when the bytes are an image,
+// Meta's PDQ and goimagehash's pHash, dHash and aHash of its pixels.
 //
-// # One read
+//	h, err := media.HashFile(ctx, "upload.jpg", nil)
+//	if err != nil {
+//		// a corrupt or oversized image still has h.Signals: its digests
+//	}
+//	results, err := db.MatchHashes(ctx, h, nil) // package hashdb
 //
-// The first bytes decide the format. Bytes that are not an image stream
-// through the digests in constant memory, whatever their size. Image bytes
-// are buffered (up to Options.MaxImageBytes), digested on one core while
-// another decodes them, and decoded once after the header has been checked
-// against Options.MaxPixels, so a crafted header declaring a huge image costs
-// no more than reading the header.
+// [HashReader] hashes a stream, [HashFile] a file, [HashImage] an image
+// already decoded, and [HashTree] every file under a directory on every
+// core. Each returns [Hashes]: the signals, in signal.Algorithms() order,
+// which of them carry too little information to match on, PDQ's quality,
+// and, when [Options.Dihedral] asks, the PDQ hashes of the image's eight
+// rotations and reflections, indexed by [Transform]. Hashes' JSON form,
+// [JSON], is the one hashshare's command-line tool and match server print.
+//
+// # Limits
+//
+// [Options] leave every field zero for its default, so &Options{MaxPixels:
+// 1e6} changes only the one limit. The first bytes decide the format. Bytes
+// that are not an image stream through the digests in constant memory,
+// whatever their size: that is not an error, and Hashes.Skipped says why
+// the perceptual hashes do not apply. Image bytes are buffered (up to
+// [Options.MaxImageBytes]), digested on one core while another decodes
+// them, and decoded once after the header has been checked against
+// [Options.MaxPixels], so that a crafted header declaring a huge image
+// costs no more than reading the header ([ErrImageTooLarge]). A corrupt
+// image is [ErrImageDecode]. Any panic in a third-party decoder or hash is
+// recovered and returned as an error ([ErrHashFailed] or ErrImageDecode);
+// none escapes.
 //
 // # Pixels
 //
 // Every perceptual algorithm hashes the same normalised copy of the pixels:
-// an opaque *image.RGBA whose bounds start at (0,0). The rule for alpha is
+// an opaque RGBA image whose bounds start at (0,0). The rule for alpha is
 // the one Meta's PDQ reference applies: alpha is ignored, and the straight
 // (non-premultiplied) 8-bit colour of each pixel is hashed without
 // compositing onto any background. Colour a format stores under a
@@ -27,7 +46,7 @@
 // Pixels are hashed as stored, before any EXIF orientation is applied, as
 // the PDQ reference does: a rotated photo is matched through PDQ's dihedral
 // hashes, not by guessing its orientation. A GIF is hashed from its first
-// frame.
+// frame. PDQ is bit-exact with the reference on lossless input.
 //
 // # goimagehash, guarded
 //
@@ -36,7 +55,12 @@
 // Handing it that image, rather than the decoded one, avoids its traps: an
 // image already at its working size whose bounds do not start at (0,0) is
 // read from the wrong pixels, transparent pixels count as black, and an image
-// with no pixels makes PerceptionHash read a stale pooled buffer. Any panic
-// in a third-party decoder or hash is recovered and returned as an error of
-// kind Internal or Decode; none escapes.
+// with no pixels makes PerceptionHash read a stale pooled buffer.
+//
+// # Files
+//
+// The stages each have their file, so that video can join them: read.go
+// (one read of the bytes), decode.go (formats and the guarded decode),
+// normalise.go, perceive.go (the perceptual hashes), digest.go, and
+// tree.go (a directory on every core).
 package media
