@@ -9,13 +9,6 @@ import (
 	"github.com/hashshare/hashshare/hashdb/media"
 )
 
-// hashJSON is one line of "hash --json": the file as given and its
-// hashes (see media.JSON).
-type hashJSON struct {
-	File string `json:"file"`
-	media.JSON
-}
-
 func runHash(e *env, args []string) int {
 	fs := e.flags(usageOf("hash"))
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
@@ -39,7 +32,7 @@ func runHash(e *env, args []string) int {
 			return nil
 		}
 		if *asJSON {
-			return enc.Encode(hashJSON{File: path, JSON: h.JSON()})
+			return enc.Encode(media.HashedFile{Path: path, Hashes: h}) // {"file":…, then the hashes}
 		}
 		for _, s := range h.Signals {
 			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", s, path); err != nil {

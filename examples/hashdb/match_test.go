@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 func TestMatch(t *testing.T) {
@@ -129,4 +131,11 @@ type matchHit struct {
 		Labels []string `json:"labels"`
 		TLP    string   `json:"tlp"`
 	} `json:"items"`
+}
+
+// hashJSON is a line of "hash --json" as a client reads it: the file as
+// given and its hashes in media's JSON form.
+type hashJSON struct {
+	File string `json:"file"`
+	media.JSON
 }

@@ -5,21 +5,23 @@ import (
 	"context"
 	"crypto/md5"
 	"errors"
-	"github.com/hashshare/hashshare/hashdb/signal"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/hashshare/hashshare/internal/testenv"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // FuzzHash feeds Hash random and mutated image bytes: it must never panic,
 // and every error must be a *hashError about the media, with the digests of the
 // bytes still returned.
 func FuzzHash(f *testing.F) {
-	src := testImage(24, 18, 1)
+	src := testimage.Photo(24, 18, 1)
 	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
-		data := encode(f, name, src)
+		data := testimage.Encode(f, name, src)
 		f.Add(data)
 		f.Add(data[:len(data)/2])
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"github.com/hashshare/hashshare/hashdb/signal"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -13,8 +12,11 @@ import (
 	"image/gif"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/corona10/goimagehash"
 	"github.com/hashshare/hashshare/internal/pdq"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // ghashes returns goimagehash's three hashes of m, called directly.
@@ -50,7 +52,7 @@ func rebased(m image.Image) *image.RGBA {
 // sub-image's own pixels.
 func TestSubImageGuard(t *testing.T) {
 	big := image.NewRGBA(image.Rect(0, 0, 200, 200))
-	draw.Draw(big, big.Rect, testImage(200, 200, 11), image.Point{}, draw.Src)
+	draw.Draw(big, big.Rect, testimage.Photo(200, 200, 11), image.Point{}, draw.Src)
 	for _, size := range []image.Point{{64, 64}, {9, 8}, {8, 8}} {
 		sub := big.SubImage(image.Rectangle{Min: image.Pt(70, 50), Max: image.Pt(70+size.X, 50+size.Y)})
 		right := ghashes(t, rebased(sub))
@@ -88,7 +90,7 @@ func TestGIFFrameOffset(t *testing.T) {
 	for i := range frame.Palette {
 		frame.Palette[i] = color.Gray{uint8(i)}
 	}
-	src := testImage(64, 64, 5)
+	src := testimage.Photo(64, 64, 5)
 	for y := range 64 {
 		for x := range 64 {
 			frame.SetColorIndex(5+x, 7+y, uint8(int(src.Pix[src.PixOffset(x, y)])*3%256))
@@ -125,7 +127,7 @@ func TestGIFFrameOffset(t *testing.T) {
 // each pixel, alpha ignored, as signal.PDQ's reference does. goimagehash on its own
 // counts a transparent pixel as black.
 func TestAlphaRule(t *testing.T) {
-	straight := testImage(120, 90, 9)
+	straight := testimage.Photo(120, 90, 9)
 	transparent := image.NewNRGBA(straight.Rect)
 	copy(transparent.Pix, straight.Pix)
 	for y := range 90 {
@@ -250,7 +252,7 @@ func TestLowInformation(t *testing.T) {
 	}{
 		{"flat", flat, perceptual},
 		{"near flat", near, perceptual},
-		{"detailed", testImage(100, 80, 2), 0},
+		{"detailed", testimage.Photo(100, 80, 2), 0},
 	} {
 		r, err := imageT(c.img, &testOptions{Want: all})
 		if err != nil {
@@ -289,7 +291,7 @@ func crafted(t *testing.T) map[string][]byte {
 	bmp = binary.LittleEndian.AppendUint16(bmp, 24)
 	bmp = append(bmp, make([]byte, 24)...)
 
-	jpg := encode(t, "jpeg", testImage(16, 16, 1))
+	jpg := testimage.Encode(t, "jpeg", testimage.Photo(16, 16, 1))
 	i := bytes.Index(jpg, []byte{0xff, 0xc0})
 	if i < 0 {
 		t.Fatal("no SOF0 in JPEG")
@@ -297,7 +299,7 @@ func crafted(t *testing.T) map[string][]byte {
 	binary.BigEndian.PutUint16(jpg[i+5:], 65535)
 	binary.BigEndian.PutUint16(jpg[i+7:], 65535)
 
-	tif := encode(t, "tiff", testImage(16, 16, 1))
+	tif := testimage.Encode(t, "tiff", testimage.Photo(16, 16, 1))
 	ifd := int(binary.LittleEndian.Uint32(tif[4:]))
 	for k := range int(binary.LittleEndian.Uint16(tif[ifd:])) {
 		e := tif[ifd+2+12*k:]
@@ -334,14 +336,14 @@ func TestPixelLimit(t *testing.T) {
 	}
 
 	// A real image over a lowered limit is refused too; at the limit it is not.
-	data := encode(t, "png", testImage(100, 50, 1))
+	data := testimage.Encode(t, "png", testimage.Photo(100, 50, 1))
 	if _, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all, MaxPixels: 4999}); !isKind(err, ErrImageTooLarge) {
 		t.Errorf("100×50 over 4999 pixels: %v", err)
 	}
 	if _, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all, MaxPixels: 5000}); err != nil {
 		t.Errorf("100×50 at 5000 pixels: %v", err)
 	}
-	if _, err := imageT(testImage(100, 50, 1), &testOptions{Want: all, MaxPixels: 4999}); !isKind(err, ErrImageTooLarge) {
+	if _, err := imageT(testimage.Photo(100, 50, 1), &testOptions{Want: all, MaxPixels: 4999}); !isKind(err, ErrImageTooLarge) {
 		t.Errorf("HashImage 100×50 over 4999 pixels: %v", err)
 	}
 }
@@ -362,7 +364,7 @@ type atOnly struct{ image.Image }
 // generic path through At gives, for every chroma subsampling and for
 // sub-images at odd and negative offsets.
 func TestNormaliseFastPaths(t *testing.T) {
-	src := testImage(37, 29, 4)
+	src := testimage.Photo(37, 29, 4)
 	var imgs []image.Image
 	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
 		for _, r := range []image.Rectangle{image.Rect(0, 0, 37, 29), image.Rect(-3, -5, 34, 24)} {

@@ -91,6 +91,9 @@ func (h *Hashes) MarshalJSON() ([]byte, error) { return json.Marshal(h.JSON()) }
 // unknown algorithm under "unreliable" or one without a signal, and a
 // quality without PDQ, are errors wrapping [signal.ErrInvalid].
 func (h *Hashes) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // as encoding/json leaves a value at null
+	}
 	var j JSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return fmt.Errorf("media: hashes: %w", err)
@@ -132,5 +135,51 @@ func (h *Hashes) UnmarshalJSON(b []byte) error {
 		v.Unreliable = append(v.Unreliable, s)
 	}
 	*h = v
+	return nil
+}
+
+// fileJSON is the JSON form of a HashedFile.
+type fileJSON struct {
+	File string `json:"file"`
+	JSON
+}
+
+// MarshalJSON writes f as "hashdb hash --json" prints a file: its path
+// under "file", then its hashes' [JSON] form; only the path for a file
+// that could not be read.
+func (f HashedFile) MarshalJSON() ([]byte, error) {
+	if f.Hashes == nil {
+		return json.Marshal(struct {
+			File string `json:"file"`
+		}{f.Path})
+	}
+	return json.Marshal(fileJSON{f.Path, f.Hashes.JSON()})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes, as [Hashes.UnmarshalJSON]
+// reads hashes; a line with nothing but "file" leaves Hashes nil. (Without
+// this method, the one Hashes promotes would drop the path.)
+func (f *HashedFile) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("media: hashed file: %w", err)
+	}
+	var p struct {
+		File string `json:"file"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return fmt.Errorf("media: hashed file: %w", err)
+	}
+	v := HashedFile{Path: p.File}
+	if _, ok := keys["file"]; len(keys) > 1 || !ok && len(keys) > 0 {
+		v.Hashes = new(Hashes)
+		if err := v.Hashes.UnmarshalJSON(b); err != nil {
+			return err
+		}
+	}
+	*f = v
 	return nil
 }

@@ -35,12 +35,25 @@ func TestJSONBytes(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, bridgeJSON)
 	}
 	// Embedded, the form takes keys beside it, as the CLI's "file".
+	want := `{"file":"x.jpg",` + bridgeJSON[1:]
 	b, _ = json.Marshal(struct {
 		File string `json:"file"`
 		JSON
 	}{"x.jpg", h.JSON()})
-	if want := `{"file":"x.jpg",` + bridgeJSON[1:]; string(b) != want {
+	if string(b) != want {
 		t.Errorf("embedded: %s", b)
+	}
+	// A HashedFile is that line.
+	b, _ = json.Marshal(HashedFile{Path: "x.jpg", Hashes: h})
+	if string(b) != want {
+		t.Errorf("HashedFile: %s", b)
+	}
+	var back HashedFile
+	if err := json.Unmarshal(b, &back); err != nil || back.Path != "x.jpg" || !reflect.DeepEqual(back.Signals, h.Signals) {
+		t.Errorf("HashedFile read back: %+v, %v", back, err)
+	}
+	if b, _ := json.Marshal(HashedFile{Path: "gone"}); string(b) != `{"file":"gone"}` {
+		t.Errorf("unread file: %s", b)
 	}
 }
 
@@ -118,6 +131,31 @@ func TestUnmarshalJSONErrors(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"sha1":"00","size":0}`), &h); !errors.Is(err, signal.ErrInvalid) {
 		t.Errorf("short sha1: %v, want signal.ErrInvalid", err)
 	}
+}
+
+// FuzzHashedFileJSON: a HashedFile line either fails or reads back the
+// same.
+func FuzzHashedFileJSON(f *testing.F) {
+	f.Add([]byte(`{"file":"x.jpg",` + bridgeJSON[1:]))
+	f.Add([]byte(`{"file":"gone"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var hf HashedFile
+		if err := json.Unmarshal(data, &hf); err != nil {
+			return
+		}
+		b, err := json.Marshal(hf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back HashedFile
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s does not read back: %v", b, err)
+		}
+		if !reflect.DeepEqual(back, hf) {
+			t.Fatalf("read back %+v, want %+v", back, hf)
+		}
+	})
 }
 
 // FuzzUnmarshalJSON: any input either fails or reads into hashes whose

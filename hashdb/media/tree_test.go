@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // tree writes a small tree of images and other files and returns its root
@@ -14,11 +16,11 @@ import (
 func writeTree(t *testing.T) (string, []string) {
 	root := t.TempDir()
 	files := map[string][]byte{
-		"a.png":          encode(t, "png", testImage(40, 30, 1)),
+		"a.png":          testimage.Encode(t, "png", testimage.Photo(40, 30, 1)),
 		"b.txt":          []byte("not an image"),
-		"sub/c.jpg":      encode(t, "jpeg", testImage(50, 20, 2)),
-		"sub/deep/d.gif": encode(t, "gif", testImage(20, 20, 3)),
-		"sub/e.png":      encode(t, "png", testImage(20, 20, 4))[:30], // corrupt
+		"sub/c.jpg":      testimage.Encode(t, "jpeg", testimage.Photo(50, 20, 2)),
+		"sub/deep/d.gif": testimage.Encode(t, "gif", testimage.Photo(20, 20, 3)),
+		"sub/e.png":      testimage.Encode(t, "png", testimage.Photo(20, 20, 4))[:30], // corrupt
 		"empty":          nil,
 	}
 	var paths []string

@@ -7,7 +7,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"errors"
-	"github.com/hashshare/hashshare/hashdb/signal"
 	"image"
 	"io"
 	"os"
@@ -18,9 +17,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/corona10/goimagehash"
 	"github.com/hashshare/hashshare/internal/pdq"
 	"github.com/hashshare/hashshare/internal/testenv"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // want computes, independently of HashReader, what it must return for the
@@ -83,10 +85,10 @@ func check(t *testing.T, name string, got, want *Hashes) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	src := testImage(203, 151, 7)
+	src := testimage.Photo(203, 151, 7)
 	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
 		t.Run(name, func(t *testing.T) {
-			data := encode(t, name, src)
+			data := testimage.Encode(t, name, src)
 			f := sniff(data)
 			if f == nil || f.name != name {
 				t.Fatalf("sniffed %v, want %s", f, name)
@@ -245,9 +247,9 @@ func allocated(f func()) uint64 {
 }
 
 func TestCorrupt(t *testing.T) {
-	src := testImage(64, 48, 3)
+	src := testimage.Photo(64, 48, 3)
 	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
-		data := encode(t, name, src)
+		data := testimage.Encode(t, name, src)
 		for _, cut := range []int{len(data) / 2, 40} {
 			bad := data[:cut]
 			got, err := hashT(context.Background(), bytes.NewReader(bad), &testOptions{Want: all})
@@ -264,7 +266,7 @@ func TestCorrupt(t *testing.T) {
 }
 
 func TestMaxImageBytes(t *testing.T) {
-	data := encode(t, "png", testImage(64, 64, 1))
+	data := testimage.Encode(t, "png", testimage.Photo(64, 64, 1))
 	got, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all, MaxImageBytes: 100})
 	var me *hashError
 	if !errors.As(err, &me) || me.kind != ErrImageTooLarge {
@@ -316,7 +318,7 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 
 func TestReadError(t *testing.T) {
 	boom := errors.New("boom")
-	r := io.MultiReader(bytes.NewReader(encode(t, "png", testImage(8, 8, 1))[:20]), errReader{boom})
+	r := io.MultiReader(bytes.NewReader(testimage.Encode(t, "png", testimage.Photo(8, 8, 1))[:20]), errReader{boom})
 	if res, err := hashT(context.Background(), r, nil); !errors.Is(err, boom) || res != nil {
 		t.Errorf("got %v, %v; want nil, boom", res, err)
 	}
