@@ -61,6 +61,7 @@
 //
 // The stages each have their file, so that video can join them: read.go
 // (one read of the bytes), decode.go (formats and the guarded decode),
-// normalise.go, perceive.go (the perceptual hashes), digest.go, and
-// tree.go (a directory on every core).
+// image.go (a decoded image), normalise.go, perceive.go (the perceptual
+// hashes), digest.go, and tree.go (a directory on every core); hashes.go,
+// json.go and transform.go hold what they produce.
 package media

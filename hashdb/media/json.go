@@ -7,10 +7,10 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
-// JSON is the JSON form of [Hashes], the one "hashdb hash --json" prints a
-// line per file of and the match server returns from POST /v1/hash.
-// Hashes' MarshalJSON writes it; embed it in a struct of your own to add
-// keys beside it, as the CLI adds "file".
+// JSON is the JSON form of [Hashes]: what the match server returns from
+// POST /v1/hash and, after a "file" key, each line of "hashdb hash --json"
+// (see [HashedFile.MarshalJSON]). Hashes' MarshalJSON writes it; embed it
+// in a struct of your own to add keys beside it.
 //
 // Each signal is bare hex under its algorithm's name; one that does not
 // apply (no PDQ for a file that is not an image) is absent:
