@@ -1,12 +1,15 @@
 package hashdb_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -52,4 +55,47 @@ func ExampleDB_Match() {
 	// Output:
 	// pdq: example-org/case-17 at distance 6, labels [behaviour:recruitment]
 	// md5: example-org/case-18 at distance 0, labels [type:pdf]
+}
+
+// Hash an upload under a service's own limits, match every signal of it
+// (PDQ in all eight rotations and reflections), and answer in the JSON
+// form the CLI and the match server print.
+func ExampleDB_MatchHashes() {
+	dir, err := os.MkdirTemp("", "hashdb-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	opts := hashdb.DefaultOptions()
+	opts.Organization = "example-org"
+	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	ctx := context.Background()
+	upload := []byte("%PDF-1.7 a leaflet")
+	h, err := media.HashReader(ctx, bytes.NewReader(upload), &media.Options{MaxImageBytes: 32 << 20})
+	if err != nil {
+		log.Fatal(err)
+	}
+	md5, _ := h.Signal(signal.MD5)
+	err = db.Put(ctx, hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []signal.Signal{md5}, Labels: []string{"type:pdf"}, TLP: hashdb.TLPAmber})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	results, err := db.MatchHashes(ctx, h, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Matched() {
+			b, _ := json.Marshal(r)
+			fmt.Println(string(b))
+		}
+	}
+	// Output:
+	// {"query":"md5:6433d490f373b3a3ea386f499a8059fd","matches":[{"signal":"md5:6433d490f373b3a3ea386f499a8059fd","distance":0,"items":[{"source":"example-org","id":"case-18","labels":["type:pdf"],"tlp":"AMBER"}]}]}
 }

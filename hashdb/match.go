@@ -7,25 +7,31 @@ import (
 	"io"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// MatchOptions adjust [DB.Match] and [DB.MatchMedia]. The zero value, or a
-// nil pointer, matches at each algorithm's [Algorithm.DefaultThreshold] and
-// ignores low-information signals.
+// MatchOptions adjust [DB.Match], [DB.MatchHashes] and [DB.MatchMedia]. The
+// zero value, or a nil pointer, matches at each algorithm's
+// [signal.Algorithm.DefaultThreshold], ignores low-information signals and
+// hashes media with the default [media.Options].
 type MatchOptions struct {
 	// Thresholds overrides, per algorithm, the largest Hamming distance
 	// that counts as a match. Cryptographic digests only match exactly,
 	// whatever is set here.
 	Thresholds map[signal.Algorithm]int
 	// IncludeUnreliable also matches signals flagged as carrying little
-	// information (see [Item.Unreliable] and [Hashes.Unreliable]): a
-	// stored signal some item flags, and in MatchMedia a query signal the
-	// hasher flagged. Off by default, since a flat image's hash matches
+	// information (see [Item.Unreliable] and [media.Hashes.Unreliable]):
+	// a stored signal some item flags, and in MatchHashes a query signal
+	// the hasher flagged. Off by default, since a flat image's hash matches
 	// every other flat image.
 	IncludeUnreliable bool
+	// Hashing is how MatchMedia hashes: the algorithms, and the limits a
+	// service sets for its uploads. nil means the defaults. MatchMedia
+	// computes the dihedral PDQ hashes whatever Hashing.Dihedral says.
+	Hashing *media.Options
 }
 
 // threshold returns the radius to search a of.
@@ -53,12 +59,10 @@ type Match struct {
 	Signal signal.Signal
 	// Distance is its Hamming distance from the query (0 for digests).
 	Distance int
-	// Transform names the rotation or reflection of the query image that
-	// came closest, for PDQ queries made by [DB.MatchMedia]: "" for the
-	// image as it is, else "rot90", "rot180", "rot270" (counter-clockwise),
-	// "flipx" (top to bottom), "flipy" (left to right), "flipplus1"
-	// (transposed) or "flipminus1" (anti-transposed).
-	Transform string
+	// Transform is the rotation or reflection of the query image that came
+	// closest, for PDQ queries made by [DB.MatchHashes] from hashes with
+	// their Dihedral set; media.Original otherwise.
+	Transform media.Transform
 	// Items are the live items that carry Signal, ordered by key.
 	Items []Item
 }
@@ -81,13 +85,10 @@ type MatchResult struct {
 // not count).
 func (r *MatchResult) Matched() bool { return len(r.Matches) > 0 }
 
-// dihedralNames are the transforms of [Hashes.Dihedral], in its order.
-var dihedralNames = [8]string{"", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
-
 // query is one code to search for and the transform that produced it.
 type query struct {
 	sig       signal.Signal
-	transform string
+	transform media.Transform
 }
 
 // Match looks every query signal up: perceptual signals in the match index
@@ -112,36 +113,61 @@ func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOpt
 	return out, nil
 }
 
-// MatchMedia hashes the bytes r holds, as [HashReader] does with default
-// options and the dihedral PDQ hashes, and matches every signal: PDQ with
-// all eight rotations and reflections, so a rotated or mirrored copy
-// matches too. Signals the hasher flagged as unreliable are not queried
-// unless opts.IncludeUnreliable. It returns the hashes with the results.
-func (db *DB) MatchMedia(ctx context.Context, r io.Reader, opts *MatchOptions) (*Hashes, []MatchResult, error) {
-	h, err := HashReader(ctx, r, &HashOptions{Dihedral: true})
-	if err != nil {
-		return h, nil, err
+// MatchHashes matches every signal of h, as hashing a piece of media found
+// them: PDQ with all eight rotations and reflections when h.Dihedral holds
+// them, so that a rotated or mirrored copy matches too, each match saying
+// through which [media.Transform]. Signals the hasher flagged as
+// unreliable are not queried unless opts.IncludeUnreliable. The result
+// holds one MatchResult per signal queried, in the order of h.Signals.
+func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptions) ([]MatchResult, error) {
+	if h == nil {
+		return nil, nil
 	}
 	var out []MatchResult
 	for _, s := range h.Signals {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if !opts.includeUnreliable() && slices.Contains(h.Unreliable, s) {
 			continue
 		}
 		qs := []query{{sig: s}}
-		if s.Algorithm() == signal.PDQ && len(h.Dihedral) == len(dihedralNames) {
+		if s.Algorithm() == signal.PDQ && len(h.Dihedral) == int(media.FlipMinus1)+1 {
 			qs = qs[:0]
 			for i, d := range h.Dihedral {
-				qs = append(qs, query{sig: d, transform: dihedralNames[i]})
+				qs = append(qs, query{sig: d, transform: media.Transform(i)})
 			}
 			qs[0].sig = s // the single hash is the reference's, even at 64×64
 		}
 		res, err := db.match(s, qs, opts)
 		if err != nil {
-			return h, nil, fmt.Errorf("%s: %w", s, err)
+			return nil, fmt.Errorf("%s: %w", s, err)
 		}
 		out = append(out, res)
 	}
-	return h, out, nil
+	return out, nil
+}
+
+// MatchMedia hashes the bytes r holds, as [media.HashReader] does with
+// opts.Hashing and the dihedral PDQ hashes, and matches them as
+// [DB.MatchHashes] does. It returns the hashes with the results; an image
+// that does not decode or is over the limits comes with its hashes (the
+// digests) and the hashing error.
+func (db *DB) MatchMedia(ctx context.Context, r io.Reader, opts *MatchOptions) (*media.Hashes, []MatchResult, error) {
+	var ho media.Options
+	if opts != nil && opts.Hashing != nil {
+		ho = *opts.Hashing
+	}
+	ho.Dihedral = true
+	h, err := media.HashReader(ctx, r, &ho)
+	if err != nil {
+		return h, nil, err
+	}
+	res, err := db.MatchHashes(ctx, h, opts)
+	if err != nil {
+		return h, nil, err
+	}
+	return h, res, nil
 }
 
 func (o *MatchOptions) includeUnreliable() bool { return o != nil && o.IncludeUnreliable }
@@ -155,14 +181,14 @@ func (db *DB) match(q signal.Signal, qs []query, opts *MatchOptions) (MatchResul
 	}
 	// nearest returns the distance of stored signal s from the nearest
 	// query and the query's transform; digests match only themselves.
-	nearest := func(s signal.Signal) (int, string) {
+	nearest := func(s signal.Signal) (int, media.Transform) {
 		if !q.Algorithm().Perceptual() {
 			if s == q {
-				return 0, ""
+				return 0, media.Original
 			}
-			return -1, ""
+			return -1, media.Original
 		}
-		best, transform := -1, ""
+		best, transform := -1, media.Original
 		for _, v := range qs {
 			if d, _ := v.sig.Distance(s); d <= radius && (best < 0 || d < best) {
 				best, transform = d, v.transform

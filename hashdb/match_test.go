@@ -8,8 +8,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/internal/testimage"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 
@@ -290,7 +294,7 @@ func TestMatchMediaDihedral(t *testing.T) {
 	dir := filepath.Join(testenv.Dir(t, "pdq"), "images", "reg-test-input", "dih")
 	ctx := context.Background()
 	db := openTest(t, nil)
-	h, err := HashFile(ctx, filepath.Join(dir, "bridge-1-original.jpg"), nil)
+	h, err := media.HashFile(ctx, filepath.Join(dir, "bridge-1-original.jpg"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,15 +303,18 @@ func TestMatchMediaDihedral(t *testing.T) {
 	if err := db.Put(ctx, it); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ file, transform string }{
-		{"bridge-1-original.jpg", ""},
-		{"bridge-2-rotate-90.jpg", "rot270"},
-		{"bridge-3-rotate-180.jpg", "rot180"},
-		{"bridge-4-rotate-270.jpg", "rot90"},
-		{"bridge-5-flipx.jpg", "flipx"},
-		{"bridge-6-flipy.jpg", "flipy"},
-		{"bridge-7-flip-plus-1.jpg", "flipplus1"},
-		{"bridge-8-flip-minus-1.jpg", "flipminus1"},
+	for _, tc := range []struct {
+		file      string
+		transform media.Transform
+	}{
+		{"bridge-1-original.jpg", media.Original},
+		{"bridge-2-rotate-90.jpg", media.Rotate270},
+		{"bridge-3-rotate-180.jpg", media.Rotate180},
+		{"bridge-4-rotate-270.jpg", media.Rotate90},
+		{"bridge-5-flipx.jpg", media.FlipX},
+		{"bridge-6-flipy.jpg", media.FlipY},
+		{"bridge-7-flip-plus-1.jpg", media.FlipPlus1},
+		{"bridge-8-flip-minus-1.jpg", media.FlipMinus1},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, tc.file))
@@ -329,9 +336,9 @@ func TestMatchMediaDihedral(t *testing.T) {
 			}
 			m := pdq.Matches[0]
 			if m.Transform != tc.transform || m.Distance > 31 || !slices.Equal(keys(m.Items), []string{"local/bridge"}) {
-				t.Errorf("best match %s at %d via %q, want via %q", keys(m.Items), m.Distance, m.Transform, tc.transform)
+				t.Errorf("best match %s at %d via %v, want via %v", keys(m.Items), m.Distance, m.Transform, tc.transform)
 			}
-			t.Logf("%s: PDQ distance %d via %q", tc.file, m.Distance, m.Transform)
+			t.Logf("%s: PDQ distance %d via %v", tc.file, m.Distance, m.Transform)
 		})
 	}
 }
@@ -341,8 +348,8 @@ func TestMatchMediaDihedral(t *testing.T) {
 func TestMatchMediaAltered(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, nil)
-	orig := photo(320, 240, 11)
-	h, err := HashReader(ctx, bytes.NewReader(encodeAs(t, "png", orig)), nil)
+	orig := testimage.Photo(320, 240, 11)
+	h, err := media.HashReader(ctx, bytes.NewReader(testimage.Encode(t, "png", orig)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,13 +370,44 @@ func TestMatchMediaAltered(t *testing.T) {
 		}
 		return false
 	}
-	if !matchedPDQ(encodeAs(t, "jpeg", orig)) {
+	if !matchedPDQ(testimage.Encode(t, "jpeg", orig)) {
 		t.Error("JPEG re-encode did not match")
 	}
-	if !matchedPDQ(encodeAs(t, "png", photo(320, 240, 11))) {
+	if !matchedPDQ(testimage.Encode(t, "png", testimage.Photo(320, 240, 11))) {
 		t.Error("identical copy did not match")
 	}
-	if matchedPDQ(encodeAs(t, "png", photo(320, 240, 12).SubImage(image.Rect(0, 0, 200, 240)))) {
+	if matchedPDQ(testimage.Encode(t, "png", testimage.Photo(320, 240, 12).SubImage(image.Rect(0, 0, 200, 240)))) {
 		t.Error("unrelated image matched")
+	}
+}
+
+// TestMatchMediaHashing: MatchOptions.Hashing sets the upload limits, and
+// MatchHashes on the same hashes answers as MatchMedia did.
+func TestMatchMediaHashing(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, nil)
+	data := testimage.Encode(t, "png", testimage.Photo(120, 90, 5))
+	h, err := media.HashReader(ctx, bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Put(ctx, item("photo", h.Signals...)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = db.MatchMedia(ctx, bytes.NewReader(data), &MatchOptions{Hashing: &media.Options{MaxPixels: 1000}})
+	if !errors.Is(err, media.ErrImageTooLarge) {
+		t.Errorf("MaxPixels 1000: %v, want ErrImageTooLarge", err)
+	}
+	only := &MatchOptions{Hashing: &media.Options{Algorithms: []signal.Algorithm{signal.PDQ}}}
+	mh, res, err := db.MatchMedia(ctx, bytes.NewReader(data), only)
+	if err != nil || len(res) != 1 || !res[0].Matched() || len(mh.Dihedral) != 8 {
+		t.Fatalf("PDQ only: %v, %+v", err, res)
+	}
+	again, err := db.MatchHashes(ctx, mh, only)
+	if err != nil || !reflect.DeepEqual(again, res) {
+		t.Errorf("MatchHashes: %+v, %v; MatchMedia said %+v", again, err, res)
+	}
+	if res, err := db.MatchHashes(ctx, nil, nil); err != nil || res != nil {
+		t.Errorf("nil hashes: %v, %v", res, err)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -209,7 +210,7 @@ func key(source string, n int) hashdb.Key {
 
 // store hashes picture n and stores it as one of the organisation's items.
 func (o *org) store(ctx context.Context, n int, out io.Writer) error {
-	h, err := hashdb.HashImage(picture(n), nil)
+	h, err := media.HashImage(picture(n), nil)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -85,7 +86,7 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 		batch, paths = batch[:0], paths[:0]
 		return nil
 	}
-	err = hashAll(e, files, nil, func(path string, h *hashdb.Hashes, err error) error {
+	err = hashAll(e, files, nil, func(path string, h *media.Hashes, err error) error {
 		if h == nil {
 			e.warnf("%v", err)
 			status = exitError

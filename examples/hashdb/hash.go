@@ -6,20 +6,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hashshare/hashshare/hashdb"
-	"github.com/hashshare/hashshare/internal/hashjson"
+	"github.com/hashshare/hashshare/hashdb/media"
 )
-
-// dihedralNames name the PDQ hashes of Hashes.Dihedral, in the reference's
-// order.
-var dihedralNames = [8]string{"original", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
-
-// hashJSON is one line of "hash --json": the file as given and its
-// hashes (see package hashjson).
-type hashJSON struct {
-	File string `json:"file"`
-	hashjson.Hashes
-}
 
 func runHash(e *env, args []string) int {
 	fs := e.flags(usageOf("hash"))
@@ -32,10 +20,10 @@ func runHash(e *env, args []string) int {
 	if len(files) == 0 {
 		return e.usageError(fs, "no files to hash")
 	}
-	opts := &hashdb.HashOptions{Dihedral: *dihedral}
+	opts := &media.Options{Dihedral: *dihedral}
 	enc := json.NewEncoder(e.stdout)
 	status := exitOK
-	err = hashAll(e, files, opts, func(path string, h *hashdb.Hashes, err error) error {
+	err = hashAll(e, files, opts, func(path string, h *media.Hashes, err error) error {
 		if err != nil {
 			e.warnf("%v", err)
 			status = exitError
@@ -44,7 +32,7 @@ func runHash(e *env, args []string) int {
 			return nil
 		}
 		if *asJSON {
-			return enc.Encode(hashJSON{File: path, Hashes: hashjson.New(h)})
+			return enc.Encode(media.HashedFile{Path: path, Hashes: h}) // {"file":…, then the hashes}
 		}
 		for _, s := range h.Signals {
 			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", s, path); err != nil {
@@ -52,10 +40,10 @@ func runHash(e *env, args []string) int {
 			}
 		}
 		for i, s := range h.Dihedral {
-			if i == 0 {
+			if media.Transform(i) == media.Original {
 				continue // the original, printed above
 			}
-			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", s, path, dihedralNames[i]); err != nil {
+			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", s, path, media.Transform(i)); err != nil {
 				return err
 			}
 		}
@@ -68,17 +56,17 @@ func runHash(e *env, args []string) int {
 }
 
 // hashAll hashes each file, directory tree (on every core, with
-// hashdb.HashTree) or "-" (stdin) named in args, and calls fn with each
-// file's path and what hashdb.HashFile returned for it. A file that cannot
+// media.HashTree) or "-" (stdin) named in args, and calls fn with each
+// file's path and what media.HashFile returned for it. A file that cannot
 // be hashed comes with its error, and the rest go on; an error from fn, or
 // the context ending, stops hashAll and is returned.
-func hashAll(e *env, args []string, opts *hashdb.HashOptions, fn func(path string, h *hashdb.Hashes, err error) error) error {
+func hashAll(e *env, args []string, opts *media.Options, fn func(path string, h *media.Hashes, err error) error) error {
 	for _, arg := range args {
 		if err := e.ctx.Err(); err != nil {
 			return err
 		}
 		if arg == "-" {
-			h, err := hashdb.HashReader(e.ctx, e.stdin, opts)
+			h, err := media.HashReader(e.ctx, e.stdin, opts)
 			if err := fn(arg, h, annotate(arg, err)); err != nil {
 				return err
 			}
@@ -92,14 +80,14 @@ func hashAll(e *env, args []string, opts *hashdb.HashOptions, fn func(path strin
 			continue
 		}
 		if !fi.IsDir() {
-			h, err := hashdb.HashFile(e.ctx, arg, opts)
+			h, err := media.HashFile(e.ctx, arg, opts)
 			if err := fn(arg, h, annotate(arg, err)); err != nil {
 				return err
 			}
 			continue
 		}
 		b := newBar(e, -1, false, "hashing "+arg)
-		for f, err := range hashdb.HashTree(e.ctx, arg, opts, func(p hashdb.Progress) {
+		for f, err := range media.HashTree(e.ctx, arg, opts, func(p media.Progress) {
 			total := p.FilesTotal
 			if !p.Counted {
 				total = -1

@@ -111,8 +111,8 @@ func writeJPEG(t testing.TB, path string, img image.Image, quality int) string {
 	return path
 }
 
-// media is a set of files written for a test.
-type media struct {
+// testMedia is a set of files written for a test.
+type testMedia struct {
 	dir       string // holds known/ and queries/
 	known     string // dir of the originals
 	original  string // known/a.png
@@ -124,10 +124,10 @@ type media struct {
 	tiny      string // queries/tiny.png: 3×3, too small to hash
 }
 
-func writeMedia(t testing.TB) media {
+func writeMedia(t testing.TB) testMedia {
 	t.Helper()
 	dir := t.TempDir()
-	m := media{dir: dir, known: filepath.Join(dir, "known")}
+	m := testMedia{dir: dir, known: filepath.Join(dir, "known")}
 	for _, d := range []string{m.known, filepath.Join(dir, "queries")} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			t.Fatal(err)

@@ -14,48 +14,20 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
 )
 
 // matchJSON is one line of "match --json": a query (a file or a signal)
-// and what it matched.
+// and what it matched, each match in hashdb.Match's JSON form.
 type matchJSON struct {
 	Query      string         `json:"query"`
 	ID         string         `json:"id,omitempty"` // a --signals line's second field
-	Matches    []matchHitJSON `json:"matches"`
-	Suppressed []matchHitJSON `json:"suppressed,omitempty"`
+	Matches    []hashdb.Match `json:"matches"`
+	Suppressed []hashdb.Match `json:"suppressed,omitempty"`
 	Error      string         `json:"error,omitempty"`
-}
-
-type matchHitJSON struct {
-	Signal    string          `json:"signal"`
-	Distance  int             `json:"distance"`
-	Transform string          `json:"transform,omitempty"`
-	Items     []matchItemJSON `json:"items"`
-}
-
-type matchItemJSON struct {
-	Source string   `json:"source"`
-	ID     string   `json:"id"`
-	Labels []string `json:"labels"`
-}
-
-func hitsJSON(ms []hashdb.Match) []matchHitJSON {
-	out := make([]matchHitJSON, 0, len(ms))
-	for _, m := range ms {
-		h := matchHitJSON{Signal: m.Signal.String(), Distance: m.Distance, Transform: m.Transform, Items: []matchItemJSON{}}
-		for _, it := range m.Items {
-			labels := it.Labels
-			if labels == nil {
-				labels = []string{}
-			}
-			h.Items = append(h.Items, matchItemJSON{Source: it.Source, ID: it.ID, Labels: labels})
-		}
-		out = append(out, h)
-	}
-	return out
 }
 
 // matchBatch is how many signals of a --signals file one Match call asks.
@@ -109,7 +81,7 @@ func (p *matchPrinter) failed(query string, err error) error {
 	p.e.warnf("%v", err)
 	p.status = exitError
 	if p.json {
-		return p.enc.Encode(matchJSON{Query: query, Matches: []matchHitJSON{}, Error: err.Error()})
+		return p.enc.Encode(matchJSON{Query: query, Matches: []hashdb.Match{}, Error: err.Error()})
 	}
 	return nil
 }
@@ -119,13 +91,16 @@ func (p *matchPrinter) print(query, id string, ms, suppressed []hashdb.Match) er
 		p.status = exitOK
 	}
 	if p.json {
-		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: hitsJSON(ms), Suppressed: hitsJSON(suppressed)})
+		if ms == nil {
+			ms = []hashdb.Match{}
+		}
+		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: ms, Suppressed: suppressed})
 	}
 	for _, m := range ms {
 		for _, it := range m.Items {
 			t := ""
-			if m.Transform != "" {
-				t = " (" + m.Transform + ")"
+			if m.Transform != media.Original {
+				t = " (" + m.Transform.String() + ")"
 			}
 			_, err := fmt.Fprintf(p.e.stdout, "%s\t%s\t%d%s\t%s\t%s\n", query, m.Signal, m.Distance, t, it.Key, strings.Join(it.Labels, ","))
 			if err != nil {

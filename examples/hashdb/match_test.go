@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 func TestMatch(t *testing.T) {
@@ -16,11 +18,11 @@ func TestMatch(t *testing.T) {
 
 	// The altered copy matches the original through its perceptual hashes.
 	r := cli(t, dir, "", "match", m.altered, "--db", "m.db", "--json").want(t, 0)
-	got := jsonLines[matchJSON](t, r.stdout)
+	got := jsonLines[matchLine](t, r.stdout)
 	if len(got) != 1 || got[0].Query != m.altered || len(got[0].Matches) == 0 {
 		t.Fatalf("altered copy: %s", r.stdout)
 	}
-	var pdq *matchHitJSON
+	var pdq *matchHit
 	for i, h := range got[0].Matches {
 		if strings.HasPrefix(h.Signal, "pdq:") {
 			pdq = &got[0].Matches[i]
@@ -43,7 +45,7 @@ func TestMatch(t *testing.T) {
 	}
 	// Nothing matches the unrelated image: exit 1, and a line with no matches.
 	r = cli(t, dir, "", "match", "--db", "m.db", "--json", m.unrelated).want(t, 1)
-	if got := jsonLines[matchJSON](t, r.stdout); len(got) != 1 || len(got[0].Matches) != 0 {
+	if got := jsonLines[matchLine](t, r.stdout); len(got) != 1 || len(got[0].Matches) != 0 {
 		t.Errorf("unrelated: %s", r.stdout)
 	}
 	if r := cli(t, dir, "", "match", "--db", "m.db", m.unrelated).want(t, 1); r.stdout != "" {
@@ -58,7 +60,7 @@ func TestMatch(t *testing.T) {
 	}
 	// A directory: one line per file, in any order.
 	r = cli(t, dir, "", "match", "--db", "m.db", "--json", filepath.Dir(m.altered)).want(t, 0)
-	if n := len(jsonLines[matchJSON](t, r.stdout)); n != 4 {
+	if n := len(jsonLines[matchLine](t, r.stdout)); n != 4 {
 		t.Errorf("directory: %d lines, want 4:\n%s", n, r.stdout)
 	}
 	// Text form: query, signal, distance, item, labels.
@@ -73,7 +75,7 @@ func TestMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = cli(t, dir, "", "match", "--db", "m.db", "--json", "--signals", "q.txt").want(t, 0)
-	got = jsonLines[matchJSON](t, r.stdout)
+	got = jsonLines[matchLine](t, r.stdout)
 	if len(got) != 2 || got[0].Query != "pdq:"+known.PDQ || len(got[0].Matches) != 1 || got[1].ID != "q2" || len(got[1].Matches) != 0 {
 		t.Errorf("--signals: %s", r.stdout)
 	}
@@ -107,4 +109,33 @@ func TestMatch(t *testing.T) {
 	if r := cli(t, dir, "", "match", "--db", "m.db", "--signals", bad).want(t, 2); !strings.Contains(r.stderr, "bad.txt:1:") {
 		t.Errorf("bad signals file: %q", r.stderr)
 	}
+}
+
+// matchLine is a line of "match --json" as a client reads it: the test
+// checks the bytes the CLI prints, not the types that print them.
+type matchLine struct {
+	Query      string     `json:"query"`
+	ID         string     `json:"id"`
+	Matches    []matchHit `json:"matches"`
+	Suppressed []matchHit `json:"suppressed"`
+	Error      string     `json:"error"`
+}
+
+type matchHit struct {
+	Signal    string `json:"signal"`
+	Distance  int    `json:"distance"`
+	Transform string `json:"transform"`
+	Items     []struct {
+		Source string   `json:"source"`
+		ID     string   `json:"id"`
+		Labels []string `json:"labels"`
+		TLP    string   `json:"tlp"`
+	} `json:"items"`
+}
+
+// hashJSON is a line of "hash --json" as a client reads it: the file as
+// given and its hashes in media's JSON form.
+type hashJSON struct {
+	File string `json:"file"`
+	media.JSON
 }

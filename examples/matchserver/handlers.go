@@ -13,7 +13,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
-	"github.com/hashshare/hashshare/internal/hashjson"
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 // media returns the media a request carries: its raw body, or the part
@@ -69,20 +69,20 @@ func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	opts := &hashdb.HashOptions{Dihedral: boolParam(r, "dihedral")}
-	h, err := hashdb.HashReader(r.Context(), body, opts)
+	opts := &media.Options{Dihedral: boolParam(r, "dihedral")}
+	h, err := media.HashReader(r.Context(), body, opts)
 	if err != nil {
 		s.fail(w, r, readError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, hashjson.New(h))
+	writeJSON(w, http.StatusOK, h.JSON())
 }
 
 // readError turns an error hashing a request body into the client's
 // fault when reading the body is what failed.
 func readError(err error) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || errors.Is(err, hashdb.ErrImageDecode) || errors.Is(err, hashdb.ErrImageTooLarge) {
+	if errors.As(err, &mbe) || errors.Is(err, media.ErrImageDecode) || errors.Is(err, media.ErrImageTooLarge) {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -13,7 +13,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
-	"github.com/hashshare/hashshare/internal/hashjson"
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 // matchRequest is the JSON form of POST /v1/match.
@@ -24,58 +24,19 @@ type matchRequest struct {
 }
 
 // matchResponse is what POST /v1/match returns: one result per query
-// signal and, for media, the media's hashes.
+// signal and, for media, the media's hashes, in the library's JSON forms
+// (hashdb.MatchResult's and media.Hashes').
 type matchResponse struct {
-	Hashes  *hashjson.Hashes `json:"hashes,omitempty"`
-	Results []resultJSON     `json:"results"`
+	Hashes  *media.Hashes        `json:"hashes,omitempty"`
+	Results []hashdb.MatchResult `json:"results"`
 }
 
-type resultJSON struct {
-	Query      string      `json:"query"`
-	Matches    []matchJSON `json:"matches"`
-	Suppressed []matchJSON `json:"suppressed,omitempty"`
-}
-
-type matchJSON struct {
-	Signal    string          `json:"signal"`
-	Distance  int             `json:"distance"`
-	Transform string          `json:"transform,omitempty"`
-	Items     []matchItemJSON `json:"items"`
-}
-
-type matchItemJSON struct {
-	Source string   `json:"source"`
-	ID     string   `json:"id"`
-	Labels []string `json:"labels"`
-	TLP    string   `json:"tlp"`
-}
-
-func matchesJSON(ms []hashdb.Match) []matchJSON {
-	out := make([]matchJSON, 0, len(ms))
-	for _, m := range ms {
-		j := matchJSON{Signal: m.Signal.String(), Distance: m.Distance, Transform: m.Transform, Items: []matchItemJSON{}}
-		for _, it := range m.Items {
-			labels := it.Labels
-			if labels == nil {
-				labels = []string{}
-			}
-			j.Items = append(j.Items, matchItemJSON{Source: it.Source, ID: it.ID, Labels: labels, TLP: it.TLP.String()})
-		}
-		out = append(out, j)
+// results is rs as a JSON list: [] rather than null when empty.
+func results(rs []hashdb.MatchResult) []hashdb.MatchResult {
+	if rs == nil {
+		return []hashdb.MatchResult{}
 	}
-	return out
-}
-
-func resultsJSON(rs []hashdb.MatchResult) []resultJSON {
-	out := make([]resultJSON, 0, len(rs))
-	for _, r := range rs {
-		j := resultJSON{Query: r.Query.String(), Matches: matchesJSON(r.Matches)}
-		if len(r.Suppressed) > 0 {
-			j.Suppressed = matchesJSON(r.Suppressed)
-		}
-		out = append(out, j)
-	}
-	return out
+	return rs
 }
 
 // parseThresholds reads {"pdq": 31, ...}.
@@ -131,8 +92,7 @@ func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, readError(err))
 		return
 	}
-	hashes := hashjson.New(h)
-	writeJSON(w, http.StatusOK, matchResponse{Hashes: &hashes, Results: resultsJSON(res)})
+	writeJSON(w, http.StatusOK, matchResponse{Hashes: h, Results: results(res)})
 }
 
 func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
@@ -181,5 +141,5 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, matchResponse{Results: resultsJSON(res)})
+	writeJSON(w, http.StatusOK, matchResponse{Results: results(res)})
 }

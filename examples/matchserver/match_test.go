@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
@@ -19,7 +20,7 @@ func TestMatchSignals(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("%d %s", code, body)
 	}
-	var res matchResponse
+	var res matchReply
 	if err := json.Unmarshal(body, &res); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestMatchMedia(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("%s: %d %s", what, code, body)
 		}
-		var res matchResponse
+		var res matchReply
 		if err := json.Unmarshal(body, &res); err != nil {
 			t.Fatal(err)
 		}
@@ -124,4 +125,27 @@ func TestMatchMedia(t *testing.T) {
 		!strings.Contains(string(body), `hashshare_http_requests_total{code="200",route="POST /v1/match"} 3`) {
 		t.Errorf("metrics after matching:\n%s", body)
 	}
+}
+
+// matchReply is what POST /v1/match returns as a client reads it: the
+// test checks the bytes the server writes, not the types that write them.
+type matchReply struct {
+	Hashes  *media.JSON `json:"hashes"`
+	Results []struct {
+		Query      string     `json:"query"`
+		Matches    []matchHit `json:"matches"`
+		Suppressed []matchHit `json:"suppressed"`
+	} `json:"results"`
+}
+
+type matchHit struct {
+	Signal    string `json:"signal"`
+	Distance  int    `json:"distance"`
+	Transform string `json:"transform"`
+	Items     []struct {
+		Source string   `json:"source"`
+		ID     string   `json:"id"`
+		Labels []string `json:"labels"`
+		TLP    string   `json:"tlp"`
+	} `json:"items"`
 }

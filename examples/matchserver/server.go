@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -174,7 +175,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &he):
 		return he.code
-	case errors.As(err, &mbe), errors.Is(err, hashdb.ErrImageTooLarge), errors.Is(err, hashdb.ErrLimit):
+	case errors.As(err, &mbe), errors.Is(err, media.ErrImageTooLarge), errors.Is(err, hashdb.ErrLimit):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, hashdb.ErrNotFound):
 		return http.StatusNotFound
@@ -183,7 +184,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, hashdb.ErrSequenceGap), errors.Is(err, hashdb.ErrReplay), errors.Is(err, hashdb.ErrDiverged):
 		return http.StatusConflict
-	case errors.Is(err, hashdb.ErrImageDecode), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
+	case errors.Is(err, media.ErrImageDecode), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
 		errors.Is(err, hashdb.ErrTruncated), errors.Is(err, hashdb.ErrMalformed), errors.Is(err, hashdb.ErrBundleVersion),
 		errors.Is(err, hashdb.ErrInvalidItem), errors.Is(err, hashdb.ErrInvalidOpinion), errors.Is(err, hashdb.ErrInvalidOptions):
 		return http.StatusBadRequest

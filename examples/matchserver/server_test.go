@@ -17,7 +17,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
-	"github.com/hashshare/hashshare/internal/hashjson"
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 // fixture is a database with one known image, served by httptest.
@@ -26,7 +26,7 @@ type fixture struct {
 	srv   *server
 	ts    *httptest.Server
 	known []byte // the known image, PNG
-	hash  *hashdb.Hashes
+	hash  *media.Hashes
 }
 
 func openDB(t *testing.T, org string) *hashdb.DB {
@@ -45,7 +45,7 @@ func newFixture(t *testing.T, cfg config) *fixture {
 	t.Helper()
 	f := &fixture{db: openDB(t, "acme"), known: encodePNG(t, scene(200, 160, 1))}
 	var err error
-	f.hash, err = hashdb.HashReader(context.Background(), bytes.NewReader(f.known), nil)
+	f.hash, err = media.HashReader(context.Background(), bytes.NewReader(f.known), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,9 +122,9 @@ func multipartBody(t *testing.T, field string, data []byte) (string, []byte) {
 func TestHash(t *testing.T) {
 	f := newFixture(t, config{MaxBody: 1 << 20})
 	pdq, _ := f.hash.Signal(signal.PDQ)
-	check := func(what string, code int, body []byte) hashjson.Hashes {
+	check := func(what string, code int, body []byte) media.JSON {
 		t.Helper()
-		var h hashjson.Hashes
+		var h media.JSON
 		if code != http.StatusOK {
 			t.Fatalf("%s: status %d: %s", what, code, body)
 		}

@@ -27,6 +27,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -95,7 +96,7 @@ func run(ctx context.Context, dbPath string, out io.Writer) (summary, error) {
 		if err != nil {
 			return sum, err
 		}
-		h, err := hashdb.HashReader(ctx, bytes.NewReader(b), nil)
+		h, err := media.HashReader(ctx, bytes.NewReader(b), nil)
 		if err != nil {
 			return sum, err
 		}
@@ -216,11 +217,11 @@ func bestMatch(results []hashdb.MatchResult) (hashdb.Match, bool) {
 	return best, found
 }
 
-func transform(t string) string {
-	if t == "" {
+func transform(t media.Transform) string {
+	if t == media.Original {
 		return ""
 	}
-	return " (" + t + ")"
+	return " (" + t.String() + ")"
 }
 
 func join(labels []string) string {

@@ -2,12 +2,15 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"time"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -66,6 +69,59 @@ func sniff(head []byte) *format {
 		if formats[i].match(head) {
 			return &formats[i]
 		}
+	}
+	return nil
+}
+
+// decode decodes data as format f, after checking its header against the
+// limits, and computes the perceptual hashes of its pixels.
+func decode(ctx context.Context, f *format, data []byte, c *config, h *Hashes) error {
+	t := time.Now()
+	var cfg image.Config
+	err := guard("header", func() (err error) { cfg, err = f.config(bytes.NewReader(data)); return err })
+	if err != nil {
+		h.skip(perceptual, undecodable)
+		return errorf(ErrImageDecode, f.name, err, "reading header")
+	}
+	if err := checkSize(cfg.Width, cfg.Height, c.maxPixels, f.name); err != nil {
+		h.skip(perceptual, overLimit)
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var img image.Image
+	err = guard("decoder", func() (err error) { img, err = f.decode(bytes.NewReader(data)); return err })
+	if err == nil && img == nil {
+		err = fmt.Errorf("decoder returned no image")
+	}
+	if err != nil {
+		h.skip(perceptual, undecodable)
+		return errorf(ErrImageDecode, f.name, err, "decoding %d×%d image", cfg.Width, cfg.Height)
+	}
+	b := img.Bounds()
+	if err := checkSize(b.Dx(), b.Dy(), c.maxPixels, f.name); err != nil {
+		h.skip(perceptual, overLimit)
+		return err
+	}
+	h.Width, h.Height = b.Dx(), b.Dy()
+	h.stages.Decode = time.Since(t)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The decoded image is ours alone, so it may be normalised in place.
+	return normaliseAndPerceive(img, true, c, h)
+}
+
+// checkSize refuses an image over maxPixels, or with a negative side.
+func checkSize(w, h int, maxPixels int64, format string) error {
+	if w < 0 || h < 0 {
+		return errorf(ErrImageDecode, format, nil, "negative dimensions %d×%d", w, h)
+	}
+	// Divide rather than multiply: two sides a TIFF declares as up to 2³²−1
+	// overflow an int64 product.
+	if w > 0 && int64(h) > maxPixels/int64(w) {
+		return errorf(ErrImageTooLarge, format, nil, "%d×%d image is over the limit of %d pixels", w, h, maxPixels)
 	}
 	return nil
 }

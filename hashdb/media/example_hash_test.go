@@ -1,4 +1,4 @@
-package hashdb_test
+package media_test
 
 import (
 	"bytes"
@@ -14,12 +14,12 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 // Bytes that are not an image still get their cryptographic signals.
 func ExampleHashReader() {
-	h, err := hashdb.HashReader(context.Background(), strings.NewReader("hello, world\n"), nil)
+	h, err := media.HashReader(context.Background(), strings.NewReader("hello, world\n"), nil)
 	if err != nil {
 		panic(err)
 	}
@@ -47,7 +47,7 @@ func ExampleHashReader_image() {
 		panic(err)
 	}
 
-	h, err := hashdb.HashReader(context.Background(), &buf, &hashdb.HashOptions{
+	h, err := media.HashReader(context.Background(), &buf, &media.Options{
 		Algorithms: []signal.Algorithm{signal.PDQ, signal.PHash, signal.DHash, signal.AHash},
 	})
 	if err != nil {
@@ -79,8 +79,8 @@ func ExampleHashTree() {
 	}
 
 	var lines []string
-	var last hashdb.Progress
-	for f, err := range hashdb.HashTree(context.Background(), dir, nil, func(p hashdb.Progress) { last = p }) {
+	var last media.Progress
+	for f, err := range media.HashTree(context.Background(), dir, nil, func(p media.Progress) { last = p }) {
 		if err != nil {
 			panic(err)
 		}

@@ -1,4 +1,4 @@
-package hashdb
+package media
 
 import (
 	"bytes"
@@ -8,63 +8,27 @@ import (
 	"crypto/sha256"
 	"errors"
 	"image"
-	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/hashshare/hashshare/internal/testimage"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/corona10/goimagehash"
-	"github.com/hashshare/hashshare/internal/media"
 	"github.com/hashshare/hashshare/internal/pdq"
-	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
 )
 
-// photo returns a deterministic w×h image with gradients and noise.
-func photo(w, h int, seed uint64) *image.NRGBA {
-	m := image.NewNRGBA(image.Rect(0, 0, w, h))
-	rng := rand.New(rand.NewPCG(seed, 2))
-	for y := range h {
-		for x := range w {
-			n := uint8(rng.IntN(20))
-			m.SetNRGBA(x, y, color.NRGBA{uint8(255*x/w) + n/2, uint8(255*y/h) + n/2, uint8((x*y)>>6) + n, 255})
-		}
-	}
-	return m
-}
-
-func encodeAs(tb testing.TB, format string, m image.Image) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	var err error
-	switch format {
-	case "png":
-		err = png.Encode(&buf, m)
-	case "jpeg":
-		err = jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90})
-	case "gif":
-		err = gif.Encode(&buf, m, nil)
-	case "bmp":
-		err = bmp.Encode(&buf, m)
-	case "tiff":
-		err = tiff.Encode(&buf, m, nil)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func TestHashReaderFormats(t *testing.T) {
-	src := photo(150, 110, 1)
+	src := testimage.Photo(150, 110, 1)
 	decoders := map[string]func([]byte) (image.Image, error){
 		"png":  func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) },
 		"jpeg": func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) },
@@ -74,7 +38,7 @@ func TestHashReaderFormats(t *testing.T) {
 	}
 	for format, decode := range decoders {
 		t.Run(format, func(t *testing.T) {
-			data := encodeAs(t, format, src)
+			data := testimage.Encode(t, format, src)
 			h, err := HashReader(context.Background(), bytes.NewReader(data), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -96,7 +60,7 @@ func TestHashReaderFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, _ := media.Normalise(img, false)
+			m, _ := normalise(img, false, nil)
 			p, _ := pdq.FromImage(m)
 			md, s1, s256 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
 			want := map[signal.Algorithm]string{signal.PDQ: "pdq:" + p.Hash.String()}
@@ -144,9 +108,9 @@ func TestHashReaderNotImage(t *testing.T) {
 	}
 }
 
-func TestHashOptions(t *testing.T) {
-	data := encodeAs(t, "png", photo(80, 60, 2))
-	h, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []signal.Algorithm{signal.SHA1, signal.PDQ}, Dihedral: true})
+func TestOptions(t *testing.T) {
+	data := testimage.Encode(t, "png", testimage.Photo(80, 60, 2))
+	h, err := HashReader(context.Background(), bytes.NewReader(data), &Options{Algorithms: []signal.Algorithm{signal.SHA1, signal.PDQ}, Dihedral: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,14 +126,14 @@ func TestHashOptions(t *testing.T) {
 
 	// The 8 hashes are those of the image's rotations: rotating the image
 	// by 90° counter-clockwise makes its PDQ the original's rot90 entry.
-	src := photo(80, 60, 2)
+	src := testimage.Photo(80, 60, 2)
 	rot := image.NewNRGBA(image.Rect(0, 0, 60, 80))
 	for y := range 60 {
 		for x := range 80 {
 			rot.Set(y, 79-x, src.At(x, y))
 		}
 	}
-	r, err := HashImage(rot, &HashOptions{Algorithms: []signal.Algorithm{signal.PDQ}})
+	r, err := HashImage(rot, &Options{Algorithms: []signal.Algorithm{signal.PDQ}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,22 +141,22 @@ func TestHashOptions(t *testing.T) {
 		t.Errorf("PDQ of the rotated image is %d bits from the rot90 hash", d)
 	}
 
-	if _, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{Algorithms: []signal.Algorithm{0}}); !errors.Is(err, signal.ErrUnknownAlgorithm) {
+	if _, err := HashReader(context.Background(), bytes.NewReader(data), &Options{Algorithms: []signal.Algorithm{0}}); !errors.Is(err, signal.ErrUnknownAlgorithm) {
 		t.Errorf("invalid algorithm: %v", err)
 	}
 }
 
 func TestHashErrors(t *testing.T) {
-	data := encodeAs(t, "jpeg", photo(90, 90, 3))
+	data := testimage.Encode(t, "jpeg", testimage.Photo(90, 90, 3))
 	for _, c := range []struct {
 		name string
 		data []byte
-		opts *HashOptions
+		opts *Options
 		want error
 	}{
 		{"truncated", data[:len(data)/2], nil, ErrImageDecode},
-		{"pixels", data, &HashOptions{MaxPixels: 90*90 - 1}, ErrImageTooLarge},
-		{"bytes", data, &HashOptions{MaxImageBytes: 1000}, ErrImageTooLarge},
+		{"pixels", data, &Options{MaxPixels: 90*90 - 1}, ErrImageTooLarge},
+		{"bytes", data, &Options{MaxImageBytes: 1000}, ErrImageTooLarge},
 	} {
 		h, err := HashReader(context.Background(), bytes.NewReader(c.data), c.opts)
 		if !errors.Is(err, c.want) {
@@ -227,7 +191,7 @@ func TestHashImage(t *testing.T) {
 	if len(h.Signals) != 4 || !slices.Equal(h.Unreliable, h.Signals) || h.Skipped[signal.MD5] == "" {
 		t.Errorf("flat image: signals %v unreliable %v skipped %v", h.Signals, h.Unreliable, h.Skipped)
 	}
-	small, err := HashImage(photo(4, 30, 1), nil)
+	small, err := HashImage(testimage.Photo(4, 30, 1), nil)
 	if err != nil || small.Skipped[signal.PDQ] != "image smaller than 5 px" || len(small.Signals) != 3 {
 		t.Errorf("4×30 image: %+v, %v", small, err)
 	}
@@ -236,8 +200,8 @@ func TestHashImage(t *testing.T) {
 func TestHashFileAndTree(t *testing.T) {
 	root := t.TempDir()
 	files := map[string][]byte{
-		"a.png":     encodeAs(t, "png", photo(30, 30, 1)),
-		"sub/b.gif": encodeAs(t, "gif", photo(30, 20, 2)),
+		"a.png":     testimage.Encode(t, "png", testimage.Photo(30, 30, 1)),
+		"sub/b.gif": testimage.Encode(t, "gif", testimage.Photo(30, 20, 2)),
 		"sub/c.txt": []byte("text"),
 		"sub/d.jpg": []byte("\xff\xd8\xff broken"),
 	}
@@ -252,7 +216,7 @@ func TestHashFileAndTree(t *testing.T) {
 	}
 	var seen []string
 	var last Progress
-	for f, err := range HashTree(context.Background(), root, &HashOptions{Workers: 2}, func(p Progress) { last = p }) {
+	for f, err := range HashTree(context.Background(), root, &Options{Workers: 2}, func(p Progress) { last = p }) {
 		rel, _ := filepath.Rel(root, f.Path)
 		seen = append(seen, rel)
 		want, wantErr := HashFile(context.Background(), f.Path, nil)
@@ -279,16 +243,16 @@ func TestHashFileAndTree(t *testing.T) {
 // FuzzHashReader: random and mutated image bytes never panic, and every
 // error is one of the package's sentinels.
 func FuzzHashReader(f *testing.F) {
-	src := photo(20, 16, 1)
+	src := testimage.Photo(20, 16, 1)
 	for _, format := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
-		data := encodeAs(f, format, src)
+		data := testimage.Encode(f, format, src)
 		f.Add(data)
 		f.Add(data[:len(data)*2/3])
 	}
 	f.Add([]byte("RIFF\x10\x00\x00\x00WEBPVP8L\x04\x00\x00\x00\x2f\x00\x00\x00"))
 	f.Add([]byte("plain text"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, err := HashReader(context.Background(), bytes.NewReader(data), &HashOptions{MaxPixels: 1 << 20, Dihedral: true})
+		h, err := HashReader(context.Background(), bytes.NewReader(data), &Options{MaxPixels: 1 << 20, Dihedral: true})
 		if err != nil && !errors.Is(err, ErrImageDecode) && !errors.Is(err, ErrImageTooLarge) {
 			t.Fatalf("error %v is not one of ours", err)
 		}

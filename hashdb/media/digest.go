@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // digester computes the cryptographic digests in one pass over the bytes
@@ -15,20 +17,20 @@ import (
 type digester struct {
 	md5, sha1, sha256 hash.Hash
 	all               []hash.Hash
-	want              Set
+	want              set
 }
 
-func newDigester(want Set) *digester {
+func newDigester(want set) *digester {
 	d := &digester{want: want}
-	if want.Has(MD5) {
+	if want.has(signal.MD5) {
 		d.md5 = md5.New()
 		d.all = append(d.all, d.md5)
 	}
-	if want.Has(SHA1) {
+	if want.has(signal.SHA1) {
 		d.sha1 = sha1.New()
 		d.all = append(d.all, d.sha1)
 	}
-	if want.Has(SHA256) {
+	if want.has(signal.SHA256) {
 		d.sha256 = sha256.New()
 		d.all = append(d.all, d.sha256)
 	}
@@ -43,18 +45,18 @@ func (d *digester) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// sum stores the digests in r.
-func (d *digester) sum(r *Result) {
-	if d.md5 != nil {
-		d.md5.Sum(r.MD5[:0])
+// sum records the digests in h.
+func (d *digester) sum(h *Hashes) {
+	for _, x := range []struct {
+		a signal.Algorithm
+		h hash.Hash
+	}{{signal.MD5, d.md5}, {signal.SHA1, d.sha1}, {signal.SHA256, d.sha256}} {
+		if x.h != nil {
+			var buf [sha256.Size]byte
+			s, _ := signal.New(x.a, x.h.Sum(buf[:0])) // the digest's own size: cannot fail
+			h.set(s, false)
+		}
 	}
-	if d.sha1 != nil {
-		d.sha1.Sum(r.SHA1[:0])
-	}
-	if d.sha256 != nil {
-		d.sha256.Sum(r.SHA256[:0])
-	}
-	r.Done |= d.want & digests
 }
 
 // Streams are digested in blocks of blockSize, with at most numBlocks in

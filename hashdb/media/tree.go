@@ -5,65 +5,85 @@ import (
 	"errors"
 	"io/fs"
 	"iter"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
-// File hashes the file at path, as Hash hashes its bytes. Its size sizes
-// the image buffer; a directory or other non-regular file is an error.
-func File(ctx context.Context, path string, o *Options) (*Result, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "hash", Path: path, Err: errNotRegular}
-	}
-	opts := o.withDefaults()
-	opts.SizeHint = fi.Size()
-	return Hash(ctx, f, &opts)
-}
-
-var errNotRegular = errors.New("not a regular file")
-
-// Progress is how far Tree has got. FilesTotal and BytesTotal grow while a
-// second walk counts the tree; Counted reports that they are final.
+// Progress is how far [HashTree] has got, for drawing a progress bar.
 type Progress struct {
-	FilesDone, FilesTotal int64
-	BytesDone, BytesTotal int64
-	Counted               bool
+	// FilesDone and BytesDone count the files hashed so far (or that
+	// failed) and their sizes.
+	FilesDone, BytesDone int64
+	// FilesTotal and BytesTotal count the regular files under the root and
+	// their sizes. A second walk of the tree counts them while hashing
+	// goes on, so they grow until Counted is true.
+	FilesTotal, BytesTotal int64
+	// Counted reports that the totals are final.
+	Counted bool
 }
 
-// FileResult is the outcome for one file of Tree, or an error walking the
-// tree (Result nil).
-type FileResult struct {
-	Path   string
-	Result *Result
-	Err    error
+// HashedFile is one file [HashTree] hashed.
+type HashedFile struct {
+	// Path is the file's path: root joined with its path under root.
+	Path string
+	// Hashes is what [HashFile] returned for it: nil when the file could
+	// not be read, not nil with the digests for an image that does not
+	// decode or is too large.
+	*Hashes
 }
 
-// Tree hashes every regular file under root (symbolic links are not
-// followed) on workers goroutines (0 means GOMAXPROCS), yielding each
-// file's result as it completes, in no particular order. Memory is bounded:
-// each worker holds one file, and opts bounds what one file may cost.
+// HashTree hashes every regular file under root, as [HashFile] does, on
+// opts.Workers goroutines (one per core by default), and yields each file
+// with the error HashFile returned for it, as each completes: the order is
+// not the walk's. Symbolic links are not followed. A directory that cannot
+// be read is yielded with its error, and the walk goes on.
 //
-// progress, if not nil, is called before each result is yielded, on the
-// goroutine that ranges over the sequence. When ctx ends, the workers stop
-// at their next read and the last value yielded carries ctx's error. Ending
-// the loop early stops the workers too; Tree returns once they have.
-func Tree(ctx context.Context, root string, workers int, opts *Options, progress func(Progress)) iter.Seq[FileResult] {
+// Memory is bounded: each worker holds one file, whose cost opts limits.
+// progress, if not nil, is called with the counts before each file is
+// yielded, on the goroutine ranging over the sequence. Cancelling ctx stops
+// the workers at their next read, and the last pair yielded then carries
+// ctx's error; breaking out of the loop stops them too, and HashTree
+// returns once they have.
+//
+//	for f, err := range media.HashTree(ctx, dir, nil, bar.Update) {
+//		if err != nil {
+//			log.Printf("%s: %v", f.Path, err)
+//		}
+//		if f.Hashes != nil {
+//			// f.Signals, f.Unreliable …
+//		}
+//	}
+func HashTree(ctx context.Context, root string, opts *Options, progress func(Progress)) iter.Seq2[HashedFile, error] {
+	return func(yield func(HashedFile, error) bool) {
+		c, err := opts.config()
+		if err != nil {
+			yield(HashedFile{Path: root}, err)
+			return
+		}
+		for f, err := range tree(ctx, root, &c, progress) {
+			if f.Hashes != nil {
+				f.Hashes.finish()
+			}
+			if !yield(f, wrap("hashing tree", err)) {
+				return
+			}
+		}
+	}
+}
+
+// tree is HashTree without the last touches.
+func tree(ctx context.Context, root string, c *config, progress func(Progress)) iter.Seq2[HashedFile, error] {
+	workers := c.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return func(yield func(FileResult) bool) {
+	type result struct {
+		f   HashedFile
+		err error
+	}
+	return func(yield func(HashedFile, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 
@@ -88,8 +108,8 @@ func Tree(ctx context.Context, root string, workers int, opts *Options, progress
 			size int64
 		}
 		jobs := make(chan job, workers)
-		results := make(chan FileResult, workers)
-		send := func(r FileResult) bool {
+		results := make(chan result, workers)
+		send := func(r result) bool {
 			select {
 			case results <- r:
 				return true
@@ -108,19 +128,19 @@ func Tree(ctx context.Context, root string, workers int, opts *Options, progress
 					return ctx.Err()
 				}
 			}, func(path string, err error) bool {
-				return send(FileResult{Path: path, Err: err})
+				return send(result{HashedFile{Path: path}, err})
 			})
 		})
 		for range workers {
 			wg.Go(func() {
 				for j := range jobs {
-					r, err := File(ctx, j.path, opts)
+					h, err := hashFile(ctx, j.path, c)
 					if ctx.Err() != nil {
 						return
 					}
 					filesDone.Add(1)
 					bytesDone.Add(j.size)
-					if !send(FileResult{Path: j.path, Result: r, Err: err}) {
+					if !send(result{HashedFile{Path: j.path, Hashes: h}, err}) {
 						return
 					}
 				}
@@ -147,12 +167,12 @@ func Tree(ctx context.Context, root string, workers int, opts *Options, progress
 				p.BytesTotal = max(bytesTotal.Load(), p.BytesDone)
 				progress(p)
 			}
-			if !yield(r) {
+			if !yield(r.f, r.err) {
 				return
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			yield(FileResult{Err: err})
+			yield(HashedFile{}, err)
 		}
 	}
 }

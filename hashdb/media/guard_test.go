@@ -12,8 +12,11 @@ import (
 	"image/gif"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/corona10/goimagehash"
 	"github.com/hashshare/hashshare/internal/pdq"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // ghashes returns goimagehash's three hashes of m, called directly.
@@ -30,7 +33,9 @@ func ghashes(t *testing.T, m image.Image) [3]uint64 {
 	return out
 }
 
-func ours(r *Result) [3]uint64 { return [3]uint64{r.PHash, r.DHash, r.AHash} }
+func ours(r *Hashes) [3]uint64 {
+	return [3]uint64{r.u64(signal.PHash), r.u64(signal.DHash), r.u64(signal.AHash)}
+}
 
 // rebased returns a copy of m as an *image.RGBA whose bounds start at (0,0).
 func rebased(m image.Image) *image.RGBA {
@@ -47,7 +52,7 @@ func rebased(m image.Image) *image.RGBA {
 // sub-image's own pixels.
 func TestSubImageGuard(t *testing.T) {
 	big := image.NewRGBA(image.Rect(0, 0, 200, 200))
-	draw.Draw(big, big.Rect, testImage(200, 200, 11), image.Point{}, draw.Src)
+	draw.Draw(big, big.Rect, testimage.Photo(200, 200, 11), image.Point{}, draw.Src)
 	for _, size := range []image.Point{{64, 64}, {9, 8}, {8, 8}} {
 		sub := big.SubImage(image.Rectangle{Min: image.Pt(70, 50), Max: image.Pt(70+size.X, 50+size.Y)})
 		right := ghashes(t, rebased(sub))
@@ -63,10 +68,10 @@ func TestSubImageGuard(t *testing.T) {
 				c.Pix = bytes.Clone(c.Pix)
 				in = &c
 			}
-			r := &Result{}
-			m, std := Normalise(in, owned)
-			r.LumaStdDev = std
-			if err := perceive(m, All, &Options{}, r); err != nil {
+			r := &Hashes{}
+			m, std := normalise(in, owned, nil)
+			r.lumaStdDev = std
+			if err := perceive(m, (&testOptions{Want: all}).config(), r); err != nil {
 				t.Fatal(err)
 			}
 			if got := ours(r); got != right {
@@ -85,7 +90,7 @@ func TestGIFFrameOffset(t *testing.T) {
 	for i := range frame.Palette {
 		frame.Palette[i] = color.Gray{uint8(i)}
 	}
-	src := testImage(64, 64, 5)
+	src := testimage.Photo(64, 64, 5)
 	for y := range 64 {
 		for x := range 64 {
 			frame.SetColorIndex(5+x, 7+y, uint8(int(src.Pix[src.PixOffset(x, y)])*3%256))
@@ -102,7 +107,7 @@ func TestGIFFrameOffset(t *testing.T) {
 	if decoded.Bounds().Min == (image.Point{}) {
 		t.Fatal("decoded frame starts at the origin; the test needs an offset frame")
 	}
-	r, err := Hash(context.Background(), bytes.NewReader(buf.Bytes()), &Options{Want: All})
+	r, err := hashT(context.Background(), bytes.NewReader(buf.Bytes()), &testOptions{Want: all})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,10 +124,10 @@ func TestGIFFrameOffset(t *testing.T) {
 }
 
 // TestAlphaRule: every algorithm hashes the straight colour stored under
-// each pixel, alpha ignored, as PDQ's reference does. goimagehash on its own
+// each pixel, alpha ignored, as signal.PDQ's reference does. goimagehash on its own
 // counts a transparent pixel as black.
 func TestAlphaRule(t *testing.T) {
-	straight := testImage(120, 90, 9)
+	straight := testimage.Photo(120, 90, 9)
 	transparent := image.NewNRGBA(straight.Rect)
 	copy(transparent.Pix, straight.Pix)
 	for y := range 90 {
@@ -132,23 +137,23 @@ func TestAlphaRule(t *testing.T) {
 	}
 	opaque := rebased(straight)
 
-	want, err := HashImage(opaque, &Options{Want: All})
+	want, err := imageT(opaque, &testOptions{Want: all})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := HashImage(transparent, &Options{Want: All})
+	got, err := imageT(transparent, &testOptions{Want: all})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ours(got) != ours(want) || got.PDQ != want.PDQ {
-		t.Errorf("transparent image hashes %x %v, opaque one %x %v", ours(got), got.PDQ, ours(want), want.PDQ)
+	if ours(got) != ours(want) || got.pdq() != want.pdq() {
+		t.Errorf("transparent image hashes %x %v, opaque one %x %v", ours(got), got.pdq(), ours(want), want.pdq())
 	}
 	if g := ghashes(t, transparent); g == ours(want) {
 		t.Error("goimagehash ignores alpha by itself; the trap this guards against is gone")
 	}
-	// PDQ's own rule, applied to the transparent image directly, agrees.
-	if p, err := pdq.FromImage(transparent); err != nil || p.Hash != got.PDQ {
-		t.Errorf("pdq.FromImage(transparent) = %v, %v; ours %v", p.Hash, err, got.PDQ)
+	// signal.PDQ's own rule, applied to the transparent image directly, agrees.
+	if p, err := pdq.FromImage(transparent); err != nil || p.Hash != got.pdq() {
+		t.Errorf("pdq.FromImage(transparent) = %v, %v; ours %v", p.Hash, err, got.pdq())
 	}
 	// HashImage must not have touched its input.
 	if transparent.Pix[3] != 0 {
@@ -166,13 +171,13 @@ func TestAlphaRule(t *testing.T) {
 			unpre.SetNRGBA(x, y, c)
 		}
 	}
-	a, err1 := HashImage(pre, &Options{Want: All})
-	b, err2 := HashImage(unpre, &Options{Want: All})
-	if err1 != nil || err2 != nil || ours(a) != ours(b) || a.PDQ != b.PDQ {
-		t.Errorf("premultiplied %x %v, straight %x %v (%v, %v)", ours(a), a.PDQ, ours(b), b.PDQ, err1, err2)
+	a, err1 := imageT(pre, &testOptions{Want: all})
+	b, err2 := imageT(unpre, &testOptions{Want: all})
+	if err1 != nil || err2 != nil || ours(a) != ours(b) || a.pdq() != b.pdq() {
+		t.Errorf("premultiplied %x %v, straight %x %v (%v, %v)", ours(a), a.pdq(), ours(b), b.pdq(), err1, err2)
 	}
-	if p, err := pdq.FromImage(pre); err != nil || p.Hash != a.PDQ {
-		t.Errorf("pdq.FromImage(premultiplied) = %v, %v; ours %v", p.Hash, err, a.PDQ)
+	if p, err := pdq.FromImage(pre); err != nil || p.Hash != a.pdq() {
+		t.Errorf("pdq.FromImage(premultiplied) = %v, %v; ours %v", p.Hash, err, a.pdq())
 	}
 }
 
@@ -183,7 +188,7 @@ func (p panicky) Bounds() image.Rectangle { return p.Rectangle }
 func (p panicky) At(x, y int) color.Color { panic("At") }
 
 // TestNoPanic: tiny, empty and odd images never panic, and a panic inside
-// becomes an Internal error.
+// becomes an ErrHashFailed error.
 func TestNoPanic(t *testing.T) {
 	sizes := []image.Point{{0, 0}, {0, 5}, {5, 0}, {1, 1}, {1, 9}, {9, 1}, {2, 3}, {4, 4}, {4, 5}, {5, 5}, {8, 8}, {9, 8}, {64, 64}, {3, 200}, {200, 3}}
 	kinds := map[string]func(image.Rectangle) image.Image{
@@ -198,34 +203,34 @@ func TestNoPanic(t *testing.T) {
 	for name, mk := range kinds {
 		for _, s := range sizes {
 			img := mk(image.Rectangle{Min: image.Pt(3, 4), Max: image.Pt(3+s.X, 4+s.Y)})
-			r, err := HashImage(img, &Options{Want: All, Dihedral: true})
+			r, err := imageT(img, &testOptions{Want: all, Dihedral: true})
 			if err != nil {
 				t.Errorf("%s %v: %v", name, s, err)
 				continue
 			}
 			switch {
 			case s.X == 0 || s.Y == 0:
-				if r.Done != 0 || r.Skipped[PHash] != NoPixels {
-					t.Errorf("%s %v: Done %b, skipped %q", name, s, r.Done, r.Skipped)
+				if r.done != 0 || r.skipped[signal.PHash] != noPixels {
+					t.Errorf("%s %v: Done %b, skipped %q", name, s, r.done, r.Skipped)
 				}
 			case s.X < 5 || s.Y < 5:
-				if r.Done != Of(PHash, DHash, AHash) || r.Skipped[PDQ] != TooSmall {
-					t.Errorf("%s %v: Done %b, skipped %q", name, s, r.Done, r.Skipped)
+				if r.done != setOf(signal.PHash, signal.DHash, signal.AHash) || r.skipped[signal.PDQ] != tooSmall {
+					t.Errorf("%s %v: Done %b, skipped %q", name, s, r.done, r.Skipped)
 				}
 			default:
-				if r.Done != perceptual || r.Dihedral == nil {
-					t.Errorf("%s %v: Done %b, skipped %q", name, s, r.Done, r.Skipped)
+				if r.done != perceptual || r.Dihedral == nil {
+					t.Errorf("%s %v: Done %b, skipped %q", name, s, r.done, r.Skipped)
 				}
 			}
 		}
 	}
-	if r, err := HashImage(nil, nil); err != nil || r.Skipped[PDQ] != NoPixels {
+	if r, err := imageT(nil, nil); err != nil || r.skipped[signal.PDQ] != noPixels {
 		t.Errorf("nil image: %v, %v", r, err)
 	}
-	_, err := HashImage(panicky{image.Rect(0, 0, 10, 10)}, &Options{Want: All})
-	var me *Error
-	if !errors.As(err, &me) || me.Kind != Internal {
-		t.Errorf("image that panics: %v, want an Internal error", err)
+	_, err := imageT(panicky{image.Rect(0, 0, 10, 10)}, &testOptions{Want: all})
+	var me *hashError
+	if !errors.As(err, &me) || me.kind != ErrHashFailed {
+		t.Errorf("image that panics: %v, want an ErrHashFailed error", err)
 	}
 }
 
@@ -243,18 +248,18 @@ func TestLowInformation(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		img  image.Image
-		weak Set
+		weak set
 	}{
 		{"flat", flat, perceptual},
 		{"near flat", near, perceptual},
-		{"detailed", testImage(100, 80, 2), 0},
+		{"detailed", testimage.Photo(100, 80, 2), 0},
 	} {
-		r, err := HashImage(c.img, &Options{Want: All})
+		r, err := imageT(c.img, &testOptions{Want: all})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Weak != c.weak {
-			t.Errorf("%s: Weak = %b, want %b (quality %d, luma σ %.2f, hashes %x)", c.name, r.Weak, c.weak, r.Quality, r.LumaStdDev, ours(r))
+		if r.weak != c.weak {
+			t.Errorf("%s: Weak = %b, want %b (quality %d, luma σ %.2f, hashes %x)", c.name, r.weak, c.weak, r.Quality, r.lumaStdDev, ours(r))
 		}
 	}
 }
@@ -286,7 +291,7 @@ func crafted(t *testing.T) map[string][]byte {
 	bmp = binary.LittleEndian.AppendUint16(bmp, 24)
 	bmp = append(bmp, make([]byte, 24)...)
 
-	jpg := encode(t, "jpeg", testImage(16, 16, 1))
+	jpg := testimage.Encode(t, "jpeg", testimage.Photo(16, 16, 1))
 	i := bytes.Index(jpg, []byte{0xff, 0xc0})
 	if i < 0 {
 		t.Fatal("no SOF0 in JPEG")
@@ -294,7 +299,7 @@ func crafted(t *testing.T) map[string][]byte {
 	binary.BigEndian.PutUint16(jpg[i+5:], 65535)
 	binary.BigEndian.PutUint16(jpg[i+7:], 65535)
 
-	tif := encode(t, "tiff", testImage(16, 16, 1))
+	tif := testimage.Encode(t, "tiff", testimage.Photo(16, 16, 1))
 	ifd := int(binary.LittleEndian.Uint32(tif[4:]))
 	for k := range int(binary.LittleEndian.Uint16(tif[ifd:])) {
 		e := tif[ifd+2+12*k:]
@@ -316,13 +321,13 @@ func TestPixelLimit(t *testing.T) {
 			t.Fatalf("%s: crafted header reads as %v, %v", name, cfg, err)
 		}
 		var err error
-		var r *Result
-		alloc := allocated(func() { r, err = Hash(context.Background(), bytes.NewReader(data), &Options{Want: All}) })
-		var me *Error
-		if !errors.As(err, &me) || me.Kind != TooLarge || me.Format != name {
-			t.Errorf("%s: %v, want TooLarge", name, err)
-		} else if r.Done != digests || r.Skipped[PDQ] != OverLimit {
-			t.Errorf("%s: Done %b, skipped %q", name, r.Done, r.Skipped)
+		var r *Hashes
+		alloc := allocated(func() { r, err = hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all}) })
+		var me *hashError
+		if !errors.As(err, &me) || me.kind != ErrImageTooLarge || me.format != name {
+			t.Errorf("%s: %v, want ErrImageTooLarge", name, err)
+		} else if r.done != digests || r.skipped[signal.PDQ] != overLimit {
+			t.Errorf("%s: Done %b, skipped %q", name, r.done, r.Skipped)
 		}
 		t.Logf("%s: %d-byte file refused, %d bytes allocated", name, len(data), alloc)
 		if alloc > 256<<10 {
@@ -331,21 +336,16 @@ func TestPixelLimit(t *testing.T) {
 	}
 
 	// A real image over a lowered limit is refused too; at the limit it is not.
-	data := encode(t, "png", testImage(100, 50, 1))
-	if _, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All, MaxPixels: 4999}); !isKind(err, TooLarge) {
+	data := testimage.Encode(t, "png", testimage.Photo(100, 50, 1))
+	if _, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all, MaxPixels: 4999}); !isKind(err, ErrImageTooLarge) {
 		t.Errorf("100×50 over 4999 pixels: %v", err)
 	}
-	if _, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All, MaxPixels: 5000}); err != nil {
+	if _, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all, MaxPixels: 5000}); err != nil {
 		t.Errorf("100×50 at 5000 pixels: %v", err)
 	}
-	if _, err := HashImage(testImage(100, 50, 1), &Options{Want: All, MaxPixels: 4999}); !isKind(err, TooLarge) {
+	if _, err := imageT(testimage.Photo(100, 50, 1), &testOptions{Want: all, MaxPixels: 4999}); !isKind(err, ErrImageTooLarge) {
 		t.Errorf("HashImage 100×50 over 4999 pixels: %v", err)
 	}
-}
-
-func isKind(err error, k Kind) bool {
-	var me *Error
-	return errors.As(err, &me) && me.Kind == k
 }
 
 func formatByName(name string) *format {
@@ -364,7 +364,7 @@ type atOnly struct{ image.Image }
 // generic path through At gives, for every chroma subsampling and for
 // sub-images at odd and negative offsets.
 func TestNormaliseFastPaths(t *testing.T) {
-	src := testImage(37, 29, 4)
+	src := testimage.Photo(37, 29, 4)
 	var imgs []image.Image
 	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
 		for _, r := range []image.Rectangle{image.Rect(0, 0, 37, 29), image.Rect(-3, -5, 34, 24)} {
@@ -390,8 +390,8 @@ func TestNormaliseFastPaths(t *testing.T) {
 	draw.Draw(rgba, rgba.Rect, src, image.Point{}, draw.Src)
 	imgs = append(imgs, cmyk, gray, pal, src, src.SubImage(image.Rect(3, 1, 20, 20)), rgba, rgba.SubImage(image.Rect(3, 1, 20, 20)))
 	for _, m := range imgs {
-		fast, fs := Normalise(m, false)
-		slow, ss := Normalise(atOnly{m}, false)
+		fast, fs := normalise(m, false, nil)
+		slow, ss := normalise(atOnly{m}, false, nil)
 		if !bytes.Equal(fast.Pix, slow.Pix) || fs != ss {
 			t.Errorf("%T %v: fast path differs from At", m, m.Bounds())
 		}

@@ -7,18 +7,20 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // tree writes a small tree of images and other files and returns its root
 // and the paths of its regular files.
-func tree(t *testing.T) (string, []string) {
+func writeTree(t *testing.T) (string, []string) {
 	root := t.TempDir()
 	files := map[string][]byte{
-		"a.png":          encode(t, "png", testImage(40, 30, 1)),
+		"a.png":          testimage.Encode(t, "png", testimage.Photo(40, 30, 1)),
 		"b.txt":          []byte("not an image"),
-		"sub/c.jpg":      encode(t, "jpeg", testImage(50, 20, 2)),
-		"sub/deep/d.gif": encode(t, "gif", testImage(20, 20, 3)),
-		"sub/e.png":      encode(t, "png", testImage(20, 20, 4))[:30], // corrupt
+		"sub/c.jpg":      testimage.Encode(t, "jpeg", testimage.Photo(50, 20, 2)),
+		"sub/deep/d.gif": testimage.Encode(t, "gif", testimage.Photo(20, 20, 3)),
+		"sub/e.png":      testimage.Encode(t, "png", testimage.Photo(20, 20, 4))[:30], // corrupt
 		"empty":          nil,
 	}
 	var paths []string
@@ -40,19 +42,19 @@ func tree(t *testing.T) (string, []string) {
 }
 
 func TestTree(t *testing.T) {
-	root, paths := tree(t)
+	root, paths := writeTree(t)
 	for _, workers := range []int{0, 1, 3} {
 		var got []string
 		var last Progress
-		for r := range Tree(context.Background(), root, workers, nil, func(p Progress) { last = p }) {
-			got = append(got, r.Path)
-			want, wantErr := File(context.Background(), r.Path, nil)
-			if (r.Err == nil) != (wantErr == nil) || (r.Result == nil) != (want == nil) {
-				t.Errorf("%s: %v, File says %v", r.Path, r.Err, wantErr)
+		for f, err := range HashTree(context.Background(), root, &Options{Workers: workers}, func(p Progress) { last = p }) {
+			got = append(got, f.Path)
+			want, wantErr := HashFile(context.Background(), f.Path, nil)
+			if (err == nil) != (wantErr == nil) || (f.Hashes == nil) != (want == nil) {
+				t.Errorf("%s: %v, HashFile says %v", f.Path, err, wantErr)
 				continue
 			}
-			if r.Result != nil && (r.Result.SHA256 != want.SHA256 || r.Result.PDQ != want.PDQ || r.Result.PHash != want.PHash) {
-				t.Errorf("%s: hashed differently from File", r.Path)
+			if f.Hashes != nil && !slices.Equal(f.Signals, want.Signals) {
+				t.Errorf("%s: hashed differently from HashFile", f.Path)
 			}
 		}
 		slices.Sort(got)
@@ -66,11 +68,11 @@ func TestTree(t *testing.T) {
 }
 
 func TestTreeStops(t *testing.T) {
-	root, _ := tree(t)
+	root, _ := writeTree(t)
 
 	// Breaking out of the loop returns.
 	n := 0
-	for range Tree(context.Background(), root, 2, nil, nil) {
+	for range HashTree(context.Background(), root, &Options{Workers: 2}, nil) {
 		n++
 		break
 	}
@@ -83,10 +85,10 @@ func TestTreeStops(t *testing.T) {
 	defer cancel()
 	var last error
 	count := 0
-	for r := range Tree(ctx, root, 1, nil, nil) {
+	for _, err := range HashTree(ctx, root, &Options{Workers: 1}, nil) {
 		count++
 		cancel()
-		last = r.Err
+		last = err
 	}
 	if !errors.Is(last, context.Canceled) {
 		t.Errorf("last error %v after %d results, want context.Canceled", last, count)
@@ -94,8 +96,8 @@ func TestTreeStops(t *testing.T) {
 
 	// A missing root is reported, not hidden.
 	var errs []error
-	for r := range Tree(context.Background(), filepath.Join(root, "missing"), 1, nil, nil) {
-		errs = append(errs, r.Err)
+	for _, err := range HashTree(context.Background(), filepath.Join(root, "missing"), &Options{Workers: 1}, nil) {
+		errs = append(errs, err)
 	}
 	if len(errs) != 1 || !errors.Is(errs[0], os.ErrNotExist) {
 		t.Errorf("missing root: %v", errs)

@@ -1,4 +1,4 @@
-package hashdb
+package media
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"testing"
 	"time"
+
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // BenchmarkHashReader hashes a JPEG end to end with every algorithm. Beside
@@ -23,7 +25,7 @@ func BenchmarkHashReader(b *testing.B) {
 			b.Run(name, func(b *testing.B) { b.Skip("12 MP skipped under -short") })
 			continue
 		}
-		data := encodeAs(b, "jpeg", photo(s.w, s.h, 1))
+		data := testimage.Encode(b, "jpeg", testimage.Photo(s.w, s.h, 1))
 		b.Run(name+"/decode", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))

@@ -8,19 +8,15 @@ import (
 	"sync"
 )
 
-// Normalise returns the pixels every perceptual algorithm hashes: an opaque
-// *image.RGBA with bounds (0,0)-(w,h) holding the colour stored for each
-// pixel of img, alpha ignored (see the package documentation), and the
+// normalise returns the pixels every perceptual algorithm hashes: an
+// opaque *image.RGBA with bounds (0,0)-(w,h) holding the colour stored for
+// each pixel of img, alpha ignored (see the package documentation), and the
 // standard deviation of its luma in grey levels.
 //
 // When owned is true img belongs to the caller alone and may be rewritten
 // in place: an *image.RGBA or *image.NRGBA is then returned without a copy.
-func Normalise(img image.Image, owned bool) (*image.RGBA, float64) {
-	return normalise(img, owned, nil)
-}
-
-// normalise is Normalise writing, when it copies, into pix if that is
-// large enough. Every byte of the copy is written, so pix needs no clearing.
+// Otherwise the copy is written into pix if that is large enough (pix may
+// be nil). Every byte of the copy is written, so pix needs no clearing.
 func normalise(img image.Image, owned bool, pix *[]byte) (*image.RGBA, float64) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()

@@ -17,38 +17,46 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+
 	"github.com/corona10/goimagehash"
 	"github.com/hashshare/hashshare/internal/pdq"
 	"github.com/hashshare/hashshare/internal/testenv"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
-// want computes, independently of Hash, what it must return for the image
-// bytes data of the given format: goimagehash and PDQ called directly on the
-// decoded image after Normalise, and the digests of the bytes.
-func want(t *testing.T, f *format, data []byte) *Result {
+// want computes, independently of HashReader, what it must return for the
+// image bytes data of the given format: goimagehash and PDQ called directly
+// on the decoded image after normalise, and the digests of the bytes.
+func want(t *testing.T, f *format, data []byte) *Hashes {
 	t.Helper()
 	img, err := f.decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, std := Normalise(img, false)
-	r := &Result{Format: f.name, Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Size: int64(len(data)), LumaStdDev: std}
-	r.MD5, r.SHA1, r.SHA256 = md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
-	for _, c := range []struct {
-		f   func(image.Image) (*goimagehash.ImageHash, error)
-		dst *uint64
-	}{{goimagehash.PerceptionHash, &r.PHash}, {goimagehash.DifferenceHash, &r.DHash}, {goimagehash.AverageHash, &r.AHash}} {
-		h, err := c.f(m)
+	m, std := normalise(img, false, nil)
+	r := &Hashes{Format: f.name, Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Size: int64(len(data)), lumaStdDev: std}
+	md, s1, s256 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
+	for a, d := range map[signal.Algorithm][]byte{signal.MD5: md[:], signal.SHA1: s1[:], signal.SHA256: s256[:]} {
+		s, _ := signal.New(a, d)
+		r.set(s, false)
+	}
+	for a, f := range map[signal.Algorithm]func(image.Image) (*goimagehash.ImageHash, error){
+		signal.PHash: goimagehash.PerceptionHash, signal.DHash: goimagehash.DifferenceHash, signal.AHash: goimagehash.AverageHash,
+	} {
+		h, err := f(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		*c.dst = h.GetHash()
+		s, _ := signal.FromUint64(a, h.GetHash())
+		r.set(s, false)
 	}
 	p, err := pdq.FromImage(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.PDQ, r.Quality = p.Hash, p.Quality
+	r.set(pdqSignal(p.Hash), false)
+	r.Quality = p.Quality
 	// PDQ of the normalised copy must be PDQ of the decoded image: the
 	// normalisation follows PDQ's own colour rules.
 	if q, err := pdq.FromImage(img); err != nil || q.Hash != p.Hash || q.Quality != p.Quality {
@@ -57,41 +65,41 @@ func want(t *testing.T, f *format, data []byte) *Result {
 	return r
 }
 
-func check(t *testing.T, name string, got, want *Result) {
+func check(t *testing.T, name string, got, want *Hashes) {
 	t.Helper()
-	if got.Done != All {
-		t.Errorf("%s: Done = %b, want all; skipped %q", name, got.Done, got.Skipped)
+	if got.done != all {
+		t.Errorf("%s: Done = %b, want all; skipped %q", name, got.done, got.Skipped)
 	}
 	if got.Format != want.Format || got.Width != want.Width || got.Height != want.Height || got.Size != want.Size {
 		t.Errorf("%s: format %q %d×%d %d bytes, want %q %d×%d %d bytes", name, got.Format, got.Width, got.Height, got.Size, want.Format, want.Width, want.Height, want.Size)
 	}
-	if got.MD5 != want.MD5 || got.SHA1 != want.SHA1 || got.SHA256 != want.SHA256 {
+	if got.md5() != want.md5() || got.sha1() != want.sha1() || got.sha256() != want.sha256() {
 		t.Errorf("%s: digests differ from crypto's", name)
 	}
-	if got.PHash != want.PHash || got.DHash != want.DHash || got.AHash != want.AHash {
-		t.Errorf("%s: p/d/a %016x %016x %016x, goimagehash says %016x %016x %016x", name, got.PHash, got.DHash, got.AHash, want.PHash, want.DHash, want.AHash)
+	if got.u64(signal.PHash) != want.u64(signal.PHash) || got.u64(signal.DHash) != want.u64(signal.DHash) || got.u64(signal.AHash) != want.u64(signal.AHash) {
+		t.Errorf("%s: p/d/a %016x %016x %016x, goimagehash says %016x %016x %016x", name, got.u64(signal.PHash), got.u64(signal.DHash), got.u64(signal.AHash), want.u64(signal.PHash), want.u64(signal.DHash), want.u64(signal.AHash))
 	}
-	if got.PDQ != want.PDQ || got.Quality != want.Quality {
-		t.Errorf("%s: PDQ %v q%d, want %v q%d", name, got.PDQ, got.Quality, want.PDQ, want.Quality)
+	if got.pdq() != want.pdq() || got.Quality != want.Quality {
+		t.Errorf("%s: PDQ %v q%d, want %v q%d", name, got.pdq(), got.Quality, want.pdq(), want.Quality)
 	}
 }
 
 func TestRoundTrip(t *testing.T) {
-	src := testImage(203, 151, 7)
+	src := testimage.Photo(203, 151, 7)
 	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
 		t.Run(name, func(t *testing.T) {
-			data := encode(t, name, src)
+			data := testimage.Encode(t, name, src)
 			f := sniff(data)
 			if f == nil || f.name != name {
 				t.Fatalf("sniffed %v, want %s", f, name)
 			}
-			got, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All})
+			got, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all})
 			if err != nil {
 				t.Fatal(err)
 			}
 			check(t, name, got, want(t, f, data))
-			if got.Weak != 0 {
-				t.Errorf("Weak = %b for a detailed image", got.Weak)
+			if got.weak != 0 {
+				t.Errorf("Weak = %b for a detailed image", got.weak)
 			}
 		})
 	}
@@ -99,7 +107,7 @@ func TestRoundTrip(t *testing.T) {
 
 // TestRealImages hashes the reference's images in every format, WebP
 // included (there is no Go WebP encoder), and compares with goimagehash and
-// PDQ called directly.
+// signal.PDQ called directly.
 func TestRealImages(t *testing.T) {
 	dir := filepath.Join(testenv.Dir(t, "pdq"), "images", "misc-images", "modes")
 	// One image per decoder path: YCbCr and CMYK JPEG, RGBA, paletted and
@@ -119,7 +127,7 @@ func TestRealImages(t *testing.T) {
 		if f.name == "webp" {
 			webp++
 		}
-		got, err := File(context.Background(), p, &Options{Want: All})
+		got, err := fileT(context.Background(), p, &testOptions{Want: all})
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
 			continue
@@ -131,7 +139,7 @@ func TestRealImages(t *testing.T) {
 	}
 }
 
-// TestPDQReference checks PDQ, quality and the dihedral hashes through the
+// TestPDQReference checks signal.PDQ, quality and the dihedral hashes through the
 // whole pipeline (sniff, decode, normalise) against Meta's reference, on the
 // losslessly stored pixels the reference's decoder produced, in both the
 // library's full-resolution mode and the CLI's 512 mode.
@@ -155,14 +163,14 @@ func TestPDQReference(t *testing.T) {
 				break
 			}
 			n++
-			r, err := File(context.Background(), filepath.Join(dir, f[0]), &Options{Want: Of(PDQ), Dihedral: true, Resize512: mode.resize512})
+			r, err := fileT(context.Background(), filepath.Join(dir, f[0]), &testOptions{Want: setOf(signal.PDQ), Dihedral: true, Resize512: mode.resize512})
 			if err != nil {
 				t.Errorf("%s: %v", f[0], err)
 				continue
 			}
-			got := []string{strconv.Itoa(r.Quality), r.PDQ.String()}
+			got := []string{strconv.Itoa(r.Quality), r.pdq().String()}
 			for _, d := range r.Dihedral[1:] {
-				got = append(got, d.String())
+				got = append(got, d.Hex())
 			}
 			if want := append([]string{f[6], f[7]}, f[8:]...); !slices.Equal(got, want) {
 				t.Errorf("%s %s:\n got %v\nwant %v", mode.tsv, f[0], got, want)
@@ -182,19 +190,19 @@ func TestNotImage(t *testing.T) {
 		[]byte("BM is how this text begins, and it is not a bitmap"),
 		[]byte("\x00\x00\x00\x18ftypmp42 a video"),
 	} {
-		got, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All})
+		got, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all})
 		if err != nil {
 			t.Fatalf("%q: %v", data, err)
 		}
-		if got.Done != digests || got.Format != "" || got.Size != int64(len(data)) {
-			t.Errorf("%q: Done %b format %q size %d", data, got.Done, got.Format, got.Size)
+		if got.done != digests || got.Format != "" || got.Size != int64(len(data)) {
+			t.Errorf("%q: Done %b format %q size %d", data, got.done, got.Format, got.Size)
 		}
-		if got.MD5 != md5.Sum(data) || got.SHA1 != sha1.Sum(data) || got.SHA256 != sha256.Sum256(data) {
+		if got.md5() != md5.Sum(data) || got.sha1() != sha1.Sum(data) || got.sha256() != sha256.Sum256(data) {
 			t.Errorf("%q: digests differ from crypto's", data)
 		}
-		for a := range PDQ + 4 {
-			if got.Skipped[a] != NotImage {
-				t.Errorf("%q: %s skipped %q, want %q", data, a, got.Skipped[a], NotImage)
+		for _, a := range []signal.Algorithm{signal.PDQ, signal.PHash, signal.DHash, signal.AHash} {
+			if got.skipped[a] != notImage {
+				t.Errorf("%q: %s skipped %q, want %q", data, a, got.skipped[a], notImage)
 			}
 		}
 	}
@@ -218,7 +226,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 func TestStreamConstantMemory(t *testing.T) {
 	const size = 64 << 20
 	alloc := allocated(func() {
-		r, err := Hash(context.Background(), &zeros{size}, &Options{Want: All})
+		r, err := hashT(context.Background(), &zeros{size}, &testOptions{Want: all})
 		if err != nil || r.Size != size {
 			t.Fatalf("size %d, %v", r.Size, err)
 		}
@@ -239,18 +247,18 @@ func allocated(f func()) uint64 {
 }
 
 func TestCorrupt(t *testing.T) {
-	src := testImage(64, 48, 3)
+	src := testimage.Photo(64, 48, 3)
 	for _, name := range []string{"png", "jpeg", "gif", "bmp", "tiff"} {
-		data := encode(t, name, src)
+		data := testimage.Encode(t, name, src)
 		for _, cut := range []int{len(data) / 2, 40} {
 			bad := data[:cut]
-			got, err := Hash(context.Background(), bytes.NewReader(bad), &Options{Want: All})
-			var me *Error
-			if !errors.As(err, &me) || me.Kind != Decode || me.Format != name || !strings.HasPrefix(err.Error(), name+": ") {
-				t.Errorf("%s cut at %d: error %v, want a Decode error naming the format", name, cut, err)
+			got, err := hashT(context.Background(), bytes.NewReader(bad), &testOptions{Want: all})
+			var me *hashError
+			if !errors.As(err, &me) || me.kind != ErrImageDecode || me.format != name || !strings.HasPrefix(err.Error(), "media: image does not decode: "+name+": ") {
+				t.Errorf("%s cut at %d: error %v, want a ErrImageDecode error naming the format", name, cut, err)
 				continue
 			}
-			if got == nil || got.Done != digests || got.MD5 != md5.Sum(bad) {
+			if got == nil || got.done != digests || got.md5() != md5.Sum(bad) {
 				t.Errorf("%s cut at %d: result %+v, want the digests", name, cut, got)
 			}
 		}
@@ -258,18 +266,18 @@ func TestCorrupt(t *testing.T) {
 }
 
 func TestMaxImageBytes(t *testing.T) {
-	data := encode(t, "png", testImage(64, 64, 1))
-	got, err := Hash(context.Background(), bytes.NewReader(data), &Options{Want: All, MaxImageBytes: 100})
-	var me *Error
-	if !errors.As(err, &me) || me.Kind != TooLarge {
-		t.Fatalf("error %v, want TooLarge", err)
+	data := testimage.Encode(t, "png", testimage.Photo(64, 64, 1))
+	got, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all, MaxImageBytes: 100})
+	var me *hashError
+	if !errors.As(err, &me) || me.kind != ErrImageTooLarge {
+		t.Fatalf("error %v, want ErrImageTooLarge", err)
 	}
-	if got.Done != digests || got.SHA256 != sha256.Sum256(data) || got.Size != int64(len(data)) {
+	if got.done != digests || got.sha256() != sha256.Sum256(data) || got.Size != int64(len(data)) {
 		t.Errorf("result %+v, want digests of all %d bytes", got, len(data))
 	}
 	// The same, from a reader whose size is not known in advance.
-	got, err = Hash(context.Background(), io.MultiReader(bytes.NewReader(data)), &Options{Want: All, MaxImageBytes: 100})
-	if !isKind(err, TooLarge) || got.SHA256 != sha256.Sum256(data) || got.Size != int64(len(data)) {
+	got, err = hashT(context.Background(), io.MultiReader(bytes.NewReader(data)), &testOptions{Want: all, MaxImageBytes: 100})
+	if !isKind(err, ErrImageTooLarge) || got.sha256() != sha256.Sum256(data) || got.Size != int64(len(data)) {
 		t.Errorf("unknown size: %v, %+v", err, got)
 	}
 }
@@ -277,14 +285,14 @@ func TestMaxImageBytes(t *testing.T) {
 func TestContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Hash(ctx, bytes.NewReader([]byte("x")), nil); !errors.Is(err, context.Canceled) {
+	if _, err := hashT(ctx, bytes.NewReader([]byte("x")), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled before: %v", err)
 	}
 
 	// Cancelled while streaming: the next read fails.
 	ctx, cancel = context.WithCancel(context.Background())
 	r := &cancelAfter{r: &zeros{1 << 30}, n: 1 << 20, cancel: cancel}
-	if _, err := Hash(ctx, r, nil); !errors.Is(err, context.Canceled) {
+	if _, err := hashT(ctx, r, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled during: %v", err)
 	}
 	if r.read > 2<<20 {
@@ -310,8 +318,8 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 
 func TestReadError(t *testing.T) {
 	boom := errors.New("boom")
-	r := io.MultiReader(bytes.NewReader(encode(t, "png", testImage(8, 8, 1))[:20]), errReader{boom})
-	if res, err := Hash(context.Background(), r, nil); !errors.Is(err, boom) || res != nil {
+	r := io.MultiReader(bytes.NewReader(testimage.Encode(t, "png", testimage.Photo(8, 8, 1))[:20]), errReader{boom})
+	if res, err := hashT(context.Background(), r, nil); !errors.Is(err, boom) || res != nil {
 		t.Errorf("got %v, %v; want nil, boom", res, err)
 	}
 }
