@@ -1,8 +1,10 @@
 // Package hashdb is the handle a trust-and-safety service holds on its
 // database of hashes of known terrorist and violent-extremist media: it
-// hashes media, stores what an organisation knows in one bbolt file,
-// matches uploads against it, and exchanges it with partners as signed
-// bundles.
+// stores what an organisation knows in one bbolt file, matches uploads
+// against it, and exchanges it with partners as signed bundles. Its
+// vocabulary is package [signal] (a Signal is one algorithm's hash), its
+// hashing package [media]; hashdb holds the rules: items and their
+// sources, sharing levels, opinions, peers, matching and exchange.
 //
 // A service that flags uploads matching a known item is this program:
 //
@@ -15,20 +17,19 @@
 //		"os"
 //
 //		"github.com/hashshare/hashshare/hashdb"
+//		"github.com/hashshare/hashshare/hashdb/media"
 //	)
 //
 //	func main() {
 //		ctx := context.Background()
-//		opts := hashdb.DefaultOptions()
-//		opts.Organization = "example-org"
-//		db, err := hashdb.Open("hashes.db", opts)
+//		db, err := hashdb.Open("hashes.db", &hashdb.Options{Organization: "example-org"})
 //		if err != nil {
 //			log.Fatal(err)
 //		}
 //		defer db.Close()
 //
 //		// Remember a known file.
-//		h, err := hashdb.HashFile(ctx, os.Args[1], nil)
+//		h, err := media.HashFile(ctx, os.Args[1], nil)
 //		if err != nil {
 //			log.Fatal(err)
 //		}
@@ -43,13 +44,13 @@
 //			log.Fatal(err)
 //		}
 //
-//		// Check an upload against everything known.
-//		f, err := os.Open(os.Args[2])
+//		// Check an upload against everything known, with all eight
+//		// rotations and mirrors of its PDQ hash.
+//		up, err := media.HashFile(ctx, os.Args[2], &media.Options{Dihedral: true})
 //		if err != nil {
 //			log.Fatal(err)
 //		}
-//		defer f.Close()
-//		_, results, err := db.MatchMedia(ctx, f, nil)
+//		results, err := db.MatchHashes(ctx, up, nil)
 //		if err != nil {
 //			log.Fatal(err)
 //		}
@@ -93,23 +94,18 @@
 // commit updates it.
 //
 // A DB is safe for concurrent use: reads run in parallel, writes one at a
-// time, each durable and seen whole when it returns. One process at a time may open a file
-// for writing; another waits Options.Timeout, then fails with [ErrLocked].
+// time, each durable and seen whole when it returns. One process at a time
+// may open a file for writing; another waits Options.Timeout, then fails
+// with [ErrLocked]. A zero [Options] field means its default.
 //
 // # Hashing
 //
-// [HashReader], [HashFile] and [HashImage] compute every signal from one
-// read: the digests of the raw bytes, streamed in constant memory, and for
-// an image (JPEG, PNG, GIF, BMP, TIFF, WebP) PDQ with its quality and
-// optionally its eight rotations and reflections, and pHash, dHash and aHash
-// exactly as goimagehash v1.1.0 computes them, from one decode. Dimensions
-// are checked before decoding ([ErrImageTooLarge]); a corrupt image is
-// [ErrImageDecode]; bytes that are not an image get their digests only.
-// Alpha is ignored for every algorithm (the colour under a transparent
-// pixel is hashed, as Meta's reference does), and EXIF orientation is not
-// applied. Low-information signals — PDQ quality under 50, the 64-bit hashes
-// of a flat image — are listed in [Hashes.Unreliable]. [HashTree] hashes a
-// directory on every core.
+// Package [media] computes every signal from one read
+// ([media.HashReader], [media.HashFile], [media.HashImage], and
+// [media.HashTree] for a directory on every core): the digests of the raw
+// bytes, and for an image PDQ, pHash, dHash and aHash, within limits a
+// service sets in [media.Options]. Low-information signals are listed in
+// [media.Hashes.Unreliable], and Item.Unreliable takes them as they are.
 //
 // # Matching
 //
@@ -118,9 +114,11 @@
 // [MatchOptions] overrides them) and the live items carrying it. The search
 // is exact — multi-index hashing over in-memory indexes from package
 // github.com/hashshare/hashshare/match — and immediate: a Put is found by the
-// next query, a retracted item is gone from it. [DB.MatchMedia] hashes and
-// matches in one call, querying PDQ with all eight orientations, so rotated
-// and mirrored copies match. Items or signals the local organisation marked
+// next query, a retracted item is gone from it. [DB.MatchHashes] matches
+// what package media computed, querying PDQ with all eight orientations
+// when the hashes carry them, so rotated and mirrored copies match, and
+// [DB.MatchMedia] hashes and matches in one call. [MatchResult] has one JSON
+// form, the one the command-line tool and the match server print. Items or signals the local organisation marked
 // [FalsePositive] come back in [MatchResult.Suppressed], not as matches;
 // signals flagged unreliable match only when asked.
 //
@@ -137,6 +135,20 @@
 // committed, undone if anything fails or the process stops, so their
 // memory does not grow with the bundle — a million entries go either way
 // in a few seconds.
+//
+// Export signs through a [crypto.Signer]: a [SigningKey] read from its
+// PEM form ([ParseSigningKey]), a bare [ed25519.PrivateKey], or a key held
+// in an HSM or a KMS. Recipients know a key by the id [KeyID] derives
+// from its public half, unless its owner names it otherwise.
+//
+// # Errors
+//
+// Every error an exported function returns starts with "hashdb: " once,
+// then names the operation and the detail, and wraps a sentinel
+// ([ErrNotFound], [ErrInvalidItem], [ErrLocked], …) for [errors.Is]. A
+// write that fails, for whatever reason, leaves the database exactly as
+// it was. The actor of a change is named one way, on its context
+// ([WithActor]); the change log records it for every change.
 //
 // # Labels
 //
