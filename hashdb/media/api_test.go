@@ -11,11 +11,14 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/hashshare/hashshare/internal/testimage"
 	"golang.org/x/image/bmp"
@@ -269,4 +272,57 @@ func FuzzHashReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOptionsZeroFields: each zero field is its default, so setting one
+// field changes only that.
+func TestOptionsZeroFields(t *testing.T) {
+	data := testimage.Encode(t, "png", testimage.Photo(40, 30, 9))
+	all, err := HashReader(context.Background(), bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*Options{{}, {MaxPixels: 1e6}, {MaxImageBytes: 1 << 20}, {Workers: 3}, {Algorithms: signal.Algorithms()}} {
+		h, err := HashReader(context.Background(), bytes.NewReader(data), o)
+		if err != nil || !slices.Equal(h.Signals, all.Signals) || h.Dihedral != nil {
+			t.Errorf("%+v: %v, %v; want every signal as with nil options", *o, h, err)
+		}
+	}
+	if _, err := HashReader(context.Background(), bytes.NewReader(data), &Options{MaxPixels: 40*30 - 1}); !errors.Is(err, ErrImageTooLarge) {
+		t.Errorf("MaxPixels one under: %v", err)
+	}
+}
+
+// TestErrorPrefix: every message carries the package's prefix once.
+func TestErrorPrefix(t *testing.T) {
+	data := testimage.Encode(t, "png", testimage.Photo(40, 30, 9))
+	boom := errors.New("boom")
+	for _, tt := range []struct {
+		name string
+		err  func() error
+		want string
+	}{
+		{"decode", func() error {
+			_, err := HashReader(context.Background(), bytes.NewReader(data[:60]), nil)
+			return err
+		}, "media: image does not decode: png: "},
+		{"pixels", func() error {
+			_, err := HashReader(context.Background(), bytes.NewReader(data), &Options{MaxPixels: 100})
+			return err
+		}, "media: image too large: png: 40×30 image"},
+		{"read", func() error {
+			_, err := HashReader(context.Background(), io.MultiReader(bytes.NewReader(data[:10]), iotest.ErrReader(boom)), nil)
+			return err
+		}, "media: reading: boom"},
+		{"file", func() error { _, err := HashFile(context.Background(), "/nonexistent/x", nil); return err }, "media: hashing file: open /nonexistent/x"},
+		{"options", func() error {
+			_, err := HashImage(nil, &Options{Algorithms: []signal.Algorithm{99}})
+			return err
+		}, "media: options: unknown algorithm: 99"},
+	} {
+		err := tt.err()
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Count(err.Error(), "media:") != 1 {
+			t.Errorf("%s: %v, want it to start %q, with one prefix", tt.name, err, tt.want)
+		}
+	}
 }
