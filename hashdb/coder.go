@@ -3,6 +3,8 @@ package hashdb
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/hashshare/hashshare/internal/store"
+
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -163,16 +165,15 @@ func (w *writer) putNew(ik []byte, r *record, pre *preEncoded) error {
 	seq := w.meta.GetLastSeq() + 1
 	w.meta.LastSeq = seq
 	r.seq = seq
-	c := w.alloc(1 + protowire.SizeVarint(seq) + len(pre.change))
+	c := w.t.Alloc(1 + protowire.SizeVarint(seq) + len(pre.change))
 	c = protowire.AppendVarint(protowire.AppendTag(c[:0], 1, protowire.VarintType), seq)
 	c = append(c, pre.change...)
-	v := w.alloc(len(pre.item) + 2 + protowire.SizeVarint(r.num) + protowire.SizeVarint(seq))
+	v := w.t.Alloc(len(pre.item) + 2 + protowire.SizeVarint(r.num) + protowire.SizeVarint(seq))
 	v = append(v[:0], pre.item...)
 	v = protowire.AppendVarint(protowire.AppendTag(v, 2, protowire.VarintType), r.num)
 	v = protowire.AppendVarint(protowire.AppendTag(v, 3, protowire.VarintType), seq)
-	w.writes += 2
-	if err := w.log.Put(seqKey(seq), c); err != nil {
+	if err := w.log.Put(store.SeqKey(seq), c); err != nil {
 		return err
 	}
-	return w.items.Put(ik, v)
+	return w.items.PutNew(ik, v)
 }

@@ -12,9 +12,8 @@ import (
 	"os"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -211,13 +210,12 @@ type importer struct {
 	peer   Peer
 	// recv is what this database holds from the peer, as the import
 	// changes it. A FULL bundle builds it anew (swapped in at the end)
-	// and old is the set it replaces; a delta changes it in place, and
-	// target names it for the staged write's undo records.
-	recv   *bolt.Bucket
-	old    *bolt.Bucket
-	target []byte
-	set    bundle.SetDigest
-	gen    uint64
+	// and old is the set it replaces; a delta changes it in place, undone
+	// if the import fails.
+	recv *store.Bucket
+	old  *store.Bucket
+	set  bundle.SetDigest
+	gen  uint64
 	// last is the greatest key a FULL bundle's new set holds so far: a
 	// bundle in key order, as Export writes them, never finds a key
 	// there already, so there is no need to look.
@@ -227,7 +225,7 @@ type importer struct {
 func (im *importer) run(ctx context.Context, st *spooled) error {
 	var err error
 	producer := im.h.GetProducer()
-	if im.peer, err = loadPeer(im.w.tx, producer); err != nil {
+	if im.peer, err = loadPeer(im.w.peers(), producer); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("%w %q", ErrUnknownPeer, producer)
 		}
@@ -236,30 +234,24 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 	if err := im.follows(); err != nil {
 		return err
 	}
-	root, err := im.w.tx.CreateBucketIfNotExists(bucketReceived)
-	if err != nil {
-		return err
-	}
 	name := []byte(producer)
-	if im.recv, err = root.CreateBucketIfNotExists(name); err != nil {
+	if err := im.w.t.Create(store.BucketReceived, name); err != nil {
 		return err
 	}
+	im.recv = im.w.t.Undoable(store.BucketReceived, name)
 	if v := im.recv.Get(keyGeneration); len(v) == 8 {
 		im.gen = binary.BigEndian.Uint64(v)
 	}
 	im.gen++
 	if im.res.Full {
-		im.old = im.recv
-		if im.recv, err = im.w.swapBucket(bucketReceived, name); err != nil {
+		im.old = im.w.t.Bucket(store.BucketReceived, name)
+		if im.recv, err = im.w.t.Swap(store.BucketReceived, name); err != nil {
 			return err
 		}
-	} else {
-		im.target = nestedTarget(bucketReceived, name)
-		if im.set, err = setDigest(im.recv); err != nil {
-			return err
-		}
+	} else if im.set, err = setDigest(im.recv); err != nil {
+		return err
 	}
-	if err := im.put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
+	if err := im.recv.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
 		return err
 	}
 
@@ -277,7 +269,7 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 			if err := im.apply(&batch[i]); err != nil {
 				return fmt.Errorf("entry %d: %w", n, err)
 			}
-			if err := im.step(); err != nil {
+			if _, err := im.w.step(); err != nil {
 				return err
 			}
 		}
@@ -301,16 +293,16 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 		return fmt.Errorf("%w: the producer's set digest is %v, ours would be %v (ask %s for a FULL bundle)", ErrDiverged, im.want, im.set, producer)
 	}
 	if im.res.Full {
-		if im.recv, err = im.w.swapIn(bucketReceived, name); err != nil {
+		if im.recv, err = im.w.t.SwapIn(store.BucketReceived, name); err != nil {
 			return err
 		}
 	}
-	if err := im.put(keySetDigest, im.set[:]); err != nil {
+	if err := im.recv.Put(keySetDigest, im.set[:]); err != nil {
 		return err
 	}
 	im.peer.Checkpoint = Checkpoint{Seq: im.h.GetToSeq(), BundleDigest: im.digest[:], Time: fromUnixNano(im.w.nowNs)}
 	im.res.Checkpoint = im.peer.Checkpoint
-	return storePeer(im.w.tx, &im.peer)
+	return storePeer(im.w.peers(), &im.peer)
 }
 
 // follows checks the bundle's place in the producer's sequence against the
@@ -485,36 +477,6 @@ func (im *importer) refuses(it *Item) bool {
 	return false
 }
 
-// step lets the staged write commit what it holds, and finds the
-// buckets again in the next transaction if it did.
-func (im *importer) step() error {
-	flushed, err := im.w.step()
-	if err != nil || !flushed {
-		return err
-	}
-	name := []byte(im.peer.ID)
-	im.recv = bucketPath(im.w.tx, bucketReceived, name)
-	if im.res.Full {
-		im.old = im.recv
-		im.recv = im.w.swapped(bucketReceived, name)
-	}
-	if im.recv == nil {
-		return fmt.Errorf("%w: the received set of %s vanished during the import", ErrCorrupt, im.peer.ID)
-	}
-	return nil
-}
-
-// put writes k in the received set, keeping what a delta must undo.
-func (im *importer) put(k, v []byte) error {
-	if im.target != nil {
-		if err := im.w.save(im.target, im.recv, k); err != nil {
-			return err
-		}
-	}
-	im.w.writes++
-	return im.recv.Put(k, v)
-}
-
 // track records that the peer holds the item with key ik, hashing to h.
 func (im *importer) track(ik []byte, h [32]byte) error {
 	fresh := im.old != nil && bytes.Compare(ik, im.last) > 0
@@ -533,8 +495,8 @@ func (im *importer) track(ik []byte, h [32]byte) error {
 		im.set.Sub([32]byte(v[8:]))
 	}
 	im.set.Add(h)
-	rec := binary.BigEndian.AppendUint64(im.w.alloc(40)[:0], im.gen)
-	return im.put(ik, append(rec, h[:]...))
+	rec := binary.BigEndian.AppendUint64(im.w.t.Alloc(40)[:0], im.gen)
+	return im.recv.Put(ik, append(rec, h[:]...))
 }
 
 // untrack forgets the item with key ik, reporting whether the database
@@ -549,12 +511,6 @@ func (im *importer) untrack(ik []byte) (bool, error) {
 		return false, fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
 	}
 	im.set.Sub([32]byte(v[8:]))
-	if im.target != nil {
-		if err := im.w.save(im.target, im.recv, ik); err != nil {
-			return false, err
-		}
-	}
-	im.w.writes++
 	return true, im.recv.Delete(ik)
 }
 
@@ -576,28 +532,19 @@ func (im *importer) sweep() error {
 	if im.old == nil {
 		return nil
 	}
-	from := []byte{1} // after the "\x00" records
-	for {
-		c := im.old.Cursor()
-		k, _ := c.Seek(from)
-		for k != nil && im.recv.Get(k) != nil {
-			k, _ = c.Next()
+	c := im.old.Cursor()
+	for k, _ := c.Seek([]byte{1}); k != nil; k, _ = c.Next() { // after the "\x00" records
+		if im.recv.Get(k) != nil {
+			continue
 		}
-		if k == nil {
-			return nil
-		}
-		ik := bytes.Clone(k)
-		if err := im.retract(ik, "not in "+im.peer.ID+"'s full bundle"); err != nil {
+		if err := im.retract(bytes.Clone(k), "not in "+im.peer.ID+"'s full bundle"); err != nil {
 			return err
 		}
-		if err := im.step(); err != nil {
+		if _, err := im.w.step(); err != nil {
 			return err
 		}
-		if im.old == nil {
-			return nil
-		}
-		from = append(ik, 0) // the next key after ik
 	}
+	return nil
 }
 
 func (im *importer) opinion(p *pb.Opinion) error {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -224,10 +224,6 @@ func (w *writer) putOpinion(op *Opinion) error {
 	if err != nil {
 		return err
 	}
-	if err := w.save(undoOpinions, w.ops, k); err != nil {
-		return err
-	}
-	w.writes++
 	return w.ops.Put(k, v)
 }
 
@@ -248,16 +244,9 @@ func (db *DB) SignalOpinions(s signal.Signal) ([]Opinion, error) {
 
 func (db *DB) opinions(prefix []byte) ([]Opinion, error) {
 	var ops []Opinion
-	err := db.view(func(tx *bolt.Tx) error {
-		view, err := newView(tx)
-		if err != nil {
-			return err
-		}
-		c := tx.Bucket(bucketOpinions).Cursor()
+	err := db.view(func(view *view) error {
+		c := view.Cursor(store.BucketOpinions)
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-			if v = view.opinion(k, v); v == nil {
-				continue
-			}
 			op, _, err := decodeOpinion(k, v)
 			if err != nil {
 				return err
