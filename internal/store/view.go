@@ -98,26 +98,27 @@ func (v *View) beyond(name, k []byte) bool {
 // value val the bucket holds for it (nil if none): val, or what it was
 // before a pending staged write, or nil.
 func (v *View) Visible(name, k, val []byte) []byte {
-	if !v.pending || val == nil && !bytes.Equal(name, BucketOpinions) {
+	if !v.pending {
 		return val
 	}
 	switch {
 	case bytes.Equal(name, BucketItems):
+		if val == nil {
+			return v.before(v.undoItems, k) // deleted by the write, if anything
+		}
 		seq, err := RecordSeq(val)
 		if err != nil || seq <= v.j.Seq0 {
 			return val // a record that does not decode is left for the caller to report
 		}
-		return v.before(v.undoItems, k)
+		return v.before(v.undoItems, k) // changed or created by the write
 	case bytes.Equal(name, BucketOpinions):
 		if v.undoOps == nil {
 			return val
 		}
-		u := v.undoOps.Get(k)
-		if u == nil {
-			return val
+		if u := v.undoOps.Get(k); u != nil {
+			old, _, _ := DecodeUndo(u)
+			return old
 		}
-		old, _, _ := DecodeUndo(u)
-		return old
 	}
 	return val
 }
@@ -131,12 +132,28 @@ func (v *View) before(undo *bolt.Bucket, k []byte) []byte {
 	return old
 }
 
+// undoOf returns the undo records of the top-level bucket name, or nil.
+func (v *View) undoOf(name []byte) *bolt.Bucket {
+	switch {
+	case bytes.Equal(name, BucketItems):
+		return v.undoItems
+	case bytes.Equal(name, BucketOpinions):
+		return v.undoOps
+	}
+	return nil
+}
+
 // A ViewCursor walks a bucket as a [View] sees it: records a pending
-// staged write created are skipped, those it changed read as they were.
+// staged write created are skipped, those it changed or deleted read as
+// they were. It merges the bucket with the write's undo records, which
+// hold the keys the write deleted.
 type ViewCursor struct {
-	v    *View
-	name []byte
-	c    *bolt.Cursor
+	v      *View
+	name   []byte
+	c, u   *bolt.Cursor // the bucket, its undo records (or nil)
+	mk, mv []byte       // the bucket's next record
+	uk, uv []byte       // the undo records' next record
+	key    []byte       // the key last returned
 }
 
 // Cursor returns a cursor over the top-level bucket name.
@@ -144,6 +161,9 @@ func (v *View) Cursor(name []byte) *ViewCursor {
 	c := &ViewCursor{v: v, name: name}
 	if b := v.tx.Bucket(name); b != nil {
 		c.c = b.Cursor()
+	}
+	if u := v.undoOf(name); u != nil && v.pending {
+		c.u = u.Cursor()
 	}
 	return c
 }
@@ -156,32 +176,56 @@ func (c *ViewCursor) Seek(k []byte) (key, value []byte) {
 	if c.c == nil {
 		return nil, nil
 	}
-	return c.skip(c.c.Seek(k))
+	c.mk, c.mv = c.c.Seek(k)
+	if c.u != nil {
+		c.uk, c.uv = c.u.Seek(k)
+	}
+	return c.pick()
 }
 
 // Next moves to the next visible key.
 func (c *ViewCursor) Next() (k, v []byte) {
-	if c.c == nil {
+	if c.c == nil || c.key == nil {
 		return nil, nil
 	}
-	return c.skip(c.c.Next())
+	c.advance(c.key)
+	return c.pick()
 }
 
-func (c *ViewCursor) skip(k, v []byte) ([]byte, []byte) {
-	if !c.v.pending {
-		return k, v
+// advance moves whichever of the two cursors stands at k past it.
+func (c *ViewCursor) advance(k []byte) {
+	if c.mk != nil && bytes.Equal(c.mk, k) {
+		c.mk, c.mv = c.c.Next()
 	}
-	for ; k != nil; k, v = c.c.Next() {
+	if c.uk != nil && bytes.Equal(c.uk, k) {
+		c.uk, c.uv = c.u.Next()
+	}
+}
+
+// pick returns the first visible record at or after the two cursors.
+func (c *ViewCursor) pick() ([]byte, []byte) {
+	for c.mk != nil || c.uk != nil {
+		k, inMain := c.mk, true
+		if c.mk == nil || c.uk != nil && bytes.Compare(c.uk, c.mk) < 0 {
+			k, inMain = c.uk, false
+		}
 		if c.v.beyond(c.name, k) {
-			return nil, nil
+			break
 		}
-		if v == nil {
-			continue // a nested bucket
+		var vis []byte
+		switch {
+		case inMain && c.mv != nil:
+			vis = c.v.Visible(c.name, k, c.mv)
+		case !inMain:
+			vis, _, _ = DecodeUndo(c.uv) // deleted by the write
 		}
-		if vis := c.v.Visible(c.name, k, v); vis != nil {
+		if vis != nil {
+			c.key = k
 			return k, vis
 		}
+		c.advance(k)
 	}
+	c.key = nil
 	return nil, nil
 }
 
