@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/pipeline"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -87,55 +88,34 @@ type outgoing struct {
 	op     Opinion
 }
 
-// outgoingBatch is how many records the worker prepares at a time.
-const outgoingBatch = 256
+// outgoingBatch is how many records the worker prepares at a time, and
+// outgoingAhead how many batches may be in flight.
+const (
+	outgoingBatch = 256
+	outgoingAhead = 3
+)
 
 // send runs the records next yields through a worker goroutine, which
 // decodes and encodes them while this one reads the next and writes the
 // sent set and the bundle: the two halves of an export's work.
 func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) error {
-	const depth = 3 // batches in flight
-	work := make(chan []outgoing, depth)
-	done := make(chan []outgoing, depth)
-	go func() {
-		defer close(done)
-		var c coder
-		for b := range work {
-			var frames []byte // one block for the batch's frames
-			for i := range b {
-				frames = e.prepare(&b[i], frames, &c)
-			}
-			done <- b
+	var readErr error
+	read := func() (outgoing, bool) {
+		o, ok, err := next()
+		if err != nil {
+			readErr = err
 		}
-	}()
-	defer close(work)
-
-	inflight, more := 0, true
-	fill := func() error {
-		b := make([]outgoing, 0, outgoingBatch)
-		for more && len(b) < cap(b) {
-			o, ok, err := next()
-			if err != nil {
-				return err
-			}
-			if more = ok; ok {
-				b = append(b, o)
-			}
-		}
-		if len(b) > 0 {
-			work <- b
-			inflight++
-		}
-		return nil
+		return o, ok && err == nil
 	}
-	for more && inflight < depth {
-		if err := fill(); err != nil {
-			return err
+	var c coder // the worker's
+	p := pipeline.New(outgoingBatch, outgoingAhead, read, func(b []outgoing) {
+		var frames []byte // one block for the batch's frames
+		for i := range b {
+			frames = e.prepare(&b[i], frames, &c)
 		}
-	}
-	for inflight > 0 {
-		b := <-done
-		inflight--
+	})
+	defer p.Close()
+	for b := p.Next(); b != nil; b = p.Next() {
 		for i := range b {
 			if err := e.tick(ctx); err != nil {
 				return err
@@ -147,13 +127,11 @@ func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) 
 				return err
 			}
 		}
-		if more {
-			if err := fill(); err != nil {
-				return err
-			}
+		if readErr != nil {
+			return readErr
 		}
 	}
-	return nil
+	return readErr
 }
 
 // prepare decodes o and, if the audience may have it, encodes its frame
