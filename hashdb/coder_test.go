@@ -43,7 +43,10 @@ func TestPreEncoded(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			p := preEncode(n, w.nowNs, w.actor)
+			p, err := new(coder).preEncode(n, w.nowNs, w.actor)
+			if err != nil {
+				return err
+			}
 			if _, err := w.putItemPre(n, itemKey(n.Key), &p); err != nil {
 				return err
 			}

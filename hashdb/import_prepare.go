@@ -26,6 +26,7 @@ type preparer struct {
 	o     Options
 	nowNs int64
 	actor string
+	coder // the preparing goroutine's
 }
 
 // prepareBatch is how many entries the preparing goroutine takes at a
@@ -80,5 +81,7 @@ func (en *entry) prepareItem(p *pb.Item, pr *preparer) {
 		return
 	}
 	en.it, en.ik, en.hash = it, itemKey(it.Key), bundle.ItemHash(p)
-	en.pre = preEncode(it, pr.nowNs, pr.actor)
+	if en.pre, err = pr.preEncode(it, pr.nowNs, pr.actor); err != nil {
+		en.bad = fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
+	}
 }
