@@ -96,7 +96,7 @@ func rawPutAll(b *testing.B, path string, n int, v1 bool) time.Duration {
 				if !v1 {
 					break
 				}
-				k := append(appendSignal(nil, s), ik...)
+				k := append(s.AppendBytes([]byte{byte(s.Algorithm())}), ik...)
 				idx = append(idx, kv{k, binary.AppendUvarint(nil, seq)})
 			}
 			c, _ := marshal.Marshal(&pb.Change{Seq: seq, Kind: pb.ChangeKind_CHANGE_KIND_ADD, Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, TimeUnixNano: t0.UnixNano()})

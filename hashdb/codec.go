@@ -12,10 +12,8 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// Item keys are laid out by [store.ItemKey]; opinion keys are
-//
-//	opinions: 'k' uvarint(len itemkey) itemkey org | 's' algorithm value org
-
+// Keys are laid out by internal/store (see [store.ItemKey] and
+// [store.ItemOpinionPrefix]).
 // itemKey encodes k as the items bucket's key.
 func itemKey(k Key) []byte { return store.ItemKey(k.Source, k.ID) }
 
@@ -30,11 +28,6 @@ func parseItemKey(b []byte) (Key, error) {
 		return Key{}, fmt.Errorf("%w: item key %q: %v", ErrCorrupt, b, err)
 	}
 	return k, nil
-}
-
-func appendSignal(b []byte, s signal.Signal) []byte {
-	b = append(b, byte(s.Algorithm()))
-	return s.AppendBytes(b)
 }
 
 // unixNano and fromUnixNano convert times; the zero time is 0.

@@ -57,38 +57,11 @@ var (
 	ErrDiverged = errors.New("hashdb: diverged from the producer's set")
 )
 
-// Buckets of the exchange state. They are created by the first export or
-// import, so databases that never exchange do without them.
-//
-//	sent:     audience → { itemkey → item hash, "\x00s" → set digest, "\x00c" → Checkpoint }
-//	received: peer     → { itemkey → generation(8) item hash(32), "\x00s" → set digest, "\x00g" → generation }
-//
-// Item keys start with the source's length, at least 1, so the "\x00"
-// keys never collide with them. The sent set is what an audience holds from
-// this database; the received set is what this database holds from a peer,
-// whether or not its policy let the items in. Their digests are what the
-// trailer of a bundle states and the recipient checks.
-var (
-	keySetDigest  = []byte("\x00s")
-	keyCheckpoint = []byte("\x00c")
-	keyGeneration = []byte("\x00g")
-)
-
-// publicAudience names the sent set of bundles for no one in particular.
-const publicAudience = "*"
-
-// setDigest reads a set digest record.
+// setDigest reads the set digest record of an exchange set (see
+// [store.KeySetDigest]).
 func setDigest(b getter) (bundle.SetDigest, error) {
-	var d bundle.SetDigest
-	v := b.Get(keySetDigest)
-	switch {
-	case v == nil:
-	case len(v) != len(d):
-		return d, fmt.Errorf("%w: set digest of %d bytes", ErrCorrupt, len(v))
-	default:
-		copy(d[:], v)
-	}
-	return d, nil
+	d, err := store.ParseSetDigest(b.Get(store.KeySetDigest))
+	return bundle.SetDigest(d), err
 }
 
 // LastExport returns the checkpoint of the last bundle exported to
@@ -97,7 +70,7 @@ func setDigest(b getter) (bundle.SetDigest, error) {
 func (db *DB) LastExport(audience string) (Checkpoint, error) {
 	var cp Checkpoint
 	err := db.view(func(v *view) error {
-		b := v.Bucket(store.BucketSent, audienceKey(audience))
+		b := v.Bucket(store.BucketSent, store.AudienceKey(audience))
 		if b == nil {
 			return nil
 		}
@@ -108,19 +81,12 @@ func (db *DB) LastExport(audience string) (Checkpoint, error) {
 	return cp, err
 }
 
-func audienceKey(audience string) []byte {
-	if audience == "" {
-		return []byte(publicAudience)
-	}
-	return []byte(audience)
-}
-
 // A getter is a bucket to read one key of: a bbolt bucket in a [view], a
 // [store.Bucket] in a write.
 type getter interface{ Get(k []byte) []byte }
 
 func readCheckpoint(b getter) (Checkpoint, error) {
-	v := b.Get(keyCheckpoint)
+	v := b.Get(store.KeyCheckpoint)
 	if v == nil {
 		return Checkpoint{}, nil
 	}
@@ -136,7 +102,7 @@ func writeCheckpoint(b *store.Bucket, cp Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(keyCheckpoint, v)
+	return b.Put(store.KeyCheckpoint, v)
 }
 
 // AddPeerKey adds a signing key to the peer with the given id, keeping its

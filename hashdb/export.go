@@ -109,7 +109,7 @@ func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
 			e.share = p.Policy.Share
 		}
 	}
-	e.name = audienceKey(opts.Audience)
+	e.name = store.AudienceKey(opts.Audience)
 	if err := wr.t.Create(store.BucketSent); err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (e *export) run(ctx context.Context, w io.Writer) (Checkpoint, error) {
 	if err := writeCheckpoint(e.sent, cp); err != nil {
 		return Checkpoint{}, err
 	}
-	return cp, e.sent.Put(keySetDigest, e.set[:])
+	return cp, e.sent.Put(store.KeySetDigest, e.set[:])
 }
 
 // tick checks ctx now and then.

@@ -172,10 +172,7 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 		return err
 	}
 	im.recv = im.w.t.Undoable(store.BucketReceived, name)
-	if v := im.recv.Get(keyGeneration); len(v) == 8 {
-		im.gen = binary.BigEndian.Uint64(v)
-	}
-	im.gen++
+	im.gen = store.ParseGeneration(im.recv.Get(store.KeyGeneration)) + 1
 	if im.res.Full {
 		im.old = im.w.t.Bucket(store.BucketReceived, name)
 		if im.recv, err = im.w.t.Swap(store.BucketReceived, name); err != nil {
@@ -184,7 +181,7 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 	} else if im.set, err = setDigest(im.recv); err != nil {
 		return err
 	}
-	if err := im.recv.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
+	if err := im.recv.Put(store.KeyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
 		return err
 	}
 
@@ -230,7 +227,7 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 			return err
 		}
 	}
-	if err := im.recv.Put(keySetDigest, im.set[:]); err != nil {
+	if err := im.recv.Put(store.KeySetDigest, im.set[:]); err != nil {
 		return err
 	}
 	im.peer.Checkpoint = Checkpoint{Seq: im.h.GetToSeq(), BundleDigest: im.digest[:], Time: fromUnixNano(im.w.nowNs)}

@@ -3,10 +3,10 @@ package hashdb
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -88,14 +88,14 @@ func (im *importer) track(ik []byte, h [32]byte) error {
 	}
 	// Put replaces a held record: no need to delete it first.
 	if v != nil {
-		if len(v) != 40 {
-			return fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
+		_, old, err := store.ParseReceived(ik, v)
+		if err != nil {
+			return err
 		}
-		im.set.Sub([32]byte(v[8:]))
+		im.set.Sub(old)
 	}
 	im.set.Add(h)
-	rec := binary.BigEndian.AppendUint64(im.w.t.Alloc(40)[:0], im.gen)
-	return im.recv.Put(ik, append(rec, h[:]...))
+	return im.recv.Put(ik, store.AppendReceived(im.w.t.Alloc(40)[:0], im.gen, h))
 }
 
 // untrack forgets the item with key ik, reporting whether the database
@@ -106,10 +106,11 @@ func (im *importer) untrack(ik []byte) (bool, error) {
 		// A FULL bundle's retraction of an item held before.
 		return im.old != nil && im.old.Get(ik) != nil, nil
 	}
-	if len(v) != 40 {
-		return false, fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
+	_, old, err := store.ParseReceived(ik, v)
+	if err != nil {
+		return false, err
 	}
-	im.set.Sub([32]byte(v[8:]))
+	im.set.Sub(old)
 	return true, im.recv.Delete(ik)
 }
 
@@ -132,7 +133,7 @@ func (im *importer) sweep() error {
 		return nil
 	}
 	c := im.old.Cursor()
-	for k, _ := c.Seek([]byte{1}); k != nil; k, _ = c.Next() { // after the "\x00" records
+	for k, _ := c.Seek(store.FirstItemKey); k != nil; k, _ = c.Next() {
 		if im.recv.Get(k) != nil {
 			continue
 		}

@@ -2,7 +2,6 @@ package hashdb
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -109,11 +108,9 @@ func (db *DB) normalizeOpinion(ctx context.Context, op Opinion) (Opinion, error)
 // the target of op.
 func opinionPrefix(key Key, sig signal.Signal) []byte {
 	if key != (Key{}) {
-		ik := itemKey(key)
-		b := binary.AppendUvarint([]byte{'k'}, uint64(len(ik)))
-		return append(b, ik...)
+		return store.ItemOpinionPrefix(itemKey(key))
 	}
-	return appendSignal([]byte{'s'}, sig)
+	return store.SignalOpinionPrefix(byte(sig.Algorithm()), sig.Bytes())
 }
 
 func opinionKey(op *Opinion) []byte { return append(opinionPrefix(op.Key, op.Signal), op.Org...) }

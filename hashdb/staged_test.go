@@ -27,7 +27,7 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// Staged writes (staged.go): imports and exports commit in chunks, yet
+// Staged writes (internal/store): imports and exports commit in chunks, yet
 // stay all or nothing and invisible until done. These tests set db.chunk
 // small so that a few hundred items take many transactions.
 

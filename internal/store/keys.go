@@ -50,3 +50,21 @@ func SeqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byt
 // NumKey encodes an item number as the numbers bucket's key. Numbers come
 // from the items bucket's sequence, so new keys append.
 func NumKey(num uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), num) }
+
+// Opinion keys: the target's prefix, then the organisation.
+//
+//	opinions: 'k' uvarint(len itemkey) itemkey org | 's' algorithm value org
+
+// ItemOpinionPrefix is the opinions bucket's key prefix of every opinion
+// on the item whose encoded key is ik.
+func ItemOpinionPrefix(ik []byte) []byte {
+	b := append(make([]byte, 0, 1+binary.MaxVarintLen64+len(ik)), 'k')
+	b = binary.AppendUvarint(b, uint64(len(ik)))
+	return append(b, ik...)
+}
+
+// SignalOpinionPrefix is the opinions bucket's key prefix of every opinion
+// on the signal of algorithm number alg and value v.
+func SignalOpinionPrefix(alg byte, v []byte) []byte {
+	return append([]byte{'s', alg}, v...)
+}
