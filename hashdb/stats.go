@@ -192,7 +192,7 @@ func flatCounts(counts map[countKey]int64) map[string]int64 {
 }
 
 // applyCounts adds the counters to those stored in b.
-func (c *counter) applyCounts(b *bolt.Bucket) error {
+func (c *counter) applyCounts(b *store.Bucket) error {
 	c.tally()
 	for k, d := range flatCounts(c.counts) {
 		if d == 0 {

@@ -111,7 +111,7 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 }
 
 func (db *DB) newWriter(ctx context.Context, t *store.Tx) (*writer, error) {
-	m, _, err := store.ReadMeta(t.Bolt())
+	m, err := t.Meta()
 	if err != nil {
 		return nil, err
 	}
@@ -253,11 +253,11 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 // finish writes the counters and the metadata, in the write's last
 // transaction.
 func (w *writer) finish() error {
-	if err := w.applyCounts(w.t.Bolt().Bucket(store.BucketCounts)); err != nil {
+	if err := w.applyCounts(w.t.Bucket(store.BucketCounts)); err != nil {
 		return err
 	}
 	if w.meta.GetLastSeq() != w.seq0 {
-		return store.WriteMeta(w.t.Bolt(), w.meta)
+		return w.t.WriteMeta(w.meta)
 	}
 	return nil
 }

@@ -105,7 +105,7 @@ var errFault = errors.New("injected fault")
 // step whether to fail there.
 func workload(t *Tx, swap bool, fail func() bool) error {
 	ops, items, nums, log := t.Undoable(BucketOpinions), t.Undoable(BucketItems), t.Bucket(BucketNumbers), t.Bucket(BucketChanges)
-	m, _, err := ReadMeta(t.Bolt())
+	m, err := t.Meta()
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func workload(t *Tx, swap bool, fail func() bool) error {
 		}
 	}
 	m.LastSeq = seq
-	return WriteMeta(t.Bolt(), m)
+	return t.WriteMeta(m)
 }
 
 // run runs workload as one write on db, and returns how many

@@ -6,6 +6,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
+
+	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
 // DefaultChunk is how many record writes a staged write makes per
@@ -89,10 +91,23 @@ func (t *Tx) Journal() Journal { return t.j }
 // does not finish, what they wrote must be rolled back.
 func (t *Tx) Commits() int { return t.gen }
 
-// Bolt returns the current bbolt transaction, valid until the next
-// intermediate commit, for the buckets a staged write changes only in its
-// last transaction (meta, counts, peers).
-func (t *Tx) Bolt() *bolt.Tx { return t.tx }
+// Meta reads and checks the file's metadata, as [ReadMeta].
+func (t *Tx) Meta() (*pb.Meta, error) {
+	if t.tx == nil {
+		return nil, ErrDone
+	}
+	m, _, err := ReadMeta(t.tx)
+	return m, err
+}
+
+// WriteMeta replaces the file's metadata by m. A staged write writes it
+// in its last transaction, which readers see whole.
+func (t *Tx) WriteMeta(m *pb.Meta) error {
+	if t.tx == nil {
+		return ErrDone
+	}
+	return WriteMeta(t.tx, m)
+}
 
 // Step commits a staged write's transaction once it holds Chunk writes
 // and begins the next, reporting whether it did. Handles and cursors
