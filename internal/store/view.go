@@ -188,7 +188,11 @@ func (c *ViewCursor) Next() (k, v []byte) {
 	if c.c == nil || c.key == nil {
 		return nil, nil
 	}
-	c.advance(c.key)
+	if !c.v.pending {
+		c.mk, c.mv = c.c.Next()
+	} else {
+		c.advance(c.key)
+	}
 	return c.pick()
 }
 
@@ -204,6 +208,15 @@ func (c *ViewCursor) advance(k []byte) {
 
 // pick returns the first visible record at or after the two cursors.
 func (c *ViewCursor) pick() ([]byte, []byte) {
+	if !c.v.pending {
+		// Nothing to read around: the bucket's records, as Open's index
+		// build reads them all, at a cursor's cost.
+		for c.mk != nil && c.mv == nil {
+			c.mk, c.mv = c.c.Next() // a nested bucket
+		}
+		c.key = c.mk
+		return c.mk, c.mv
+	}
 	for c.mk != nil || c.uk != nil {
 		k, inMain := c.mk, true
 		if c.mk == nil || c.uk != nil && bytes.Compare(c.uk, c.mk) < 0 {
