@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -68,7 +69,7 @@ func rawPutAll(b *testing.B, path string, n int, v1 bool) time.Duration {
 		b.Fatal(err)
 	}
 	defer raw.Close()
-	names := [][]byte{bucketItems, bucketNumbers, bucketChanges, []byte("index")}
+	names := [][]byte{store.BucketItems, store.BucketNumbers, store.BucketChanges, []byte("index")}
 	if err := raw.Update(func(tx *bolt.Tx) error {
 		for _, name := range names {
 			if _, err := tx.CreateBucket(name); err != nil {
@@ -90,16 +91,16 @@ func rawPutAll(b *testing.B, path string, n int, v1 bool) time.Duration {
 			seq := uint64(from + i + 1)
 			v, _ := encodeRecord(&record{Item: it, num: seq, seq: seq})
 			recs = append(recs, kv{ik, v})
-			nums = append(nums, kv{numKey(seq), ik})
+			nums = append(nums, kv{store.NumKey(seq), ik})
 			for _, s := range it.Signals {
 				if !v1 {
 					break
 				}
-				k := append(appendSignal(nil, s), ik...)
+				k := append(s.AppendBytes([]byte{byte(s.Algorithm())}), ik...)
 				idx = append(idx, kv{k, binary.AppendUvarint(nil, seq)})
 			}
 			c, _ := marshal.Marshal(&pb.Change{Seq: seq, Kind: pb.ChangeKind_CHANGE_KIND_ADD, Item: &pb.ItemKey{Source: it.Source, Id: it.ID}, TimeUnixNano: t0.UnixNano()})
-			log = append(log, kv{seqKey(seq), c})
+			log = append(log, kv{store.SeqKey(seq), c})
 		}
 		// Schema 1 applied index entries in key order.
 		slices.SortFunc(idx, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
@@ -188,7 +189,7 @@ func BenchmarkOpen(b *testing.B) {
 					b.Fatal(err)
 				}
 				_ = rdb.View(func(tx *bolt.Tx) error {
-					return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error { return nil })
+					return tx.Bucket(store.BucketItems).ForEach(func(k, v []byte) error { return nil })
 				})
 				rdb.Close()
 				raw += time.Since(start)

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -127,19 +127,12 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 				return
 			}
 			var page []Change
-			err := db.view(func(tx *bolt.Tx) error {
-				view, err := newView(tx)
-				if err != nil {
-					return err
-				}
-				cur := tx.Bucket(bucketChanges).Cursor()
-				for k, v := cur.Seek(seqKey(next)); k != nil && len(page) < changesPage; k, v = cur.Next() {
+			err := db.view(func(view *view) error {
+				cur := view.Cursor(store.BucketChanges) // ends before a staged write's changes
+				for k, v := cur.Seek(store.SeqKey(next)); k != nil && len(page) < changesPage; k, v = cur.Next() {
 					c, err := decodeChange(k, v)
 					if err != nil {
 						return err
-					}
-					if view.changed(c.Seq) {
-						break // logged by an unfinished staged write
 					}
 					page = append(page, c)
 				}
@@ -169,12 +162,7 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 // on it.
 func (db *DB) History(key Key) ([]Change, error) {
 	var hist []Change
-	err := db.view(func(tx *bolt.Tx) error {
-		log := tx.Bucket(bucketChanges)
-		view, err := newView(tx)
-		if err != nil {
-			return err
-		}
+	err := db.view(func(view *view) error {
 		var heads []uint64
 		r, ok, err := view.item(itemKey(key))
 		if err != nil {
@@ -184,11 +172,8 @@ func (db *DB) History(key Key) ([]Change, error) {
 			heads = append(heads, r.seq)
 		}
 		prefix := opinionPrefix(key, signal.Signal{})
-		c := tx.Bucket(bucketOpinions).Cursor()
+		c := view.Cursor(store.BucketOpinions)
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-			if v = view.opinion(k, v); v == nil {
-				continue
-			}
 			_, seq, err := decodeOpinion(k, v)
 			if err != nil {
 				return err
@@ -200,11 +185,11 @@ func (db *DB) History(key Key) ([]Change, error) {
 		}
 		for _, seq := range heads {
 			for seq != 0 {
-				v := log.Get(seqKey(seq))
+				v := view.Get(store.BucketChanges, store.SeqKey(seq))
 				if v == nil {
 					return fmt.Errorf("%w: history of %s: change %d is missing", ErrCorrupt, key, seq)
 				}
-				ch, err := decodeChange(seqKey(seq), v)
+				ch, err := decodeChange(store.SeqKey(seq), v)
 				if err != nil {
 					return err
 				}

@@ -3,11 +3,15 @@ package hashdb
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/hashshare/hashshare/internal/store"
 )
 
 // A Problem is one inconsistency [DB.Check] found.
@@ -46,8 +50,8 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 	}
 	c := checker{ctx: ctx}
 	db.wmu.Lock()
-	err := db.view(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
+	err := db.checkView(func(v *view, err error) error {
+		for err := range v.CheckPages() {
 			c.add("bbolt", "", "%v", err)
 		}
 		return nil
@@ -56,16 +60,42 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = db.view(func(tx *bolt.Tx) error {
-		c.tx = tx
+	err = db.checkView(func(v *view, err error) error {
+		if err != nil {
+			// An unfinished staged write is checked as readers see the
+			// file: as it was before the write. Its journal must decode.
+			c.add("staged", "", "%v", err)
+			return nil
+		}
+		c.v = v
 		return c.run()
 	})
 	return c.probs, err
 }
 
+// checkView is [DB.view] for Check, which reports a staged write's
+// journal that does not decode as a problem: fn gets the view, or the
+// journal's error and a view of the pages only.
+func (db *DB) checkView(fn func(v *view, journal error) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v, err := store.NewView(tx)
+		if err != nil {
+			return fn(&view{store.PagesView(tx)}, fromStore(err))
+		}
+		return fn(&view{v}, nil)
+	})
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
 type checker struct {
 	ctx   context.Context
-	tx    *bolt.Tx
+	v     *view
 	probs []Problem
 	steps int
 }
@@ -84,27 +114,20 @@ func (c *checker) tick() error {
 }
 
 func (c *checker) run() error {
-	m, _, err := readMeta(c.tx)
+	view := c.v
+	m, err := view.Meta()
 	if err != nil {
-		c.add("meta", "", "%v", err)
-		return nil
-	}
-	log := c.tx.Bucket(bucketChanges)
-	// An unfinished staged write is checked as readers see the file: as it
-	// was before the write.
-	view, err := newView(c.tx)
-	if err != nil {
-		c.add("staged", "", "%v", err)
+		c.add("meta", "", "%v", fromStore(err))
 		return nil
 	}
 	// changeAt returns the change at seq, or nil with a problem reported.
 	changeAt := func(bucket, key string, seq uint64) *Change {
-		v := log.Get(seqKey(seq))
+		v := view.Get(store.BucketChanges, store.SeqKey(seq))
 		if v == nil {
 			c.add(bucket, key, "last change %d is not in the log", seq)
 			return nil
 		}
-		ch, err := decodeChange(seqKey(seq), v)
+		ch, err := decodeChange(store.SeqKey(seq), v)
 		if err != nil {
 			return nil // reported by the change log scan
 		}
@@ -113,34 +136,30 @@ func (c *checker) run() error {
 
 	// Items: each decodes, has a unique number that the numbers bucket
 	// maps back to it, and its last change is about it.
-	items := c.tx.Bucket(bucketItems)
-	nums := c.tx.Bucket(bucketNumbers)
-	counts := &writer{counts: make(map[countKey]int64)}
+	seq := view.Bucket(store.BucketItems).Sequence()
+	counts := &counter{counts: make(map[countKey]int64)}
 	numbers := make(map[uint64]Key)
-	err = items.ForEach(func(k, v []byte) error {
+	err = forEach(view.Cursor(store.BucketItems), func(k, v []byte) error {
 		if err := c.tick(); err != nil {
 			return err
 		}
-		r, ok, err := view.record(k, v)
+		r, err := decodeRecord(k, v)
 		if err != nil {
 			c.add("items", fmt.Sprintf("%q", k), "%v", err)
 			return nil
-		}
-		if !ok {
-			return nil // created by an unfinished staged write
 		}
 		key := r.Key.String()
 		if other, dup := numbers[r.num]; dup {
 			c.add("items", key, "number %d is also %s's", r.num, other)
 		}
 		numbers[r.num] = r.Key
-		if r.num > items.Sequence() {
-			c.add("items", key, "number %d is beyond the bucket's sequence %d", r.num, items.Sequence())
+		if r.num > seq {
+			c.add("items", key, "number %d is beyond the bucket's sequence %d", r.num, seq)
 		}
 		if r.num > maxNum {
 			c.add("items", key, "number %d is beyond the largest an index id holds, %d", r.num, uint64(maxNum))
 		}
-		if nums.Get(numKey(r.num)) == nil {
+		if view.Get(store.BucketNumbers, store.NumKey(r.num)) == nil {
 			c.add("items", key, "number %d is not in the numbers bucket", r.num)
 		}
 		if ch := changeAt("items", key, r.seq); ch != nil && (ch.Key != r.Key || ch.Kind == KindOpinion) {
@@ -156,7 +175,7 @@ func (c *checker) run() error {
 	// Numbers: each names the item that has it. Together with the items
 	// scan (every item's number is present, no two items share one), this
 	// makes numbers and items one-to-one.
-	err = nums.ForEach(func(k, v []byte) error {
+	err = forEach(view.Cursor(store.BucketNumbers), func(k, v []byte) error {
 		if err := c.tick(); err != nil {
 			return err
 		}
@@ -165,9 +184,6 @@ func (c *checker) run() error {
 			return nil
 		}
 		n := binary.BigEndian.Uint64(k)
-		if view.pending && n > view.j.num0 {
-			return nil // an unfinished staged write's
-		}
 		owner, ok := numbers[n]
 		switch {
 		case !ok:
@@ -183,12 +199,9 @@ func (c *checker) run() error {
 
 	// Change log: 1, 2, … without gaps, ending at the metadata's last_seq.
 	var next uint64 = 1
-	err = log.ForEach(func(k, v []byte) error {
+	err = forEach(view.Cursor(store.BucketChanges), func(k, v []byte) error {
 		if err := c.tick(); err != nil {
 			return err
-		}
-		if len(k) == 8 && view.changed(binary.BigEndian.Uint64(k)) {
-			return nil // an unfinished staged write's
 		}
 		ch, err := decodeChange(k, v)
 		if err != nil {
@@ -212,10 +225,7 @@ func (c *checker) run() error {
 	}
 
 	// Opinions: each decodes and its last change records it.
-	err = c.tx.Bucket(bucketOpinions).ForEach(func(k, v []byte) error {
-		if v = view.opinion(k, v); v == nil {
-			return nil // created by an unfinished staged write
-		}
+	err = forEach(view.Cursor(store.BucketOpinions), func(k, v []byte) error {
 		op, seq, err := decodeOpinion(k, v)
 		if err != nil {
 			c.add("opinions", fmt.Sprintf("%q", k), "%v", err)
@@ -234,7 +244,7 @@ func (c *checker) run() error {
 
 	// Counters agree with the recount.
 	stored := make(map[string]int64)
-	err = c.tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+	err = view.Bucket(store.BucketCounts).ForEach(func(k, v []byte) error {
 		n, err := readCount(v)
 		if err != nil {
 			c.add("counts", string(k), "%v", err)
@@ -256,6 +266,16 @@ func (c *checker) run() error {
 	for _, k := range slices.Sorted(maps.Keys(stored)) {
 		if _, ok := recount[k]; !ok {
 			c.add("counts", k, "stored %d, recount 0", stored[k])
+		}
+	}
+	return nil
+}
+
+// forEach calls fn for each record c yields, as seen by its view.
+func forEach(c *store.ViewCursor, fn func(k, v []byte) error) error {
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hashshare/hashshare/internal/store"
 )
 
 // TestCheckFindsCorruption damages a healthy file through raw bbolt in
@@ -26,40 +28,40 @@ func TestCheckFindsCorruption(t *testing.T) {
 		want   []string // substrings of problems that must be reported
 	}{
 		{"numbers entry missing", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketNumbers).Delete(numKey(1))
+			return tx.Bucket(store.BucketNumbers).Delete(store.NumKey(1))
 		}, []string{"items local/a: number 1 is not in the numbers bucket"}},
 		{"numbers entry names another item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketNumbers).Put(numKey(1), itemKey(b.Key))
+			return tx.Bucket(store.BucketNumbers).Put(store.NumKey(1), itemKey(b.Key))
 		}, []string{"numbers 1: names", "the item with this number is local/a"}},
 		{"numbers entry for no item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketNumbers).Put(numKey(9), itemKey(Key{"local", "ghost"}))
+			return tx.Bucket(store.BucketNumbers).Put(store.NumKey(9), itemKey(Key{"local", "ghost"}))
 		}, []string{"numbers 9: no item has this number"}},
 		{"numbers entry for a retracted item's number, moved", func(tx *bolt.Tx) error {
-			nb := tx.Bucket(bucketNumbers)
-			if err := nb.Delete(numKey(3)); err != nil {
+			nb := tx.Bucket(store.BucketNumbers)
+			if err := nb.Delete(store.NumKey(3)); err != nil {
 				return err
 			}
-			return nb.Put(numKey(4), itemKey(r.Key))
+			return nb.Put(store.NumKey(4), itemKey(r.Key))
 		}, []string{"local/r: number 3 is not in the numbers bucket", "numbers 4: no item has this number"}},
 		{"garbage numbers key", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketNumbers).Put([]byte{99, 1, 2}, keyA)
+			return tx.Bucket(store.BucketNumbers).Put([]byte{99, 1, 2}, keyA)
 		}, []string{"numbers 630102: key is not a 64-bit number"}},
 		{"change missing", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketChanges).Delete(seqKey(2))
+			return tx.Bucket(store.BucketChanges).Delete(store.SeqKey(2))
 		}, []string{"skips 2 to 2", "last change 2 is not in the log"}},
 		{"meta ahead of the log", func(tx *bolt.Tx) error {
-			m, _, err := readMeta(tx)
+			m, _, err := store.ReadMeta(tx)
 			if err != nil {
 				return err
 			}
 			m.LastSeq += 5
-			return writeMeta(tx, m)
+			return store.WriteMeta(tx, m)
 		}, []string{"last sequence is 10 but the log ends at 5"}},
 		{"undecodable item", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketItems).Put(keyA, []byte{0xff, 0xff, 0xff})
+			return tx.Bucket(store.BucketItems).Put(keyA, []byte{0xff, 0xff, 0xff})
 		}, []string{"items", "corrupt"}},
 		{"item not in canonical form", func(tx *bolt.Tx) error {
-			v := tx.Bucket(bucketItems).Get(keyA)
+			v := tx.Bucket(store.BucketItems).Get(keyA)
 			rec, err := decodeRecord(keyA, v)
 			if err != nil {
 				return err
@@ -69,11 +71,11 @@ func TestCheckFindsCorruption(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return tx.Bucket(bucketItems).Put(keyA, nv)
+			return tx.Bucket(store.BucketItems).Put(keyA, nv)
 		}, []string{"canonical"}},
 		{"two items share a number", func(tx *bolt.Tx) error {
 			kb := itemKey(b.Key)
-			rec, err := decodeRecord(kb, tx.Bucket(bucketItems).Get(kb))
+			rec, err := decodeRecord(kb, tx.Bucket(store.BucketItems).Get(kb))
 			if err != nil {
 				return err
 			}
@@ -82,10 +84,10 @@ func TestCheckFindsCorruption(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return tx.Bucket(bucketItems).Put(kb, nv)
+			return tx.Bucket(store.BucketItems).Put(kb, nv)
 		}, []string{"number 1 is also local/a's"}},
 		{"item's last change is another's", func(tx *bolt.Tx) error {
-			rec, err := decodeRecord(keyA, tx.Bucket(bucketItems).Get(keyA))
+			rec, err := decodeRecord(keyA, tx.Bucket(store.BucketItems).Get(keyA))
 			if err != nil {
 				return err
 			}
@@ -94,20 +96,20 @@ func TestCheckFindsCorruption(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return tx.Bucket(bucketItems).Put(keyA, nv)
+			return tx.Bucket(store.BucketItems).Put(keyA, nv)
 		}, []string{"last change 2 is a add of local/b"}},
 		{"counter off", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketCounts).Put([]byte("l:type:video"), binary.AppendUvarint(nil, 7))
+			return tx.Bucket(store.BucketCounts).Put([]byte("l:type:video"), binary.AppendUvarint(nil, 7))
 		}, []string{"l:type:video: stored 7, recount 2"}},
 		{"counter extra", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketCounts).Put([]byte("s:nobody"), []byte{1})
+			return tx.Bucket(store.BucketCounts).Put([]byte("s:nobody"), []byte{1})
 		}, []string{"s:nobody: stored 1, recount 0"}},
 		{"undecodable opinion", func(tx *bolt.Tx) error {
 			op := Opinion{Key: a.Key, Org: "local"}
-			return tx.Bucket(bucketOpinions).Put(opinionKey(&op), []byte{0x0a, 0x05})
+			return tx.Bucket(store.BucketOpinions).Put(opinionKey(&op), []byte{0x0a, 0x05})
 		}, []string{"opinions", "corrupt"}},
 		{"undecodable change", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketChanges).Put(seqKey(3), []byte("garbage!"))
+			return tx.Bucket(store.BucketChanges).Put(store.SeqKey(3), []byte("garbage!"))
 		}, []string{"changes 0000000000000003"}},
 	}
 	for _, tc := range tests {
@@ -170,7 +172,7 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 	db.Close()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
 		for i := range items {
-			if err := tx.Bucket(bucketNumbers).Delete(numKey(uint64(i) + 1)); err != nil {
+			if err := tx.Bucket(store.BucketNumbers).Delete(store.NumKey(uint64(i) + 1)); err != nil {
 				return err
 			}
 		}

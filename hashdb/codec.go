@@ -1,69 +1,34 @@
 package hashdb
 
 import (
-	"encoding/binary"
 	"fmt"
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// Record keys. Every variable-length part that is followed by another is
-// length-prefixed, so no key is a prefix of another's parts and a prefix
-// scan finds exactly what it asks for.
-//
-//	items:    uvarint(len source) source id
-//	numbers:  big-endian uint64 item number      → item key
-//	opinions: 'k' uvarint(len itemkey) itemkey org | 's' algorithm value org
-//	changes:  big-endian uint64 sequence number
-//	peers:    id
-
+// Keys are laid out by internal/store (see [store.ItemKey] and
+// [store.ItemOpinionPrefix]).
 // itemKey encodes k as the items bucket's key.
-func itemKey(k Key) []byte {
-	b := make([]byte, 0, binary.MaxVarintLen64+len(k.Source)+len(k.ID))
-	return appendItemKey(b, k)
-}
+func itemKey(k Key) []byte { return store.ItemKey(k.Source, k.ID) }
 
-func appendItemKey(b []byte, k Key) []byte {
-	b = binary.AppendUvarint(b, uint64(len(k.Source)))
-	b = append(b, k.Source...)
-	return append(b, k.ID...)
-}
-
-// sourcePrefix is the items bucket's key prefix of every item of source.
-func sourcePrefix(source string) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(source)))
-	return append(b, source...)
-}
-
-// parseItemKey decodes an items bucket key.
+// parseItemKey decodes an items bucket key and checks the key it holds.
 func parseItemKey(b []byte) (Key, error) {
-	n, w := binary.Uvarint(b)
-	if w <= 0 || n > uint64(len(b)-w) {
-		return Key{}, fmt.Errorf("%w: item key %q: bad source length", ErrCorrupt, b)
+	source, id, err := store.ParseItemKey(b)
+	if err != nil {
+		return Key{}, fromStore(err)
 	}
-	k := Key{Source: string(b[w : w+int(n)]), ID: string(b[w+int(n):])}
+	k := Key{Source: source, ID: id}
 	if err := k.validate(); err != nil {
 		return Key{}, fmt.Errorf("%w: item key %q: %v", ErrCorrupt, b, err)
 	}
 	return k, nil
 }
-
-func appendSignal(b []byte, s signal.Signal) []byte {
-	b = append(b, byte(s.Algorithm()))
-	return s.AppendBytes(b)
-}
-
-// seqKey encodes a change sequence number.
-func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
-
-// numKey encodes an item number as the numbers bucket's key. Numbers come
-// from the items bucket's sequence, so new keys append.
-func numKey(num uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), num) }
 
 // unixNano and fromUnixNano convert times; the zero time is 0.
 func unixNano(t time.Time) int64 {

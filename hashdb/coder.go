@@ -3,6 +3,8 @@ package hashdb
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/hashshare/hashshare/internal/store"
+
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -85,76 +87,26 @@ type preEncoded struct {
 }
 
 // preEncode encodes the normalized item it as a write at nowNs by actor
-// would first store it. It writes the protobuf encoding itself, field by
-// field in field number order, leaving out zero values, as deterministic
-// marshalling does: it runs once per imported item, and marshalling the
-// generated structs cost several times as much.
-func preEncode(it Item, nowNs int64, actor string) preEncoded {
+// would first store it, through c's reused messages: the records without
+// their numbers, which, being zero, are left out.
+func (c *coder) preEncode(it Item, nowNs int64, actor string) (preEncoded, error) {
 	r := record{Item: it}
 	firstStored(&r, nowNs)
-	item := appendStoredItem(nil, &r.Item)
-	kind := pb.ChangeKind_CHANGE_KIND_ADD
+	c.record = pb.ItemRecord{Item: c.itemProto(&r.Item)}
+	buf, err := marshal.MarshalAppend(make([]byte, 0, 256), &c.record)
+	if err != nil {
+		return preEncoded{}, err
+	}
+	n := len(buf)
+	c.ikey = pb.ItemKey{Source: it.Source, Id: it.ID}
+	c.change = pb.Change{TimeUnixNano: nowNs, Actor: actor, Kind: pb.ChangeKind_CHANGE_KIND_ADD, Item: &c.ikey}
 	if it.Retracted {
-		kind = pb.ChangeKind_CHANGE_KIND_RETRACT
+		c.change.Kind, c.change.Reason = pb.ChangeKind_CHANGE_KIND_RETRACT, it.RetractReason
 	}
-	n := protowire.SizeTag(1) + protowire.SizeBytes(len(item))
-	buf := make([]byte, 0, n+64+len(actor)+len(it.Source)+len(it.ID)+len(it.RetractReason))
-	buf = protowire.AppendBytes(protowire.AppendTag(buf, 1, protowire.BytesType), item)
-	pre := preEncoded{item: buf[:n:n]}
-	ch := buf[n:]
-	ch = appendVarintField(ch, 2, uint64(nowNs))
-	ch = appendStringField(ch, 3, actor)
-	ch = appendVarintField(ch, 4, uint64(kind))
-	key := appendStringField(appendStringField(nil, 1, it.Source), 2, it.ID)
-	ch = protowire.AppendBytes(protowire.AppendTag(ch, 5, protowire.BytesType), key)
-	if kind == pb.ChangeKind_CHANGE_KIND_RETRACT {
-		ch = appendStringField(ch, 6, it.RetractReason)
+	if buf, err = marshal.MarshalAppend(buf, &c.change); err != nil {
+		return preEncoded{}, err
 	}
-	pre.change = ch
-	return pre
-}
-
-// appendStoredItem appends the encoding of it as the items bucket stores
-// it: pb.Item without its key.
-func appendStoredItem(b []byte, it *Item) []byte {
-	for _, s := range it.Signals {
-		var sig []byte
-		var val [32]byte
-		sig = appendVarintField(sig, 1, uint64(s.Algorithm()))
-		sig = protowire.AppendBytes(protowire.AppendTag(sig, 2, protowire.BytesType), s.AppendBytes(val[:0]))
-		if it.IsUnreliable(s) {
-			sig = appendVarintField(sig, 3, 1)
-		}
-		b = protowire.AppendBytes(protowire.AppendTag(b, 3, protowire.BytesType), sig)
-	}
-	for _, l := range it.Labels {
-		b = protowire.AppendString(protowire.AppendTag(b, 4, protowire.BytesType), l)
-	}
-	b = appendVarintField(b, 5, uint64(it.TLP))
-	b = appendVarintField(b, 6, uint64(unixNano(it.FirstSeen)))
-	b = appendVarintField(b, 7, uint64(unixNano(it.LastSeen)))
-	b = appendStringField(b, 8, it.Note)
-	if it.Retracted {
-		b = appendVarintField(b, 9, 1)
-	}
-	return appendStringField(b, 10, it.RetractReason)
-}
-
-// appendVarintField appends field num with varint value v, unless v is 0.
-func appendVarintField(b []byte, num protowire.Number, v uint64) []byte {
-	if v == 0 {
-		return b
-	}
-	return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), v)
-}
-
-// appendStringField appends field num with string value s, unless s is
-// empty.
-func appendStringField(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
-		return b
-	}
-	return protowire.AppendString(protowire.AppendTag(b, num, protowire.BytesType), s)
+	return preEncoded{item: buf[:n:n], change: buf[n:len(buf):len(buf)]}, nil
 }
 
 // putNew stores the new item r, whose encoded key is ik and number is
@@ -163,16 +115,15 @@ func (w *writer) putNew(ik []byte, r *record, pre *preEncoded) error {
 	seq := w.meta.GetLastSeq() + 1
 	w.meta.LastSeq = seq
 	r.seq = seq
-	c := w.alloc(1 + protowire.SizeVarint(seq) + len(pre.change))
+	c := w.t.Alloc(1 + protowire.SizeVarint(seq) + len(pre.change))
 	c = protowire.AppendVarint(protowire.AppendTag(c[:0], 1, protowire.VarintType), seq)
 	c = append(c, pre.change...)
-	v := w.alloc(len(pre.item) + 2 + protowire.SizeVarint(r.num) + protowire.SizeVarint(seq))
+	v := w.t.Alloc(len(pre.item) + 2 + protowire.SizeVarint(r.num) + protowire.SizeVarint(seq))
 	v = append(v[:0], pre.item...)
 	v = protowire.AppendVarint(protowire.AppendTag(v, 2, protowire.VarintType), r.num)
 	v = protowire.AppendVarint(protowire.AppendTag(v, 3, protowire.VarintType), seq)
-	w.writes += 2
-	if err := w.log.Put(seqKey(seq), c); err != nil {
+	if err := w.log.Put(store.SeqKey(seq), c); err != nil {
 		return err
 	}
-	return w.items.Put(ik, v)
+	return w.items.PutNew(ik, v)
 }

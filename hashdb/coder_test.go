@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -42,7 +43,10 @@ func TestPreEncoded(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			p := preEncode(n, w.nowNs, w.actor)
+			p, err := new(coder).preEncode(n, w.nowNs, w.actor)
+			if err != nil {
+				return err
+			}
 			if _, err := w.putItemPre(n, itemKey(n.Key), &p); err != nil {
 				return err
 			}
@@ -52,7 +56,7 @@ func TestPreEncoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bucket := range [][]byte{bucketItems, bucketChanges, bucketNumbers, bucketCounts} {
+	for _, bucket := range [][]byte{store.BucketItems, store.BucketChanges, store.BucketNumbers, store.BucketCounts} {
 		if a, b := rawBucket(t, whole, bucket), rawBucket(t, pre, bucket); a != b {
 			t.Errorf("bucket %s differs:\nwhole records: %s\npre-encoded:   %s", bucket, a, b)
 		}
@@ -63,7 +67,7 @@ func TestPreEncoded(t *testing.T) {
 func rawBucket(t *testing.T, db *DB, name []byte) string {
 	t.Helper()
 	var s string
-	err := db.view(func(tx *bolt.Tx) error {
+	err := db.viewTx(func(tx *bolt.Tx) error {
 		return tx.Bucket(name).ForEach(func(k, v []byte) error {
 			s += fmt.Sprintf("%x=%x\n", k, v)
 			return nil

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -45,7 +46,7 @@ type DB struct {
 	// which the next write rolls back first.
 	pending atomic.Bool
 	// chunk is how many record writes a staged write commits at a time:
-	// stagedChunk, or a few in tests that want many transactions.
+	// store.DefaultChunk, or a few in tests that want many transactions.
 	chunk int
 	// testHookChunk, if set, runs after each intermediate commit of a
 	// staged write, with no transaction open: tests read, cancel or die
@@ -106,7 +107,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 		return nil, opError("open "+path, err)
 	}
-	db := &DB{bolt: b, opts: *opts, path: path, chunk: stagedChunk}
+	db := &DB{bolt: b, opts: *opts, path: path, chunk: store.DefaultChunk}
 	if err := db.init(); err != nil {
 		b.Close()
 		return nil, opError("open "+path, err)
@@ -133,20 +134,19 @@ func (db *DB) init() error {
 	var fresh bool
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		m, fresh, err = readMeta(tx)
+		m, fresh, err = store.ReadMeta(tx)
 		return err
 	})
 	if err != nil {
-		return err
+		return fromStore(err)
 	}
 	if fresh {
 		if db.opts.ReadOnly {
 			return fmt.Errorf("%w: an empty file opened read-only", ErrNotDatabase)
 		}
 		err = db.bolt.Update(func(tx *bolt.Tx) error {
-			var err error
-			m, err = create(tx, &db.opts)
-			return err
+			m = newMeta(&db.opts)
+			return store.Create(tx, m)
 		})
 		if err != nil {
 			return err
@@ -163,15 +163,15 @@ func (db *DB) init() error {
 		db.opts.Organization = org
 	case org == "" && !db.opts.ReadOnly:
 		err = db.bolt.Update(func(tx *bolt.Tx) error {
-			m, _, err := readMeta(tx)
+			m, _, err := store.ReadMeta(tx)
 			if err != nil {
 				return err
 			}
 			m.Organization = db.opts.Organization
-			return writeMeta(tx, m)
+			return store.WriteMeta(tx, m)
 		})
 		if err != nil {
-			return err
+			return fromStore(err)
 		}
 	case org != "" && org != db.opts.Organization:
 		return fmt.Errorf("%w: Organization %q, but the file belongs to %q", ErrInvalidOptions, db.opts.Organization, org)
@@ -207,16 +207,22 @@ func (db *DB) Path() string { return db.path }
 // as 32 hex digits.
 func (db *DB) ID() string { return hex.EncodeToString(db.id) }
 
-// view runs fn in a read transaction.
-func (db *DB) view(fn func(tx *bolt.Tx) error) error {
+// view runs fn in a read transaction, the only way the package reads.
+func (db *DB) view(fn func(v *view) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
-	err := db.bolt.View(fn)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v, err := store.NewView(tx)
+		if err != nil {
+			return err
+		}
+		return fn(&view{v})
+	})
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}
-	return err
+	return fromStore(err)
 }
 
 type actorKey struct{}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -105,13 +106,13 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	rewriteMeta(t, newer, func(m *pb.Meta) { m.SchemaVersion = schemaVersion + 1 })
+	rewriteMeta(t, newer, func(m *pb.Meta) { m.SchemaVersion = store.SchemaVersion + 1 })
 	older := filepath.Join(dir, "older.db")
 	if db, err = Open(older, testOptions()); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	rewriteMeta(t, older, func(m *pb.Meta) { m.SchemaVersion = schemaVersion - 1 })
+	rewriteMeta(t, older, func(m *pb.Meta) { m.SchemaVersion = store.SchemaVersion - 1 })
 
 	ro := DefaultOptions()
 	ro.ReadOnly = true
@@ -129,7 +130,7 @@ func TestOpenErrors(t *testing.T) {
 		{"random bytes", random, nil, ErrNotDatabase, random},
 		{"short file", short, nil, ErrNotDatabase, short},
 		{"foreign bbolt file", foreign, nil, ErrNotDatabase, "without hashshare metadata"},
-		{"newer schema", newer, nil, ErrSchemaVersion, fmt.Sprintf("schema version %d", schemaVersion+1)},
+		{"newer schema", newer, nil, ErrSchemaVersion, fmt.Sprintf("schema version %d", store.SchemaVersion+1)},
 		{"older schema", older, nil, ErrSchemaVersion, "pre-release build"},
 		{"read-only missing file", filepath.Join(dir, "missing.db"), ro, os.ErrNotExist, "missing.db"},
 		{"bad options", filepath.Join(dir, "x.db"), badOpts, ErrInvalidOptions, "MaxSignals"},
@@ -153,12 +154,12 @@ func TestOpenErrors(t *testing.T) {
 func rewriteMeta(t *testing.T, path string, edit func(*pb.Meta)) {
 	t.Helper()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		m, _, err := readMeta(tx)
+		m, _, err := store.ReadMeta(tx)
 		if err != nil {
 			return err
 		}
 		edit(m)
-		return writeMeta(tx, m)
+		return store.WriteMeta(tx, m)
 	})
 }
 

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -57,41 +57,11 @@ var (
 	ErrDiverged = errors.New("diverged from the producer's set")
 )
 
-// Buckets of the exchange state. They are created by the first export or
-// import, so databases that never exchange do without them.
-//
-//	sent:     audience → { itemkey → item hash, "\x00s" → set digest, "\x00c" → Checkpoint }
-//	received: peer     → { itemkey → generation(8) item hash(32), "\x00s" → set digest, "\x00g" → generation }
-//
-// Item keys start with the source's length, at least 1, so the "\x00"
-// keys never collide with them. The sent set is what an audience holds from
-// this database; the received set is what this database holds from a peer,
-// whether or not its policy let the items in. Their digests are what the
-// trailer of a bundle states and the recipient checks.
-var (
-	bucketSent     = []byte("sent")
-	bucketReceived = []byte("received")
-
-	keySetDigest  = []byte("\x00s")
-	keyCheckpoint = []byte("\x00c")
-	keyGeneration = []byte("\x00g")
-)
-
-// publicAudience names the sent set of bundles for no one in particular.
-const publicAudience = "*"
-
-// setDigest reads a set digest record.
-func setDigest(b *bolt.Bucket) (bundle.SetDigest, error) {
-	var d bundle.SetDigest
-	v := b.Get(keySetDigest)
-	switch {
-	case v == nil:
-	case len(v) != len(d):
-		return d, fmt.Errorf("%w: set digest of %d bytes", ErrCorrupt, len(v))
-	default:
-		copy(d[:], v)
-	}
-	return d, nil
+// setDigest reads the set digest record of an exchange set (see
+// [store.KeySetDigest]).
+func setDigest(b getter) (bundle.SetDigest, error) {
+	d, err := store.ParseSetDigest(b.Get(store.KeySetDigest))
+	return bundle.SetDigest(d), err
 }
 
 // LastExport returns the checkpoint of the last bundle exported to
@@ -99,8 +69,8 @@ func setDigest(b *bolt.Bucket) (bundle.SetDigest, error) {
 // and its digest. A zero Checkpoint means none.
 func (db *DB) LastExport(audience string) (Checkpoint, error) {
 	var cp Checkpoint
-	err := db.view(func(tx *bolt.Tx) error {
-		b := sentBucket(tx, audience)
+	err := db.view(func(v *view) error {
+		b := v.Bucket(store.BucketSent, store.AudienceKey(audience))
 		if b == nil {
 			return nil
 		}
@@ -111,23 +81,12 @@ func (db *DB) LastExport(audience string) (Checkpoint, error) {
 	return cp, err
 }
 
-func sentBucket(tx *bolt.Tx, audience string) *bolt.Bucket {
-	sent := tx.Bucket(bucketSent)
-	if sent == nil {
-		return nil
-	}
-	return sent.Bucket(audienceKey(audience))
-}
+// A getter is a bucket to read one key of: a bbolt bucket in a [view], a
+// [store.Bucket] in a write.
+type getter interface{ Get(k []byte) []byte }
 
-func audienceKey(audience string) []byte {
-	if audience == "" {
-		return []byte(publicAudience)
-	}
-	return []byte(audience)
-}
-
-func readCheckpoint(b *bolt.Bucket) (Checkpoint, error) {
-	v := b.Get(keyCheckpoint)
+func readCheckpoint(b getter) (Checkpoint, error) {
+	v := b.Get(store.KeyCheckpoint)
 	if v == nil {
 		return Checkpoint{}, nil
 	}
@@ -138,12 +97,12 @@ func readCheckpoint(b *bolt.Bucket) (Checkpoint, error) {
 	return Checkpoint{Seq: m.GetSeq(), BundleDigest: m.GetBundleDigest(), Time: fromUnixNano(m.GetTimeUnixNano())}, nil
 }
 
-func writeCheckpoint(b *bolt.Bucket, cp Checkpoint) error {
+func writeCheckpoint(b *store.Bucket, cp Checkpoint) error {
 	v, err := marshal.Marshal(&pb.Checkpoint{Seq: cp.Seq, BundleDigest: cp.BundleDigest, TimeUnixNano: unixNano(cp.Time)})
 	if err != nil {
 		return err
 	}
-	return b.Put(keyCheckpoint, v)
+	return b.Put(store.KeyCheckpoint, v)
 }
 
 // AddPeerKey adds a signing key to the peer with the given id, keeping its
@@ -183,26 +142,29 @@ func (db *DB) RevokePeerKey(ctx context.Context, peer, keyID string) error {
 // editPeer changes a stored peer in one transaction.
 func (db *DB) editPeer(ctx context.Context, id string, edit func(p *Peer) error) error {
 	return db.update(ctx, func(w *writer) error {
-		p, err := loadPeer(w.tx, id)
+		p, err := loadPeer(w.peers(), id)
 		if err != nil {
 			return err
 		}
 		if err := edit(&p); err != nil {
 			return err
 		}
-		return storePeer(w.tx, &p)
+		return storePeer(w.peers(), &p)
 	})
 }
 
-func loadPeer(tx *bolt.Tx, id string) (Peer, error) {
-	v := tx.Bucket(bucketPeers).Get([]byte(id))
+// peers returns the peers bucket of the write.
+func (w *writer) peers() *store.Bucket { return w.t.Bucket(store.BucketPeers) }
+
+func loadPeer(peers getter, id string) (Peer, error) {
+	v := peers.Get([]byte(id))
 	if v == nil {
 		return Peer{}, fmt.Errorf("hashdb: peer %q: %w", id, ErrNotFound)
 	}
 	return decodePeer([]byte(id), v)
 }
 
-func storePeer(tx *bolt.Tx, p *Peer) error {
+func storePeer(peers *store.Bucket, p *Peer) error {
 	if err := validatePeer(p); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidPeer, err)
 	}
@@ -210,7 +172,7 @@ func storePeer(tx *bolt.Tx, p *Peer) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketPeers).Put([]byte(p.ID), v)
+	return peers.Put([]byte(p.ID), v)
 }
 
 // key returns the public key p signs with under keyID.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hashshare/hashshare/internal/store"
 )
 
 // peaks samples the live heap (what the last garbage collection kept)
@@ -222,8 +224,8 @@ func storeFloor(b *testing.B, a *DB, dir string) float64 {
 	b.Helper()
 	type rec struct{ k, v []byte }
 	var recs []rec
-	err := a.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+	err := a.viewTx(func(tx *bolt.Tx) error {
+		return tx.Bucket(store.BucketItems).ForEach(func(k, v []byte) error {
 			recs = append(recs, rec{bytes.Clone(k), bytes.Clone(v)})
 			return nil
 		})
@@ -247,8 +249,8 @@ func storeFloor(b *testing.B, a *DB, dir string) float64 {
 					return err
 				}
 			}
-			for w := 0; i < len(recs) && w < stagedChunk; i, w = i+1, w+4 {
-				num := numKey(uint64(i + 1))
+			for w := 0; i < len(recs) && w < store.DefaultChunk; i, w = i+1, w+4 {
+				num := store.NumKey(uint64(i + 1))
 				for j, kv := range [][2][]byte{{recs[i].k, recs[i].v}, {num, recs[i].k}, {num, change}, {recs[i].k, received}} {
 					if err := bs[j].Put(kv[0], kv[1]); err != nil {
 						return err

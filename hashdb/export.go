@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -95,24 +94,21 @@ type export struct {
 	share TLP
 	// sent is what the audience holds from this database, as the export
 	// changes it: built anew for a FULL bundle (and swapped in at the
-	// end), changed in place for a delta, with target naming it for the
-	// staged write's undo records.
-	sent     *bolt.Bucket
-	name     []byte
-	target   []byte
-	set      bundle.SetDigest
-	prev     Checkpoint
-	since    uint64
-	resend   bool // send changed items even if the audience holds them
-	bw       *bundle.Writer
-	opinions *bolt.Bucket
-	n        int
+	// end), changed in place for a delta, undone if the export fails.
+	sent   *store.Bucket
+	name   []byte
+	set    bundle.SetDigest
+	prev   Checkpoint
+	since  uint64
+	resend bool // send changed items even if the audience holds them
+	bw     *bundle.Writer
+	n      int
 }
 
 func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
-	e := &export{db: db, wr: wr, opts: opts, share: TLPGreen, opinions: wr.ops}
+	e := &export{db: db, wr: wr, opts: opts, share: TLPGreen}
 	if opts.Audience != "" {
-		p, err := loadPeer(wr.tx, opts.Audience)
+		p, err := loadPeer(wr.peers(), opts.Audience)
 		if err != nil {
 			return nil, err
 		}
@@ -120,12 +116,12 @@ func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
 			e.share = p.Policy.Share
 		}
 	}
-	root, err := wr.tx.CreateBucketIfNotExists(bucketSent)
-	if err != nil {
+	e.name = store.AudienceKey(opts.Audience)
+	if err := wr.t.Create(store.BucketSent); err != nil {
 		return nil, err
 	}
-	e.name = audienceKey(opts.Audience)
-	if b := root.Bucket(e.name); b != nil {
+	var err error
+	if b := wr.t.Bucket(store.BucketSent, e.name); b.Exists() {
 		if e.prev, err = readCheckpoint(b); err != nil {
 			return nil, err
 		}
@@ -136,15 +132,15 @@ func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
 	}
 	if opts.Full {
 		// The audience will hold exactly what this bundle carries.
-		if e.sent, err = wr.swapBucket(bucketSent, e.name); err != nil {
+		if e.sent, err = wr.t.Swap(store.BucketSent, e.name); err != nil {
 			return nil, err
 		}
 		return e, nil
 	}
-	if e.sent, err = root.CreateBucketIfNotExists(e.name); err != nil {
+	if err := wr.t.Create(store.BucketSent, e.name); err != nil {
 		return nil, err
 	}
-	e.target = nestedTarget(bucketSent, e.name)
+	e.sent = wr.t.Undoable(store.BucketSent, e.name)
 	if e.set, err = setDigest(e.sent); err != nil {
 		return nil, err
 	}
@@ -192,54 +188,14 @@ func (e *export) run(ctx context.Context, w io.Writer) (Checkpoint, error) {
 	}
 	cp := Checkpoint{Seq: last, BundleDigest: d[:], Time: fromUnixNano(e.wr.nowNs)}
 	if e.opts.Full {
-		if e.sent, err = e.wr.swapIn(bucketSent, e.name); err != nil {
+		if e.sent, err = e.wr.t.SwapIn(store.BucketSent, e.name); err != nil {
 			return Checkpoint{}, err
 		}
-	}
-	if err := e.save(keyCheckpoint); err != nil {
-		return Checkpoint{}, err
 	}
 	if err := writeCheckpoint(e.sent, cp); err != nil {
 		return Checkpoint{}, err
 	}
-	return cp, e.put(keySetDigest, e.set[:])
-}
-
-// save keeps what a delta must undo before it changes key k of the sent
-// set.
-func (e *export) save(k []byte) error {
-	if e.target == nil {
-		return nil
-	}
-	return e.wr.save(e.target, e.sent, k)
-}
-
-// put writes k in the sent set.
-func (e *export) put(k, v []byte) error {
-	if err := e.save(k); err != nil {
-		return err
-	}
-	e.wr.writes++
-	return e.sent.Put(k, v)
-}
-
-// step lets the staged write commit what it holds, reporting whether it
-// did; it finds the buckets again in the next transaction.
-func (e *export) step() (bool, error) {
-	flushed, err := e.wr.step()
-	if err != nil || !flushed {
-		return false, err
-	}
-	e.opinions = e.wr.ops
-	if e.opts.Full {
-		e.sent = e.wr.swapped(bucketSent, e.name)
-	} else {
-		e.sent = bucketPath(e.wr.tx, bucketSent, e.name)
-	}
-	if e.sent == nil {
-		return false, fmt.Errorf("%w: the sent set of %q vanished during the export", ErrCorrupt, e.name)
-	}
-	return true, nil
+	return cp, e.sent.Put(store.KeySetDigest, e.set[:])
 }
 
 // tick checks ctx now and then.

@@ -5,25 +5,25 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/pipeline"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
 // full sends every item the audience may have, then the organisation's
 // opinions on them.
 func (e *export) full(ctx context.Context) error {
-	items := e.cursor(func() *bolt.Bucket { return e.wr.items }, nil)
+	items := walk(e.wr.items.Cursor(), nil)
 	err := e.send(ctx, func() (outgoing, bool, error) {
-		k, v := items.next()
+		k, v := items()
 		return outgoing{ik: bytes.Clone(k), val: bytes.Clone(v)}, k != nil, nil
 	})
 	if err != nil {
 		return err
 	}
-	ops := e.cursor(func() *bolt.Bucket { return e.opinions }, nil)
-	for k, v := ops.next(); k != nil; k, v = ops.next() {
+	ops := e.wr.ops.Cursor()
+	for k, v := ops.First(); k != nil; k, v = ops.Next() {
 		if err := e.tick(ctx); err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func (e *export) full(ctx context.Context) error {
 		if err := e.opinion(&op); err != nil {
 			return err
 		}
-		if _, err := e.step(); err != nil {
+		if _, err := e.wr.step(); err != nil {
 			return err
 		}
 	}
@@ -44,9 +44,9 @@ func (e *export) full(ctx context.Context) error {
 // delta sends what changed after e.since, each item and opinion at its
 // last change only, so once and as it now is.
 func (e *export) delta(ctx context.Context) error {
-	log := e.cursor(func() *bolt.Bucket { return e.wr.log }, seqKey(e.since+1))
+	log := walk(e.wr.log.Cursor(), store.SeqKey(e.since+1))
 	return e.send(ctx, func() (outgoing, bool, error) {
-		k, v := log.next()
+		k, v := log()
 		if k == nil {
 			return outgoing{}, false, nil
 		}
@@ -56,7 +56,7 @@ func (e *export) delta(ctx context.Context) error {
 		}
 		if ch.Kind == KindOpinion {
 			ok := opinionKey(&ch.Opinion)
-			return outgoing{opinion: ok, val: bytes.Clone(e.opinions.Get(ok)), seq: ch.Seq}, true, nil
+			return outgoing{opinion: ok, val: bytes.Clone(e.wr.ops.Get(ok)), seq: ch.Seq}, true, nil
 		}
 		ik := itemKey(ch.Key)
 		iv := e.wr.items.Get(ik)
@@ -88,55 +88,34 @@ type outgoing struct {
 	op     Opinion
 }
 
-// outgoingBatch is how many records the worker prepares at a time.
-const outgoingBatch = 256
+// outgoingBatch is how many records the worker prepares at a time, and
+// outgoingAhead how many batches may be in flight.
+const (
+	outgoingBatch = 256
+	outgoingAhead = 3
+)
 
 // send runs the records next yields through a worker goroutine, which
 // decodes and encodes them while this one reads the next and writes the
 // sent set and the bundle: the two halves of an export's work.
 func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) error {
-	const depth = 3 // batches in flight
-	work := make(chan []outgoing, depth)
-	done := make(chan []outgoing, depth)
-	go func() {
-		defer close(done)
-		var c coder
-		for b := range work {
-			var frames []byte // one block for the batch's frames
-			for i := range b {
-				frames = e.prepare(&b[i], frames, &c)
-			}
-			done <- b
+	var readErr error
+	read := func() (outgoing, bool) {
+		o, ok, err := next()
+		if err != nil {
+			readErr = err
 		}
-	}()
-	defer close(work)
-
-	inflight, more := 0, true
-	fill := func() error {
-		b := make([]outgoing, 0, outgoingBatch)
-		for more && len(b) < cap(b) {
-			o, ok, err := next()
-			if err != nil {
-				return err
-			}
-			if more = ok; ok {
-				b = append(b, o)
-			}
-		}
-		if len(b) > 0 {
-			work <- b
-			inflight++
-		}
-		return nil
+		return o, ok && err == nil
 	}
-	for more && inflight < depth {
-		if err := fill(); err != nil {
-			return err
+	var c coder // the worker's
+	p := pipeline.New(outgoingBatch, outgoingAhead, read, func(b []outgoing) {
+		var frames []byte // one block for the batch's frames
+		for i := range b {
+			frames = e.prepare(&b[i], frames, &c)
 		}
-	}
-	for inflight > 0 {
-		b := <-done
-		inflight--
+	})
+	defer p.Close()
+	for b := p.Next(); b != nil; b = p.Next() {
 		for i := range b {
 			if err := e.tick(ctx); err != nil {
 				return err
@@ -144,17 +123,15 @@ func (e *export) send(ctx context.Context, next func() (outgoing, bool, error)) 
 			if err := e.out(&b[i]); err != nil {
 				return err
 			}
-			if _, err := e.step(); err != nil {
+			if _, err := e.wr.step(); err != nil {
 				return err
 			}
 		}
-		if more {
-			if err := fill(); err != nil {
-				return err
-			}
+		if readErr != nil {
+			return readErr
 		}
 	}
-	return nil
+	return readErr
 }
 
 // prepare decodes o and, if the audience may have it, encodes its frame
@@ -225,10 +202,6 @@ func (e *export) out(o *outgoing) error {
 			return nil
 		}
 		e.set.Sub(old)
-		if err := e.save(o.ik); err != nil {
-			return err
-		}
-		e.wr.writes++
 		if err := e.sent.Delete(o.ik); err != nil {
 			return err
 		}
@@ -246,45 +219,21 @@ func (e *export) out(o *outgoing) error {
 		e.set.Sub(old)
 	}
 	e.set.Add(o.hash)
-	if err := e.put(o.ik, o.hash[:]); err != nil {
+	if err := e.sent.Put(o.ik, o.hash[:]); err != nil {
 		return err
 	}
 	return e.bw.WriteFrame(o.frame)
 }
 
-// A resumable cursor walks a bucket across a staged write's transactions:
-// when the write has committed since its last step, it finds the bucket
-// again and goes on after the last key it returned.
-type resumable struct {
-	w       *writer
-	bucket  func() *bolt.Bucket
-	c       *bolt.Cursor
-	from    []byte
-	flushes int
-	last    []byte
-}
-
-func (e *export) cursor(bucket func() *bolt.Bucket, from []byte) *resumable {
-	return &resumable{w: e.wr, bucket: bucket, from: from}
-}
-
-// next returns the next record, or a nil key at the end. The key and value
-// are valid until the write next commits.
-func (r *resumable) next() (k, v []byte) {
-	switch {
-	case r.c == nil:
-		r.c, r.flushes = r.bucket().Cursor(), r.w.flushes
-		k, v = r.c.Seek(r.from) // Seek(nil) is First
-	case r.w.flushes != r.flushes:
-		r.c, r.flushes = r.bucket().Cursor(), r.w.flushes
-		if k, v = r.c.Seek(r.last); bytes.Equal(k, r.last) {
-			k, v = r.c.Next()
+// walk returns a function that yields the records of c from from on, one
+// a call, across the staged write's commits; a nil key at the end.
+func walk(c *store.Cursor, from []byte) func() (k, v []byte) {
+	started := false
+	return func() ([]byte, []byte) {
+		if !started {
+			started = true
+			return c.Seek(from) // Seek(nil) is First
 		}
-	default:
-		k, v = r.c.Next()
+		return c.Next()
 	}
-	if k != nil {
-		r.last = append(r.last[:0], k...)
-	}
-	return k, v
 }

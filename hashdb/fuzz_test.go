@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -46,7 +47,7 @@ func FuzzDecodeChange(f *testing.F) {
 	o, _ := marshal.Marshal(&pb.Change{Seq: 4, Kind: pb.ChangeKind_CHANGE_KIND_OPINION, Opinion: opinionToProto(&Opinion{Signal: testSignal(signal.MD5, 1), Verdict: FalsePositive})})
 	f.Add(uint64(4), o)
 	f.Fuzz(func(t *testing.T, seq uint64, val []byte) {
-		ch, err := decodeChange(seqKey(seq), val)
+		ch, err := decodeChange(store.SeqKey(seq), val)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v does not wrap ErrCorrupt", err)

@@ -10,11 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -134,72 +132,6 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 	return res, err
 }
 
-// stage copies the bundle's entry frames to f as they are read, byte for
-// byte, and returns once the bundle has verified. It checks the frames
-// and the signature; each entry's contents are checked as it is decoded
-// from f, with the same limits.
-func stage(ctx context.Context, br *bundle.Reader, f *os.File) error {
-	bw := bufio.NewWriterSize(f, 256<<10)
-	for n := 0; ; n++ {
-		if n%1024 == 1023 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		frame, err := br.NextFrame()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := bw.Write(frame); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
-}
-
-// spooled reads back the frames stage wrote, one buffer reused for all,
-// and decodes and checks them under the limits the bundle was read with.
-type spooled struct {
-	r   *bufio.Reader
-	lim *bundle.Limits
-	buf []byte
-}
-
-// next returns the next spooled entry. The bundle verified, so an entry
-// that does not decode or crosses a limit is the producer's error, and
-// comes back as is (wrapping [ErrMalformed] or [ErrLimit]).
-func (s *spooled) next() (*pb.Entry, error) {
-	n, err := binary.ReadUvarint(s.r)
-	if err != nil {
-		return nil, fmt.Errorf("reading the spooled bundle: %w", err)
-	}
-	if n > maxStagedFrame {
-		return nil, fmt.Errorf("reading the spooled bundle: a frame of %d bytes", n)
-	}
-	p := uvarintLen(n)
-	if need := p + int(n); cap(s.buf) < need {
-		s.buf = make([]byte, need)
-	}
-	b := s.buf[:p+int(n)]
-	binary.PutUvarint(b, n)
-	if _, err := io.ReadFull(s.r, b[p:]); err != nil {
-		return nil, fmt.Errorf("reading the spooled bundle: %w", err)
-	}
-	return bundle.DecodeFrame(b, s.lim)
-}
-
-func uvarintLen(n uint64) int {
-	var b [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(b[:], n)
-}
-
-// maxStagedFrame bounds a staged frame: the bundle reader's default limit
-// (the database's limits never raise it).
-var maxStagedFrame = uint64(bundle.DefaultLimits().MaxFrameBytes)
-
 // importer applies one verified bundle inside a staged write.
 type importer struct {
 	db     *DB
@@ -211,13 +143,12 @@ type importer struct {
 	peer   Peer
 	// recv is what this database holds from the peer, as the import
 	// changes it. A FULL bundle builds it anew (swapped in at the end)
-	// and old is the set it replaces; a delta changes it in place, and
-	// target names it for the staged write's undo records.
-	recv   *bolt.Bucket
-	old    *bolt.Bucket
-	target []byte
-	set    bundle.SetDigest
-	gen    uint64
+	// and old is the set it replaces; a delta changes it in place, undone
+	// if the import fails.
+	recv *store.Bucket
+	old  *store.Bucket
+	set  bundle.SetDigest
+	gen  uint64
 	// last is the greatest key a FULL bundle's new set holds so far: a
 	// bundle in key order, as Export writes them, never finds a key
 	// there already, so there is no need to look.
@@ -227,7 +158,7 @@ type importer struct {
 func (im *importer) run(ctx context.Context, st *spooled) error {
 	var err error
 	producer := im.h.GetProducer()
-	if im.peer, err = loadPeer(im.w.tx, producer); err != nil {
+	if im.peer, err = loadPeer(im.w.peers(), producer); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("%w %q", ErrUnknownPeer, producer)
 		}
@@ -236,39 +167,30 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 	if err := im.follows(); err != nil {
 		return err
 	}
-	root, err := im.w.tx.CreateBucketIfNotExists(bucketReceived)
-	if err != nil {
-		return err
-	}
 	name := []byte(producer)
-	if im.recv, err = root.CreateBucketIfNotExists(name); err != nil {
+	if err := im.w.t.Create(store.BucketReceived, name); err != nil {
 		return err
 	}
-	if v := im.recv.Get(keyGeneration); len(v) == 8 {
-		im.gen = binary.BigEndian.Uint64(v)
-	}
-	im.gen++
+	im.recv = im.w.t.Undoable(store.BucketReceived, name)
+	im.gen = store.ParseGeneration(im.recv.Get(store.KeyGeneration)) + 1
 	if im.res.Full {
-		im.old = im.recv
-		if im.recv, err = im.w.swapBucket(bucketReceived, name); err != nil {
+		im.old = im.w.t.Bucket(store.BucketReceived, name)
+		if im.recv, err = im.w.t.Swap(store.BucketReceived, name); err != nil {
 			return err
 		}
-	} else {
-		im.target = nestedTarget(bucketReceived, name)
-		if im.set, err = setDigest(im.recv); err != nil {
-			return err
-		}
+	} else if im.set, err = setDigest(im.recv); err != nil {
+		return err
 	}
-	if err := im.put(keyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
+	if err := im.recv.Put(store.KeyGeneration, binary.BigEndian.AppendUint64(nil, im.gen)); err != nil {
 		return err
 	}
 
 	// Decoding, converting and hashing the entries runs on its own
 	// goroutine, ahead of the writes, which are what must run in turn.
-	batches, stop := prepare(ctx, st, &preparer{o: im.db.opts, nowNs: im.w.nowNs, actor: im.w.actor}, im.res.Entries)
-	defer stop()
+	entries := prepare(st, &preparer{o: im.db.opts, nowNs: im.w.nowNs, actor: im.w.actor}, im.res.Entries)
+	defer entries.Close()
 	n := uint64(0)
-	for batch := range batches {
+	for batch := entries.Next(); batch != nil; batch = entries.Next() {
 		for i := range batch {
 			n++
 			if batch[i].err != nil {
@@ -277,7 +199,7 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 			if err := im.apply(&batch[i]); err != nil {
 				return fmt.Errorf("entry %d: %w", n, err)
 			}
-			if err := im.step(); err != nil {
+			if _, err := im.w.step(); err != nil {
 				return err
 			}
 		}
@@ -286,7 +208,7 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 		}
 	}
 	if n != im.res.Entries {
-		// Only a cancelled ctx stops prepare early without an error.
+		// Only a cancelled ctx stops the pipeline early without an error.
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -301,16 +223,16 @@ func (im *importer) run(ctx context.Context, st *spooled) error {
 		return fmt.Errorf("%w: the producer's set digest is %v, ours would be %v (ask %s for a FULL bundle)", ErrDiverged, im.want, im.set, producer)
 	}
 	if im.res.Full {
-		if im.recv, err = im.w.swapIn(bucketReceived, name); err != nil {
+		if im.recv, err = im.w.t.SwapIn(store.BucketReceived, name); err != nil {
 			return err
 		}
 	}
-	if err := im.put(keySetDigest, im.set[:]); err != nil {
+	if err := im.recv.Put(store.KeySetDigest, im.set[:]); err != nil {
 		return err
 	}
 	im.peer.Checkpoint = Checkpoint{Seq: im.h.GetToSeq(), BundleDigest: im.digest[:], Time: fromUnixNano(im.w.nowNs)}
 	im.res.Checkpoint = im.peer.Checkpoint
-	return storePeer(im.w.tx, &im.peer)
+	return storePeer(im.w.peers(), &im.peer)
 }
 
 // follows checks the bundle's place in the producer's sequence against the
@@ -334,292 +256,4 @@ func (im *importer) follows() error {
 		return fmt.Errorf("%w: the delta follows bundle %x, the last imported is %x", ErrSequenceGap, prev, cp.BundleDigest)
 	}
 	return nil
-}
-
-// An entry is one staged entry, decoded and, for an upsert, converted,
-// normalized and hashed: all that does not need the transaction.
-type entry struct {
-	e    *pb.Entry
-	it   Item
-	ik   []byte
-	hash [32]byte
-	pre  preEncoded
-	err  error // from reading the entry back: ends the import
-	bad  error // from converting the item: the entry's own error
-}
-
-// A preparer is what prepare needs to know of the write.
-type preparer struct {
-	o     Options
-	nowNs int64
-	actor string
-}
-
-// prepareBatch is how many entries prepare hands over at a time.
-const prepareBatch = 256
-
-// prepareAhead is how many batches prepare may run ahead of the writer:
-// enough to keep preparing while the writer waits for a commit to reach
-// the disk (16k entries, a few MB).
-const prepareAhead = 64
-
-// prepare reads the n staged entries of st on a goroutine and sends them
-// prepared, in order and in batches. It stops at the first error, sent as
-// the last entry, or when ctx is cancelled. stop, to be called once, ends
-// it early and waits for it, so st is not read after stop returns.
-func prepare(ctx context.Context, st *spooled, p *preparer, n uint64) (batches <-chan []entry, stop func()) {
-	ch := make(chan []entry, prepareAhead)
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		defer close(ch)
-		batch := make([]entry, 0, prepareBatch)
-		for i := uint64(0); i < n; i++ {
-			var en entry
-			en.e, en.err = st.next()
-			if en.err == nil {
-				if it := en.e.GetUpsert(); it != nil {
-					en.prepareItem(it, p)
-				}
-			}
-			batch = append(batch, en)
-			if len(batch) == cap(batch) || i == n-1 || en.err != nil {
-				select {
-				case ch <- batch:
-				case <-done:
-					return
-				case <-ctx.Done():
-					return
-				}
-				if en.err != nil {
-					return
-				}
-				batch = make([]entry, 0, prepareBatch)
-			}
-		}
-	}()
-	return ch, func() {
-		close(done)
-		<-finished
-	}
-}
-
-// prepareItem converts, hashes and pre-encodes the upserted item p.
-func (en *entry) prepareItem(p *pb.Item, pr *preparer) {
-	it, err := itemFromProto(p)
-	if err == nil {
-		it, err = pr.o.normalize(it)
-	}
-	if err != nil {
-		en.bad = fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
-		return
-	}
-	en.it, en.ik, en.hash = it, itemKey(it.Key), bundle.ItemHash(p)
-	en.pre = preEncode(it, pr.nowNs, pr.actor)
-}
-
-func (im *importer) apply(en *entry) error {
-	e := en.e
-	switch c := e.GetChange().(type) {
-	case *pb.Entry_Upsert:
-		if en.bad != nil {
-			return en.bad
-		}
-		return im.upsert(en)
-	case *pb.Entry_Retract:
-		k := Key{Source: c.Retract.GetItem().GetSource(), ID: c.Retract.GetItem().GetId()}
-		if err := k.validate(); err != nil {
-			return fmt.Errorf("%w: retraction of %s: %v", ErrInvalidItem, k, err)
-		}
-		if err := im.db.opts.validateText("retract reason", c.Retract.GetReason()); err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrInvalidItem, k, err)
-		}
-		ik := itemKey(k)
-		held, err := im.untrack(ik)
-		if err != nil {
-			return err
-		}
-		if held || k.Source == im.peer.ID {
-			return im.retract(ik, c.Retract.GetReason())
-		}
-		return nil
-	case *pb.Entry_Opinion:
-		return im.opinion(c.Opinion)
-	}
-	return fmt.Errorf("%w: empty entry", ErrMalformed)
-}
-
-func (im *importer) upsert(en *entry) error {
-	it := &en.it
-	if err := im.track(en.ik, en.hash); err != nil {
-		return err
-	}
-	if im.refuses(it) {
-		im.res.Refused++
-		if it.Source == im.peer.ID {
-			return im.retract(en.ik, "refused by the local policy for "+im.peer.ID)
-		}
-		return nil
-	}
-	_, err := im.w.putItemPre(*it, en.ik, &en.pre)
-	return err
-}
-
-// refuses reports whether it may not be stored.
-func (im *importer) refuses(it *Item) bool {
-	pol := &im.peer.Policy
-	switch {
-	case it.Source == im.db.opts.Organization:
-		return true // a partner does not rewrite the local organisation's items
-	case it.Source != im.peer.ID && it.TLP > TLPGreen:
-		return true // re-shared beyond what its level allows
-	case pol.MaxTLP == 0 || it.TLP > pol.MaxTLP:
-		return true
-	case len(pol.Labels) > 0:
-		return !slices.ContainsFunc(pol.Labels, func(l string) bool {
-			_, ok := slices.BinarySearch(it.Labels, l)
-			return ok
-		})
-	}
-	return false
-}
-
-// step lets the staged write commit what it holds, and finds the
-// buckets again in the next transaction if it did.
-func (im *importer) step() error {
-	flushed, err := im.w.step()
-	if err != nil || !flushed {
-		return err
-	}
-	name := []byte(im.peer.ID)
-	im.recv = bucketPath(im.w.tx, bucketReceived, name)
-	if im.res.Full {
-		im.old = im.recv
-		im.recv = im.w.swapped(bucketReceived, name)
-	}
-	if im.recv == nil {
-		return fmt.Errorf("%w: the received set of %s vanished during the import", ErrCorrupt, im.peer.ID)
-	}
-	return nil
-}
-
-// put writes k in the received set, keeping what a delta must undo.
-func (im *importer) put(k, v []byte) error {
-	if im.target != nil {
-		if err := im.w.save(im.target, im.recv, k); err != nil {
-			return err
-		}
-	}
-	im.w.writes++
-	return im.recv.Put(k, v)
-}
-
-// track records that the peer holds the item with key ik, hashing to h.
-func (im *importer) track(ik []byte, h [32]byte) error {
-	fresh := im.old != nil && bytes.Compare(ik, im.last) > 0
-	if fresh {
-		im.last = ik
-	}
-	var v []byte
-	if !fresh {
-		v = im.recv.Get(ik)
-	}
-	// Put replaces a held record: no need to delete it first.
-	if v != nil {
-		if len(v) != 40 {
-			return fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
-		}
-		im.set.Sub([32]byte(v[8:]))
-	}
-	im.set.Add(h)
-	rec := binary.BigEndian.AppendUint64(im.w.alloc(40)[:0], im.gen)
-	return im.put(ik, append(rec, h[:]...))
-}
-
-// untrack forgets the item with key ik, reporting whether the database
-// held it from the peer.
-func (im *importer) untrack(ik []byte) (bool, error) {
-	v := im.recv.Get(ik)
-	if v == nil {
-		// A FULL bundle's retraction of an item held before.
-		return im.old != nil && im.old.Get(ik) != nil, nil
-	}
-	if len(v) != 40 {
-		return false, fmt.Errorf("%w: received record %q of %d bytes", ErrCorrupt, ik, len(v))
-	}
-	im.set.Sub([32]byte(v[8:]))
-	if im.target != nil {
-		if err := im.w.save(im.target, im.recv, ik); err != nil {
-			return false, err
-		}
-	}
-	im.w.writes++
-	return true, im.recv.Delete(ik)
-}
-
-// retract withdraws the stored item with key ik, unless it is the local
-// organisation's or already withdrawn.
-func (im *importer) retract(ik []byte, reason string) error {
-	r, ok, err := im.w.load(ik)
-	if err != nil || !ok || r.Retracted || r.Source == im.db.opts.Organization {
-		return err
-	}
-	r.Retracted, r.RetractReason = true, reason
-	_, err = im.w.putItem(r.Item)
-	return err
-}
-
-// sweep retracts what a FULL bundle did not carry: every item held from
-// the peer before that the new set lacks.
-func (im *importer) sweep() error {
-	if im.old == nil {
-		return nil
-	}
-	from := []byte{1} // after the "\x00" records
-	for {
-		c := im.old.Cursor()
-		k, _ := c.Seek(from)
-		for k != nil && im.recv.Get(k) != nil {
-			k, _ = c.Next()
-		}
-		if k == nil {
-			return nil
-		}
-		ik := bytes.Clone(k)
-		if err := im.retract(ik, "not in "+im.peer.ID+"'s full bundle"); err != nil {
-			return err
-		}
-		if err := im.step(); err != nil {
-			return err
-		}
-		if im.old == nil {
-			return nil
-		}
-		from = append(ik, 0) // the next key after ik
-	}
-}
-
-func (im *importer) opinion(p *pb.Opinion) error {
-	op, err := opinionFromProto(p)
-	if err == nil && op.Org != im.peer.ID {
-		err = fmt.Errorf("an opinion of %q in a bundle from %q", op.Org, im.peer.ID)
-	}
-	if err == nil {
-		op, err = im.db.normalizeOpinion(context.Background(), op)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidOpinion, err)
-	}
-	k := opinionKey(&op)
-	if v := im.w.ops.Get(k); v != nil {
-		old, _, err := decodeOpinion(k, v)
-		if err != nil {
-			return err
-		}
-		if old == op {
-			return nil
-		}
-	}
-	return im.w.putOpinion(&op)
 }

@@ -56,11 +56,11 @@ func TestPrepare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &spooled{r: bufio.NewReader(bytes.NewReader(tt.b))}
-			batches, stop := prepare(context.Background(), st, &preparer{o: *testOptions()}, n)
-			defer stop()
+			entries := prepare(st, &preparer{o: *testOptions()}, n)
+			defer entries.Close()
 			got := 0
 			var err error
-			for batch := range batches {
+			for batch := entries.Next(); batch != nil && err == nil; batch = entries.Next() {
 				for _, en := range batch {
 					if en.err != nil {
 						err = en.err
@@ -79,24 +79,17 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
-// TestPrepareStop checks that prepare ends when stopped or cancelled
-// before its reader has taken every batch.
+// TestPrepareStop checks that prepare ends when closed before its reader
+// has taken every batch.
 func TestPrepareStop(t *testing.T) {
 	const n = 20 * prepareBatch
 	frames := stagedFrames(t, n)
-	for _, cancel := range []bool{false, true} {
-		ctx, cancelFunc := context.WithCancel(context.Background())
-		st := &spooled{r: bufio.NewReader(bytes.NewReader(frames))}
-		batches, stop := prepare(ctx, st, &preparer{o: *testOptions()}, n)
-		<-batches
-		if cancel {
-			cancelFunc()
-			for range batches {
-			}
-		}
-		stop() // returns only once prepare has ended
-		cancelFunc()
+	st := &spooled{r: bufio.NewReader(bytes.NewReader(frames))}
+	entries := prepare(st, &preparer{o: *testOptions()}, n)
+	if b := entries.Next(); len(b) != prepareBatch {
+		t.Fatalf("first batch of %d entries", len(b))
 	}
+	entries.Close() // returns only once the worker has ended
 }
 
 // TestImportBadEntryAfterBatches checks that an invalid entry deep in a

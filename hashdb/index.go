@@ -8,8 +8,8 @@ import (
 	"sync"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/hashshare/hashshare/match"
@@ -158,47 +158,33 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 	type batch struct{ ids, codes []uint64 }
 	var batches [signal.SHA256 + 1]batch
 	var seq uint64
-	err := db.view(func(tx *bolt.Tx) error {
-		m, _, err := readMeta(tx)
+	err := db.view(func(view *view) error {
+		m, err := view.Meta()
 		if err != nil {
 			return err
 		}
 		seq = m.GetLastSeq()
-		view, err := newView(tx)
-		if err != nil {
-			return err
-		}
 		var p pb.ItemRecord
 		n := 0
-		items := tx.Bucket(bucketItems)
 		// seen guards against two records claiming one number, which
 		// would give two signals one id.
-		last := min(items.Sequence(), maxNum)
+		last := min(view.Bucket(store.BucketItems).Sequence(), maxNum)
 		seen := make([]uint64, last/64+1)
-		return items.ForEach(func(k, v []byte) error {
+		c := view.Cursor(store.BucketItems)
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if n++; n%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
 			p.Reset()
-			if proto.Unmarshal(v, &p) != nil {
-				return nil
-			}
-			if view.changed(p.GetSeq()) {
-				p.Reset()
-				old := view.beforeRaw(k)
-				if old == nil || proto.Unmarshal(old, &p) != nil {
-					return nil // created by the staged write, or left for Check
-				}
-			}
-			if p.GetItem().GetRetracted() {
-				return nil
+			if proto.Unmarshal(v, &p) != nil || p.GetItem().GetRetracted() {
+				continue // left for Check, or not indexed
 			}
 			num := p.GetNumber()
 			sigs := p.GetItem().GetSignals()
 			if num == 0 || num > last || seen[num/64]&(1<<(num%64)) != 0 || len(sigs) > 1<<posBits {
-				return nil
+				continue
 			}
 			seen[num/64] |= 1 << (num % 64)
 			for pos, ps := range sigs {
@@ -210,8 +196,8 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 				b.ids = append(b.ids, signalID(num, pos))
 				b.codes = appendCode(b.codes, s)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -345,8 +331,8 @@ func net(ops, codes []uint64, w int) (remove, ids, kept []uint64) {
 
 // search returns the ids of the codes within radius of s's code, for a
 // reader whose snapshot tx it waits for.
-func (x *indexes) search(tx *bolt.Tx, s signal.Signal, radius int, ids []uint64) ([]uint64, error) {
-	m, _, err := readMeta(tx)
+func (x *indexes) search(v *view, s signal.Signal, radius int, ids []uint64) ([]uint64, error) {
+	m, err := v.Meta()
 	if err != nil {
 		return ids, err
 	}

@@ -9,8 +9,6 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // MatchOptions adjust [DB.Match], [DB.MatchHashes] and [DB.MatchMedia]. The
@@ -196,11 +194,11 @@ func (db *DB) match(q signal.Signal, qs []query, opts *MatchOptions) (MatchResul
 		}
 		return best, transform
 	}
-	err = db.view(func(tx *bolt.Tx) error {
+	err = db.view(func(snap *view) error {
 		var ids []uint64
 		var err error
 		for _, v := range qs {
-			if ids, err = db.idx.search(tx, v.sig, radius, ids); err != nil {
+			if ids, err = db.idx.search(snap, v.sig, radius, ids); err != nil {
 				return err
 			}
 		}
@@ -208,10 +206,7 @@ func (db *DB) match(q signal.Signal, qs []query, opts *MatchOptions) (MatchResul
 			return nil
 		}
 		ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-		v, err := newView(tx)
-		if err != nil {
-			return err
-		}
+		v := snap
 		hits, err := resolve(v, q.Algorithm(), ids, func(s signal.Signal) bool { d, _ := nearest(s); return d >= 0 })
 		if err != nil {
 			return err
@@ -292,7 +287,7 @@ func isFalsePositive(v *view, org string, key Key, sig signal.Signal) (bool, err
 		return false, nil
 	}
 	k := append(opinionPrefix(key, sig), org...)
-	val := v.opinion(k, v.tx.Bucket(bucketOpinions).Get(k))
+	val := v.opinion(k)
 	if val == nil {
 		return false, nil
 	}

@@ -2,13 +2,12 @@ package hashdb
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -109,11 +108,9 @@ func (db *DB) normalizeOpinion(ctx context.Context, op Opinion) (Opinion, error)
 // the target of op.
 func opinionPrefix(key Key, sig signal.Signal) []byte {
 	if key != (Key{}) {
-		ik := itemKey(key)
-		b := binary.AppendUvarint([]byte{'k'}, uint64(len(ik)))
-		return append(b, ik...)
+		return store.ItemOpinionPrefix(itemKey(key))
 	}
-	return appendSignal([]byte{'s'}, sig)
+	return store.SignalOpinionPrefix(byte(sig.Algorithm()), sig.Bytes())
 }
 
 func opinionKey(op *Opinion) []byte { return append(opinionPrefix(op.Key, op.Signal), op.Org...) }
@@ -224,10 +221,6 @@ func (w *writer) putOpinion(op *Opinion) error {
 	if err != nil {
 		return err
 	}
-	if err := w.save(undoOpinions, w.ops, k); err != nil {
-		return err
-	}
-	w.writes++
 	return w.ops.Put(k, v)
 }
 
@@ -248,16 +241,9 @@ func (db *DB) SignalOpinions(s signal.Signal) ([]Opinion, error) {
 
 func (db *DB) opinions(prefix []byte) ([]Opinion, error) {
 	var ops []Opinion
-	err := db.view(func(tx *bolt.Tx) error {
-		view, err := newView(tx)
-		if err != nil {
-			return err
-		}
-		c := tx.Bucket(bucketOpinions).Cursor()
+	err := db.view(func(view *view) error {
+		c := view.Cursor(store.BucketOpinions)
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-			if v = view.opinion(k, v); v == nil {
-				continue
-			}
 			op, _, err := decodeOpinion(k, v)
 			if err != nil {
 				return err

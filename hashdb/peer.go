@@ -8,9 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
@@ -190,7 +190,7 @@ func (db *DB) AddPeer(ctx context.Context, p Peer) error {
 		return err
 	}
 	return db.update(ctx, func(w *writer) error {
-		return w.tx.Bucket(bucketPeers).Put([]byte(p.ID), v)
+		return w.peers().Put([]byte(p.ID), v)
 	})
 }
 
@@ -198,13 +198,9 @@ func (db *DB) AddPeer(ctx context.Context, p Peer) error {
 // there is none.
 func (db *DB) Peer(id string) (Peer, error) {
 	var p Peer
-	err := db.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPeers).Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("hashdb: peer %q: %w", id, ErrNotFound)
-		}
+	err := db.view(func(v *view) error {
 		var err error
-		p, err = decodePeer([]byte(id), v)
+		p, err = loadPeer(v.Bucket(store.BucketPeers), id)
 		return err
 	})
 	return p, err
@@ -213,8 +209,8 @@ func (db *DB) Peer(id string) (Peer, error) {
 // Peers returns every peer, ordered by id.
 func (db *DB) Peers() ([]Peer, error) {
 	var ps []Peer
-	err := db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPeers).ForEach(func(k, v []byte) error {
+	err := db.view(func(v *view) error {
+		return v.Bucket(store.BucketPeers).ForEach(func(k, v []byte) error {
 			p, err := decodePeer(k, v)
 			ps = append(ps, p)
 			return err
@@ -227,7 +223,7 @@ func (db *DB) Peers() ([]Peer, error) {
 // [ErrNotFound] if there is none.
 func (db *DB) RemovePeer(ctx context.Context, id string) error {
 	return db.update(ctx, func(w *writer) error {
-		b := w.tx.Bucket(bucketPeers)
+		b := w.peers()
 		if b.Get([]byte(id)) == nil {
 			return fmt.Errorf("hashdb: remove peer %q: %w", id, ErrNotFound)
 		}

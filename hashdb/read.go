@@ -9,19 +9,16 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/hashshare/hashshare/internal/store"
 )
 
 // Get returns the item with the given key, retracted or not. The error
 // wraps [ErrNotFound] if there is none.
 func (db *DB) Get(key Key) (Item, error) {
 	var r record
-	err := db.view(func(tx *bolt.Tx) error {
-		v, err := newView(tx)
-		if err != nil {
-			return err
-		}
+	err := db.view(func(v *view) error {
 		var ok bool
+		var err error
 		if r, ok, err = v.item(itemKey(key)); err == nil && !ok {
 			err = fmt.Errorf("hashdb: get %s: %w", key, ErrNotFound)
 		}
@@ -39,12 +36,8 @@ func (db *DB) Lookup(s signal.Signal) ([]Item, error) {
 		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}
 	var hits []hit
-	err := db.view(func(tx *bolt.Tx) error {
-		ids, err := db.idx.search(tx, s, 0, nil)
-		if err != nil {
-			return err
-		}
-		v, err := newView(tx)
+	err := db.view(func(v *view) error {
+		ids, err := db.idx.search(v, s, 0, nil)
 		if err != nil {
 			return err
 		}
@@ -78,7 +71,6 @@ type hit struct {
 // holds it, never reported as corruption.
 func resolve(view *view, a signal.Algorithm, ids []uint64, keep func(signal.Signal) bool) ([]hit, error) {
 	slices.Sort(ids) // groups each item's ids
-	nums := view.tx.Bucket(bucketNumbers)
 	var out []hit
 	var r record
 	var ik []byte
@@ -88,8 +80,8 @@ func resolve(view *view, a signal.Algorithm, ids []uint64, keep func(signal.Sign
 		n, pos := splitID(id)
 		if n != num {
 			num, live = n, false
-			if ik = nums.Get(numKey(n)); ik == nil {
-				continue
+			if ik = view.Get(store.BucketNumbers, store.NumKey(n)); ik == nil {
+				continue // gone, or created by an unfinished staged write
 			}
 			var ok bool
 			var err error
@@ -97,9 +89,6 @@ func resolve(view *view, a signal.Algorithm, ids []uint64, keep func(signal.Sign
 				return nil, err
 			}
 			if !ok {
-				if n > view.j.num0 && view.pending {
-					continue // created by an unfinished staged write
-				}
 				return nil, fmt.Errorf("%w: item number %d names missing item %q", ErrCorrupt, n, ik)
 			}
 			live = !r.Retracted && r.num == n
@@ -162,7 +151,7 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 	return func(yield func(Item, error) bool) {
 		var prefix []byte
 		if f.Source != "" {
-			prefix = sourcePrefix(f.Source)
+			prefix = store.SourcePrefix(f.Source)
 		}
 		from := prefix
 		after := false // whether from was already yielded
@@ -173,12 +162,8 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 			}
 			var page []Item
 			var last []byte
-			err := db.view(func(tx *bolt.Tx) error {
-				view, err := newView(tx)
-				if err != nil {
-					return err
-				}
-				c := view.items.Cursor()
+			err := db.view(func(view *view) error {
+				c := view.Cursor(store.BucketItems)
 				k, v := c.Seek(from)
 				if after && k != nil && string(k) == string(from) {
 					k, v = c.Next()
@@ -186,7 +171,7 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 				for n := 0; k != nil && hasPrefix(k, prefix) && n < itemsPage; k, v = c.Next() {
 					last = k
 					n++
-					r, ok, err := view.record(k, v)
+					r, ok, err := decodeVisible(k, v)
 					if err != nil {
 						return err
 					}

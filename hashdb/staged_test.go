@@ -23,10 +23,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashshare/hashshare/internal/bundle"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// Staged writes (staged.go): imports and exports commit in chunks, yet
+// Staged writes (internal/store): imports and exports commit in chunks, yet
 // stay all or nothing and invisible until done. These tests set db.chunk
 // small so that a few hundred items take many transactions.
 
@@ -261,8 +262,13 @@ func undoRecords(t testing.TB, db *DB, target []byte) int {
 	t.Helper()
 	n := 0
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		if u := bucketPath(tx, bucketStaged, bucketUndo, target); u != nil {
-			n = u.Stats().KeyN
+		// The undo records' place in the file: staged/undo/target.
+		if u := tx.Bucket([]byte("staged")); u != nil {
+			if u = u.Bucket([]byte("undo")); u != nil {
+				if u = u.Bucket(target); u != nil {
+					n = u.Stats().KeyN
+				}
+			}
 		}
 		return nil
 	})
@@ -276,7 +282,7 @@ func undoRecords(t testing.TB, db *DB, target []byte) int {
 func hasStaged(t testing.TB, db *DB) bool {
 	t.Helper()
 	var ok bool
-	if err := db.bolt.View(func(tx *bolt.Tx) error { ok = tx.Bucket(bucketStaged) != nil; return nil }); err != nil {
+	if err := db.bolt.View(func(tx *bolt.Tx) error { ok = store.Pending(tx); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return ok
@@ -288,11 +294,15 @@ func checkNow(t testing.TB, db *DB) []string {
 	t.Helper()
 	var out []string
 	c := checker{ctx: context.Background()}
-	err := db.view(func(tx *bolt.Tx) error {
+	err := db.viewTx(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			out = append(out, err.Error())
 		}
-		c.tx = tx
+		v, err := store.NewView(tx)
+		if err != nil {
+			return err
+		}
+		c.v = &view{v}
 		return c.run()
 	})
 	if err != nil {
@@ -530,7 +540,7 @@ func receivedDigest(t testing.TB, db *DB, peer string) bundle.SetDigest {
 	var d bundle.SetDigest
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		d, err = setDigest(bucketPath(tx, bucketReceived, []byte(peer)))
+		d, err = setDigest(tx.Bucket(store.BucketReceived).Bucket([]byte(peer)))
 		return err
 	})
 	if err != nil {
@@ -629,7 +639,7 @@ func TestStagedRollback(t *testing.T) {
 			defer cancel()
 			commits := 0
 			b.testHookChunk = func() {
-				if commits++; commits == 3 && tt.cancel || tt.late && undoRecords(t, b, undoOpinions) > 0 {
+				if commits++; commits == 3 && tt.cancel || tt.late && undoRecords(t, b, store.BucketOpinions) > 0 {
 					cancel()
 				}
 			}
@@ -827,7 +837,7 @@ func sweeping(t testing.TB, db *DB) int {
 	t.Helper()
 	n := 0
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+		return tx.Bucket(store.BucketItems).ForEach(func(k, v []byte) error {
 			r, err := decodeRecord(k, v)
 			if err == nil && r.Retracted && r.RetractReason == "not in org-a's full bundle" {
 				n++
@@ -946,11 +956,11 @@ func rollbackSteps(t testing.TB, path string, steps, budget int) int {
 	for ; steps < 0 || n < steps; n++ {
 		done := false
 		err := bdb.Update(func(tx *bolt.Tx) error {
-			if tx.Bucket(bucketStaged) == nil {
+			if !store.Pending(tx) {
 				done = true
 				return nil
 			}
-			_, err := rollbackStep(tx, budget)
+			_, err := store.RollbackStep(tx, budget)
 			return err
 		})
 		if err != nil {
@@ -1058,7 +1068,7 @@ func TestStagedChunkSizes(t *testing.T) {
 			t.Fatalf("the FULL import retracted %d items", final)
 		}
 		// Some commit fell between two retractions of the sweep.
-		if mid := slices.ContainsFunc(swept, func(s int) bool { return s > 0 && s < final }); chunk < stagedChunk && !mid {
+		if mid := slices.ContainsFunc(swept, func(s int) bool { return s > 0 && s < final }); chunk < store.DefaultChunk && !mid {
 			t.Errorf("no commit in the middle of the sweep of %d items: %v", final, swept)
 		}
 
@@ -1086,7 +1096,7 @@ func TestStagedChunkSizes(t *testing.T) {
 		return sb.String()
 	}
 	var want string
-	t.Run("one transaction", func(t *testing.T) { want = run(t, stagedChunk) })
+	t.Run("one transaction", func(t *testing.T) { want = run(t, store.DefaultChunk) })
 	if want == "" {
 		t.FailNow()
 	}
@@ -1105,7 +1115,7 @@ func TestStagedChunkSizes(t *testing.T) {
 func TestStagedExportResume(t *testing.T) {
 	const n = 1000
 	ctx := context.Background()
-	a, b := newStaged(t, 10, stagedChunk)
+	a, b := newStaged(t, 10, store.DefaultChunk)
 	put := func(db *DB, note string) {
 		items := make([]Item, n)
 		for i := range items {

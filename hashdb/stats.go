@@ -1,12 +1,16 @@
 package hashdb
 
 import (
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hashshare/hashshare/internal/store"
 )
 
 // Stats describe a database. Except for Retracted, counts are of live
@@ -39,18 +43,18 @@ type Stats struct {
 // number of distinct sources, labels and levels, not of items.
 func (db *DB) Stats() (Stats, error) {
 	var st Stats
-	err := db.view(func(tx *bolt.Tx) error {
-		m, _, err := readMeta(tx)
+	err := db.view(func(v *view) error {
+		m, err := v.Meta()
 		if err != nil {
 			return err
 		}
-		st, err = readStats(tx.Bucket(bucketCounts))
+		st, err = readStats(v.Bucket(store.BucketCounts))
 		if err != nil {
 			return err
 		}
 		st.LastSeq = m.GetLastSeq()
-		st.FileSize = tx.Size()
-		st.Peers = tx.Bucket(bucketPeers).Stats().KeyN
+		st.FileSize = v.Size()
+		st.Peers = v.Bucket(store.BucketPeers).Stats().KeyN
 		return nil
 	})
 	return st, err
@@ -100,3 +104,138 @@ func readStats(b *bolt.Bucket) (Stats, error) {
 	})
 	return st, err
 }
+
+// A counter keeps the statistics counters' changes during a write.
+type counter struct {
+	counts map[countKey]int64
+	shape  shape // the run of items count has yet to add to counts
+}
+
+// count adds d times the item's contribution to the statistics counters.
+// Items in a row mostly look alike to the counters (one source, level,
+// label set and set of algorithms: a bundle's, say), so it tallies a run
+// of them as one shape, and updates the counters when the shape changes.
+func (c *counter) count(it *Item, d int64) {
+	if it.Retracted {
+		c.counts[countKey{kind: countRetracted}] += d
+		return
+	}
+	if !c.shape.is(it) {
+		c.tally()
+		c.shape.set(it)
+	}
+	c.shape.n += d
+}
+
+// tally moves the run of counted items into the counters.
+func (c *counter) tally() {
+	s := &c.shape
+	if s.n == 0 {
+		return
+	}
+	c.counts[countKey{kind: countLive}] += s.n
+	c.counts[countKey{countSourcePrefix, s.source}] += s.n
+	c.counts[countKey{countTLPPrefix, s.tlp.String()}] += s.n
+	for _, a := range s.algs {
+		c.counts[countKey{countAlgPrefix, a.String()}] += s.n
+	}
+	for _, l := range s.labels {
+		c.counts[countKey{countLabelPrefix, l}] += s.n
+	}
+	s.n = 0
+}
+
+// A shape is what the counters see of a live item, and how many times a
+// run of items of that shape counted.
+type shape struct {
+	source string
+	tlp    TLP
+	labels []string
+	algs   []signal.Algorithm
+	n      int64
+}
+
+func (s *shape) is(it *Item) bool {
+	if it.Source != s.source || it.TLP != s.tlp || len(it.Signals) != len(s.algs) || !slices.Equal(it.Labels, s.labels) {
+		return false
+	}
+	for i := range it.Signals {
+		if it.Signals[i].Algorithm() != s.algs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *shape) set(it *Item) {
+	s.source, s.tlp, s.labels = it.Source, it.TLP, it.Labels
+	s.algs = s.algs[:0]
+	for i := range it.Signals {
+		s.algs = append(s.algs, it.Signals[i].Algorithm())
+	}
+}
+
+// A countKey names a counter in the counts bucket: kind, one of the
+// count constants, followed by name. Keeping the two apart spares count a
+// string concatenation per counter per item.
+type countKey struct{ kind, name string }
+
+func (k countKey) String() string { return k.kind + k.name }
+
+// flatCounts returns counts keyed by the counts bucket's keys.
+func flatCounts(counts map[countKey]int64) map[string]int64 {
+	m := make(map[string]int64, len(counts))
+	for k, d := range counts {
+		m[k.String()] += d
+	}
+	return m
+}
+
+// applyCounts adds the counters to those stored in b.
+func (c *counter) applyCounts(b *store.Bucket) error {
+	c.tally()
+	for k, d := range flatCounts(c.counts) {
+		if d == 0 {
+			continue
+		}
+		n, err := readCount(b.Get([]byte(k)))
+		if err != nil {
+			return fmt.Errorf("counter %q: %w", k, err)
+		}
+		n += d
+		switch {
+		case n < 0:
+			return fmt.Errorf("%w: counter %q would go negative", ErrCorrupt, k)
+		case n == 0:
+			err = b.Delete([]byte(k))
+		default:
+			err = b.Put([]byte(k), binary.AppendUvarint(nil, uint64(n)))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readCount(v []byte) (int64, error) {
+	if v == nil {
+		return 0, nil
+	}
+	n, w := binary.Uvarint(v)
+	if w != len(v) || n > 1<<62 {
+		return 0, fmt.Errorf("%w: counter value %x", ErrCorrupt, v)
+	}
+	return int64(n), nil
+}
+
+// Counter keys in the counts bucket.
+const (
+	countLive         = "n:live"
+	countRetracted    = "n:retracted"
+	countOpinions     = "n:opinions"
+	countSourcePrefix = "s:"
+	countTLPPrefix    = "t:"
+	countAlgPrefix    = "a:"
+	countLabelPrefix  = "l:"
+)

@@ -1,55 +1,42 @@
 package hashdb
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 
-	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
-	"google.golang.org/protobuf/proto"
 
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// writer is one write: one bbolt transaction, or for a staged write (see
-// staged.go) a series of them. Every write path (Put, Retract,
+// writer is one write: a [store.Tx], one bbolt transaction or for a
+// staged write a series of them. Every write path (Put, Retract,
 // SetOpinion, Import, Export) goes through its methods, which keep the
 // items, their numbers, the counters and the change log in step and
-// collect the index delta the commit hook receives.
+// collect the index delta the commit hook receives. The store's bucket
+// handles keep the undo records, the chunk budget and themselves across
+// commits.
 type writer struct {
-	db     *DB
-	ctx    context.Context
-	tx     *bolt.Tx
-	meta   *pb.Meta
-	actor  string
-	nowNs  int64
-	items  *bolt.Bucket
-	cur    *bolt.Cursor // over items
-	nums   *bolt.Bucket
-	ops    *bolt.Bucket
-	log    *bolt.Bucket
-	counts map[countKey]int64
-	shape  shape // the run of items count has yet to add to counts
-	delta  indexDelta
-	seq0   uint64 // the last sequence number before this write
-
-	// A staged write's state: its journal, the record writes of the
-	// current transaction, how many transactions it committed, and its
-	// undo buckets in the current transaction by target.
-	staged  bool
-	j       journal
-	writes  int
-	flushes int
-	undo    map[string]*bolt.Bucket
+	db    *DB
+	ctx   context.Context
+	t     *store.Tx
+	meta  *pb.Meta
+	actor string
+	nowNs int64
+	items *store.Bucket // undone record by record
+	nums  *store.Bucket // appended: rolled back past the journal
+	ops   *store.Bucket // undone record by record
+	log   *store.Bucket // appended: rolled back past the journal
+	counter
+	delta indexDelta
+	seq0  uint64 // the last sequence number before this write
 
 	coder
-	arena []byte // values handed to bbolt, which keeps them until commit
 }
 
 // update runs fn in one write transaction and, once it has committed,
@@ -80,28 +67,21 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 	if err := db.recoverStaged(); err != nil {
 		return err
 	}
-	tx, err := db.bolt.Begin(true)
+	t, err := store.Begin(db.bolt, store.Options{Staged: staged, Chunk: db.chunk, Context: ctx, AfterCommit: db.testHookChunk})
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}
 	if err != nil {
-		return err
-	}
-	w, err := db.newWriter(ctx, tx)
-	if err != nil {
-		tx.Rollback()
-		return err
+		return fromStore(err)
 	}
 	committed := false
 	defer func() {
 		// On any failure the open transaction is dropped and what earlier
 		// ones of a staged write committed is undone; after a panic, by
 		// the next write.
-		if w.tx != nil {
-			w.tx.Rollback()
-		}
+		t.Discard()
 		switch {
-		case committed || w.flushes == 0:
+		case committed || t.Commits() == 0:
 		case err == nil:
 			db.pending.Store(true)
 		default:
@@ -110,22 +90,18 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 			}
 		}
 	}()
-	if staged {
-		err = w.beginStaged()
-	}
+	w, err := db.newWriter(ctx, t)
 	if err == nil {
 		err = fn(w)
 	}
 	if err == nil {
 		err = w.finish()
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		err = t.Commit()
 	}
-	err = w.tx.Commit()
-	w.tx = nil
 	if err != nil {
-		return err
+		return fromStore(err)
 	}
 	committed = true
 	if db.onCommit != nil {
@@ -134,34 +110,39 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 	return nil
 }
 
-func (db *DB) newWriter(ctx context.Context, tx *bolt.Tx) (*writer, error) {
-	m, _, err := readMeta(tx)
+func (db *DB) newWriter(ctx context.Context, t *store.Tx) (*writer, error) {
+	m, err := t.Meta()
 	if err != nil {
 		return nil, err
 	}
 	w := &writer{
-		db:     db,
-		ctx:    ctx,
-		meta:   m,
-		actor:  actorFrom(ctx),
-		nowNs:  db.opts.now().UnixNano(),
-		counts: make(map[countKey]int64),
-		seq0:   m.GetLastSeq(),
+		db:      db,
+		ctx:     ctx,
+		t:       t,
+		meta:    m,
+		actor:   actorFrom(ctx),
+		nowNs:   db.opts.now().UnixNano(),
+		counter: counter{counts: make(map[countKey]int64)},
+		seq0:    m.GetLastSeq(),
+		items:   t.Undoable(store.BucketItems),
+		nums:    t.Bucket(store.BucketNumbers),
+		ops:     t.Undoable(store.BucketOpinions),
+		log:     t.Bucket(store.BucketChanges),
 	}
-	w.bind(tx)
+	// The change log and the numbers only ever append: fill their pages.
+	w.log.SetFillPercent(1)
+	w.nums.SetFillPercent(1)
+	w.items.SetFillPercent(0.9)
 	return w, nil
 }
 
+// step lets a staged write commit what it holds (see [store.Tx.Step]):
+// keys and values read before must have been copied.
+func (w *writer) step() (bool, error) { return w.t.Step() }
+
 // load returns the stored record of the item whose encoded key is ik.
 func (w *writer) load(ik []byte) (record, bool, error) {
-	// A cursor kept for the transaction saves Get's allocations; Seek
-	// starts from the root, so writes in between do not matter.
-	k, v := w.cur.Seek(ik)
-	if !bytes.Equal(k, ik) {
-		return record{}, false, nil
-	}
-	r, err := decodeRecord(ik, v)
-	return r, err == nil, err
+	return decodeVisible(ik, w.items.Get(ik))
 }
 
 // putItem stores the normalized item it, replacing the stored one with the
@@ -191,12 +172,6 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 			return false, nil
 		}
 		kind = pb.ChangeKind_CHANGE_KIND_UPDATE
-		// An item a staged write created has no state before it to keep.
-		if old.num <= w.j.num0 {
-			if err := w.save(undoItems, w.items, ik); err != nil {
-				return false, err
-			}
-		}
 	} else {
 		if r.num, err = w.items.NextSequence(); err != nil {
 			return false, err
@@ -204,12 +179,9 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 		if r.num > maxNum {
 			return false, fmt.Errorf("%w: item numbers exhausted", ErrCorrupt)
 		}
-		var nk [8]byte
-		binary.BigEndian.PutUint64(nk[:], r.num)
-		if err := w.nums.Put(nk[:], ik); err != nil {
+		if err := w.nums.Put(store.NumKey(r.num), ik); err != nil {
 			return false, err
 		}
-		w.writes++
 		firstStored(&r, w.nowNs)
 	}
 	if r.Retracted && !(exists && old.Retracted) {
@@ -245,116 +217,21 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 	if r.seq, err = w.appendChange(&w.change); err != nil {
 		return false, err
 	}
-	v, err := w.marshal(w.rec(&r))
+	v, err := w.t.Marshal(w.rec(&r))
 	if err != nil {
 		return false, err
 	}
-	w.writes++
-	return true, w.items.Put(ik, v)
+	return true, w.putRecord(ik, old.num, v)
 }
 
-// arenaChunk is the size of the blocks the arena hands values out of.
-const arenaChunk = 256 << 10
-
-// marshal encodes m into the arena: the values of one transaction share
-// a few large blocks instead of taking an allocation each. A value is
-// never written over once handed out, since bbolt keeps it until commit.
-func (w *writer) marshal(m proto.Message) ([]byte, error) {
-	if cap(w.arena)-len(w.arena) < 4<<10 {
-		w.arena = make([]byte, 0, arenaChunk)
+// putRecord stores v as the record of the item whose encoded key is ik
+// and number num (0 if new). An item a staged write created has no state
+// before it to keep: its rollback removes it by its number.
+func (w *writer) putRecord(ik []byte, num uint64, v []byte) error {
+	if num == 0 || num > w.t.Journal().Num0 && w.t.Staged() {
+		return w.items.PutNew(ik, v)
 	}
-	free := w.arena[len(w.arena):len(w.arena):cap(w.arena)]
-	v, err := marshal.MarshalAppend(free, m)
-	if err != nil {
-		return nil, err
-	}
-	if len(v) <= cap(free) {
-		// Encoded in place: take it from the arena, capacity and all,
-		// so that nothing appended to v can reach the next value.
-		w.arena = w.arena[:len(w.arena)+len(v)]
-		v = v[:len(v):len(v)]
-	}
-	return v, nil
-}
-
-// count adds d times the item's contribution to the statistics counters.
-// Items in a row mostly look alike to the counters (one source, level,
-// label set and set of algorithms: a bundle's, say), so it tallies a run
-// of them as one shape, and updates the counters when the shape changes.
-func (w *writer) count(it *Item, d int64) {
-	if it.Retracted {
-		w.counts[countKey{kind: countRetracted}] += d
-		return
-	}
-	if !w.shape.is(it) {
-		w.tally()
-		w.shape.set(it)
-	}
-	w.shape.n += d
-}
-
-// tally moves the run of counted items into the counters.
-func (w *writer) tally() {
-	s := &w.shape
-	if s.n == 0 {
-		return
-	}
-	w.counts[countKey{kind: countLive}] += s.n
-	w.counts[countKey{countSourcePrefix, s.source}] += s.n
-	w.counts[countKey{countTLPPrefix, s.tlp.String()}] += s.n
-	for _, a := range s.algs {
-		w.counts[countKey{countAlgPrefix, a.String()}] += s.n
-	}
-	for _, l := range s.labels {
-		w.counts[countKey{countLabelPrefix, l}] += s.n
-	}
-	s.n = 0
-}
-
-// A shape is what the counters see of a live item, and how many times a
-// run of items of that shape counted.
-type shape struct {
-	source string
-	tlp    TLP
-	labels []string
-	algs   []signal.Algorithm
-	n      int64
-}
-
-func (s *shape) is(it *Item) bool {
-	if it.Source != s.source || it.TLP != s.tlp || len(it.Signals) != len(s.algs) || !slices.Equal(it.Labels, s.labels) {
-		return false
-	}
-	for i := range it.Signals {
-		if it.Signals[i].Algorithm() != s.algs[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *shape) set(it *Item) {
-	s.source, s.tlp, s.labels = it.Source, it.TLP, it.Labels
-	s.algs = s.algs[:0]
-	for i := range it.Signals {
-		s.algs = append(s.algs, it.Signals[i].Algorithm())
-	}
-}
-
-// A countKey names a counter in the counts bucket: kind, one of the
-// count constants, followed by name. Keeping the two apart spares count a
-// string concatenation per counter per item.
-type countKey struct{ kind, name string }
-
-func (k countKey) String() string { return k.kind + k.name }
-
-// flatCounts returns counts keyed by the counts bucket's keys.
-func flatCounts(counts map[countKey]int64) map[string]int64 {
-	m := make(map[string]int64, len(counts))
-	for k, d := range counts {
-		m[k.String()] += d
-	}
-	return m
+	return w.items.Put(ik, v)
 }
 
 // appendChange logs c as the next change and returns its sequence number.
@@ -366,80 +243,24 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 	if c.Actor == "" {
 		c.Actor = w.actor
 	}
-	v, err := w.marshal(c)
+	v, err := w.t.Marshal(c)
 	if err != nil {
 		return 0, err
 	}
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], seq)
-	w.writes++
-	return seq, w.log.Put(k[:], v)
+	return seq, w.log.Put(store.SeqKey(seq), v)
 }
 
-// finish writes the counters and the metadata, and ends a staged write.
+// finish writes the counters and the metadata, in the write's last
+// transaction.
 func (w *writer) finish() error {
-	if err := w.applyCounts(); err != nil {
+	if err := w.applyCounts(w.t.Bucket(store.BucketCounts)); err != nil {
 		return err
 	}
 	if w.meta.GetLastSeq() != w.seq0 {
-		if err := writeMeta(w.tx, w.meta); err != nil {
-			return err
-		}
-	}
-	if w.staged {
-		return w.tx.DeleteBucket(bucketStaged)
+		return w.t.WriteMeta(w.meta)
 	}
 	return nil
 }
-
-func (w *writer) applyCounts() error {
-	w.tally()
-	b := w.tx.Bucket(bucketCounts)
-	for k, d := range flatCounts(w.counts) {
-		if d == 0 {
-			continue
-		}
-		n, err := readCount(b.Get([]byte(k)))
-		if err != nil {
-			return fmt.Errorf("counter %q: %w", k, err)
-		}
-		n += d
-		switch {
-		case n < 0:
-			return fmt.Errorf("%w: counter %q would go negative", ErrCorrupt, k)
-		case n == 0:
-			err = b.Delete([]byte(k))
-		default:
-			err = b.Put([]byte(k), binary.AppendUvarint(nil, uint64(n)))
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func readCount(v []byte) (int64, error) {
-	if v == nil {
-		return 0, nil
-	}
-	n, w := binary.Uvarint(v)
-	if w != len(v) || n > 1<<62 {
-		return 0, fmt.Errorf("%w: counter value %x", ErrCorrupt, v)
-	}
-	return int64(n), nil
-}
-
-// Counter keys in the counts bucket.
-const (
-	countLive         = "n:live"
-	countRetracted    = "n:retracted"
-	countOpinions     = "n:opinions"
-	countSourcePrefix = "s:"
-	countTLPPrefix    = "t:"
-	countAlgPrefix    = "a:"
-	countLabelPrefix  = "l:"
-)
 
 // Put stores items in one transaction: new keys are added, existing ones
 // replaced (signals, labels, level, note; FirstSeen is kept from the first

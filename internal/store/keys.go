@@ -1,0 +1,70 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Record keys. Every variable-length part that is followed by another is
+// length-prefixed, so no key is a prefix of another's parts and a prefix
+// scan finds exactly what it asks for.
+//
+//	items:    uvarint(len source) source id
+//	numbers:  big-endian uint64 item number      → item key
+//	changes:  big-endian uint64 sequence number
+//	peers:    id
+
+// ItemKey encodes (source, id) as the items bucket's key.
+func ItemKey(source, id string) []byte {
+	b := make([]byte, 0, binary.MaxVarintLen64+len(source)+len(id))
+	return AppendItemKey(b, source, id)
+}
+
+// AppendItemKey appends the items bucket's key of (source, id) to b.
+func AppendItemKey(b []byte, source, id string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(source)))
+	b = append(b, source...)
+	return append(b, id...)
+}
+
+// SourcePrefix is the items bucket's key prefix of every item of source.
+func SourcePrefix(source string) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(source)))
+	return append(b, source...)
+}
+
+// ParseItemKey decodes an items bucket key. It checks the layout only;
+// what makes a source or an id valid is the caller's rule. Errors wrap
+// [ErrCorrupt].
+func ParseItemKey(b []byte) (source, id string, err error) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return "", "", fmt.Errorf("%w: item key %q: bad source length", ErrCorrupt, b)
+	}
+	return string(b[w : w+int(n)]), string(b[w+int(n):]), nil
+}
+
+// SeqKey encodes a change sequence number as the changes bucket's key.
+func SeqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
+
+// NumKey encodes an item number as the numbers bucket's key. Numbers come
+// from the items bucket's sequence, so new keys append.
+func NumKey(num uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), num) }
+
+// Opinion keys: the target's prefix, then the organisation.
+//
+//	opinions: 'k' uvarint(len itemkey) itemkey org | 's' algorithm value org
+
+// ItemOpinionPrefix is the opinions bucket's key prefix of every opinion
+// on the item whose encoded key is ik.
+func ItemOpinionPrefix(ik []byte) []byte {
+	b := append(make([]byte, 0, 1+binary.MaxVarintLen64+len(ik)), 'k')
+	b = binary.AppendUvarint(b, uint64(len(ik)))
+	return append(b, ik...)
+}
+
+// SignalOpinionPrefix is the opinions bucket's key prefix of every opinion
+// on the signal of algorithm number alg and value v.
+func SignalOpinionPrefix(alg byte, v []byte) []byte {
+	return append([]byte{'s', alg}, v...)
+}
