@@ -136,10 +136,10 @@
 // memory does not grow with the bundle — a million entries go either way
 // in a few seconds.
 //
-// Export signs through a [crypto.Signer]: a [SigningKey] read from its
-// PEM form ([ParseSigningKey]), a bare [ed25519.PrivateKey], or a key held
-// in an HSM or a KMS. Recipients know a key by the id [KeyID] derives
-// from its public half, unless its owner names it otherwise.
+// Export signs through a [crypto.Signer]: a [signing.Key] read from its
+// PEM form, a bare [ed25519.PrivateKey], or a key held in an HSM or a KMS.
+// Recipients know a key by the id [signing.KeyID] derives from its public
+// half, unless its owner names it otherwise.
 //
 // # Errors
 //

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hashshare/hashshare/internal/store"
 )
 
 // Sentinel errors. Every error the package returns wraps at most a few of
@@ -33,10 +35,6 @@ var (
 	// ErrInvalidOptions reports [Options] that fail [Options.Validate].
 	ErrInvalidOptions = errors.New("invalid options")
 
-	// ErrInvalidKey reports a signing or public key that cannot be read or
-	// used: not PEM, not PKCS #8, not Ed25519, the wrong length.
-	ErrInvalidKey = errors.New("invalid key")
-
 	// ErrNotFound reports an item, opinion or peer that is not stored.
 	ErrNotFound = errors.New("not found")
 
@@ -47,16 +45,16 @@ var (
 	// ErrNotDatabase reports a path that does not hold a hashshare
 	// database: an empty path, a directory, a file of another format, a
 	// bbolt file without hashshare's metadata.
-	ErrNotDatabase = errors.New("not a hashshare database")
+	ErrNotDatabase = store.ErrNotDatabase
 
 	// ErrSchemaVersion reports a database written by a newer version of
 	// hashshare than the running one, or by a pre-release build with an
 	// older record layout.
-	ErrSchemaVersion = errors.New("unsupported schema version")
+	ErrSchemaVersion = store.ErrSchemaVersion
 
 	// ErrCorrupt reports a stored record that cannot be decoded or that
 	// contradicts another; [DB.Check] lists every such problem.
-	ErrCorrupt = errors.New("database is corrupt")
+	ErrCorrupt = store.ErrCorrupt
 
 	// ErrReadOnly reports a write to a database opened read-only.
 	ErrReadOnly = errors.New("database is read-only")

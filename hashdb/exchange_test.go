@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/signing"
 
 	"github.com/hashshare/hashshare/internal/bundle"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -460,7 +461,7 @@ func TestExportRefuses(t *testing.T) {
 	}{
 		{"no key", ExportOptions{Audience: "org-b", KeyID: "k1"}, ErrInvalidOptions},
 		{"short key", ExportOptions{Audience: "org-b", Signer: keyA1[:20]}, ErrInvalidOptions},
-		{"empty signing key", ExportOptions{Audience: "org-b", Signer: &SigningKey{ID: "k1"}}, ErrInvalidOptions},
+		{"empty signing key", ExportOptions{Audience: "org-b", Signer: &signing.Key{ID: "k1"}}, ErrInvalidOptions},
 		{"unknown audience", ExportOptions{Audience: "org-q", KeyID: "k1", Signer: keyA1}, ErrNotFound},
 		{"own org", ExportOptions{Audience: "org-a", KeyID: "k1", Signer: keyA1}, ErrInvalidOptions},
 		{"since the future", ExportOptions{Audience: "org-b", KeyID: "k1", Signer: keyA1, Since: 99}, ErrInvalidOptions},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hashshare/hashshare/hashdb/signing"
 	"github.com/hashshare/hashshare/internal/bundle"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -27,13 +28,13 @@ type ExportOptions struct {
 	// not the audience was thought to have them.
 	Since uint64
 	// Signer signs the bundle with the organisation's Ed25519 key: an
-	// [ed25519.PrivateKey], a [*SigningKey], or any [crypto.Signer] over an
+	// [ed25519.PrivateKey], a [*signing.Key], or any [crypto.Signer] over an
 	// Ed25519 key held elsewhere (an HSM, a KMS) that signs Ed25519ph with a
 	// context as [ed25519.PrivateKey.Sign] does.
 	Signer crypto.Signer
 	// KeyID names the key in the bundle's header, as the recipients' peers
 	// tables know it. Empty means the Signer's own ID if it is a
-	// [*SigningKey], else [KeyID] of its public key.
+	// [*signing.Key], else [signing.KeyID] of its public key.
 	KeyID string
 	// Gzip compresses the bundle.
 	Gzip bool
@@ -63,13 +64,13 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Chec
 	switch {
 	case org == "":
 		return Checkpoint{}, fmt.Errorf("%w: export needs the database's Organization", ErrInvalidOptions)
-	case !isEd25519(opts.Signer):
+	case !hasEd25519(opts.Signer):
 		return Checkpoint{}, fmt.Errorf("%w: export needs a Signer of an Ed25519 key", ErrInvalidOptions)
 	case opts.Audience == org:
 		return Checkpoint{}, fmt.Errorf("%w: export to the database's own organisation", ErrInvalidOptions)
 	}
 	if opts.KeyID == "" {
-		opts.KeyID = signerKeyID(opts.Signer)
+		opts.KeyID = signing.SignerID(opts.Signer)
 	}
 	var cp Checkpoint
 	err := db.updateStaged(ctx, func(wr *writer) error {
@@ -240,4 +241,10 @@ func (db *DB) bundleLimits(o *ImportOptions) *bundle.Limits {
 		}
 	}
 	return &l
+}
+
+// hasEd25519 reports whether s signs with an Ed25519 key.
+func hasEd25519(s crypto.Signer) bool {
+	_, ok := signing.PublicKey(s)
+	return ok
 }

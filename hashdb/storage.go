@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"strings"
 
 	berrors "go.etcd.io/bbolt/errors"
 
@@ -19,36 +18,6 @@ func newMeta(o *Options) *pb.Meta {
 	return &pb.Meta{DatabaseId: id, CreatedUnixNano: o.now().UnixNano(), Organization: o.Organization}
 }
 
-// storeSentinels pairs internal/store's sentinels with the package's.
-var storeSentinels = [...]struct{ store, ours error }{
-	{store.ErrCorrupt, ErrCorrupt},
-	{store.ErrNotDatabase, ErrNotDatabase},
-	{store.ErrSchemaVersion, ErrSchemaVersion},
-}
-
-// fromStore returns err, if it wraps one of internal/store's sentinels,
-// as an error wrapping the package's sentinel for it too, whose message
-// says the package's sentinel where the store's stood.
-func fromStore(err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, s := range storeSentinels {
-		if errors.Is(err, s.store) {
-			return &storeError{err: err, sentinel: s.ours, msg: strings.Replace(err.Error(), s.store.Error(), s.ours.Error(), 1)}
-		}
-	}
-	return err
-}
-
-type storeError struct {
-	err, sentinel error
-	msg           string
-}
-
-func (e *storeError) Error() string   { return e.msg }
-func (e *storeError) Unwrap() []error { return []error{e.sentinel, e.err} }
-
 // rollbackStaged undoes a staged write that did not finish (see
 // [store.Rollback]). It runs under the write lock, or in Open.
 func (db *DB) rollbackStaged() error {
@@ -58,7 +27,7 @@ func (db *DB) rollbackStaged() error {
 	}
 	if err != nil {
 		db.pending.Store(true)
-		return fmt.Errorf("rolling back an unfinished import or export: %w", fromStore(err))
+		return fmt.Errorf("rolling back an unfinished import or export: %w", (err))
 	}
 	db.pending.Store(false)
 	return nil

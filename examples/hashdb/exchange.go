@@ -11,6 +11,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/hashshare/hashshare/hashdb/signing"
+
 	"github.com/hashshare/hashshare/hashdb"
 )
 
@@ -83,12 +85,12 @@ func peerAdd(e *env, args []string) int {
 	if *id == "" || *keyArg == "" || len(rest) > 0 {
 		return e.usageError(fs, "want --id ORG and --key PUBKEY")
 	}
-	pub, err := hashdb.ParsePublicKey(*keyArg)
+	pub, err := signing.ParsePublicKey(*keyArg)
 	if err != nil {
 		return e.usageError(fs, "--key: %v", err)
 	}
 	if *kid == "" {
-		*kid = hashdb.KeyID(pub)
+		*kid = signing.KeyID(pub)
 	}
 	db, err := openDB(*dbPath, "", false)
 	if err != nil {

@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signing"
 )
 
 // writeKeyFile creates path holding a new signing key for org, in the PEM
-// form hashdb.SigningKey.MarshalPEM writes, readable by its owner only; it
+// form signing.Key.MarshalPEM writes, readable by its owner only; it
 // never overwrites a file.
-func writeKeyFile(path, org string) (*hashdb.SigningKey, error) {
-	k, err := hashdb.GenerateSigningKey(org)
+func writeKeyFile(path, org string) (*signing.Key, error) {
+	k, err := signing.GenerateKey(org)
 	if err != nil {
 		return nil, err
 	}
@@ -36,12 +36,12 @@ func writeKeyFile(path, org string) (*hashdb.SigningKey, error) {
 }
 
 // readKeyFile reads a key file written by hashdb keygen.
-func readKeyFile(path string) (*hashdb.SigningKey, error) {
+func readKeyFile(path string) (*signing.Key, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	k, err := hashdb.ParseSigningKey(data)
+	k, err := signing.ParseKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (hashdb keygen writes one)", path, err)
 	}

@@ -4,16 +4,16 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signing"
 )
 
 // readKeyFile reads a signing key file written by "hashdb keygen".
-func readKeyFile(path string) (*hashdb.SigningKey, error) {
+func readKeyFile(path string) (*signing.Key, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	k, err := hashdb.ParseSigningKey(data)
+	k, err := signing.ParseKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (hashdb keygen writes one)", path, err)
 	}

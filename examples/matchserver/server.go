@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hashshare/hashshare/hashdb/signing"
+
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
@@ -26,7 +28,7 @@ type config struct {
 	// MaxSignals is the most signals one JSON match request may ask.
 	MaxSignals int
 	// Key signs exported bundles; nil turns GET /v1/bundles off.
-	Key *hashdb.SigningKey
+	Key *signing.Key
 	// TempDir holds bundles being imported or exported; "" means the
 	// system's.
 	TempDir string

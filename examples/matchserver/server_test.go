@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signing"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -237,7 +239,7 @@ func TestBundles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := &hashdb.SigningKey{ID: "k1", Organization: "acme", Key: priv}
+	key := &signing.Key{ID: "k1", Organization: "acme", Key: priv}
 	producer := newFixture(t, config{Key: key, MaxBundle: 1 << 20})
 	consumerDB := openDB(t, "partner")
 	err = consumerDB.AddPeer(context.Background(), hashdb.Peer{ID: "acme", Keys: []hashdb.PeerKey{{ID: "k1", Public: pub}},

@@ -1,4 +1,16 @@
-package hashdb
+// Package signing holds an organisation's Ed25519 signing keys: their PEM
+// form (what "hashdb keygen" writes), the id bundles cite a key by, and
+// the checks hashdb's Export makes of any [crypto.Signer] it is given, so
+// that a key in an HSM or a KMS signs as well as one read from a file.
+//
+//	k, err := signing.GenerateKey("org-a")
+//	pemBytes, err := k.MarshalPEM()      // keep it, readable by its owner only
+//	k, err = signing.ParseKey(pemBytes)  // later
+//	_, err = db.Export(ctx, w, hashdb.ExportOptions{Audience: "org-b", Signer: k})
+//
+// Partners trust the public half, printed as 64 hex digits, under the id
+// [KeyID] derives from it.
+package signing
 
 import (
 	"crypto"
@@ -9,6 +21,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -24,10 +37,10 @@ func KeyID(pub ed25519.PublicKey) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// A SigningKey is an organisation's Ed25519 key for signing bundles, with
-// the id bundles cite it by. A key held in an HSM or a KMS need not be a
-// SigningKey: [ExportOptions] takes any [crypto.Signer].
-type SigningKey struct {
+// A Key is an organisation's Ed25519 key for signing bundles, with the id
+// bundles cite it by. A key held in an HSM or a KMS need not be a Key:
+// hashdb's ExportOptions take any [crypto.Signer].
+type Key struct {
 	// ID is the key's id, as the recipients' peers tables know it.
 	ID string
 	// Organization is the producer the key signs for; "" if unsaid.
@@ -36,19 +49,19 @@ type SigningKey struct {
 	Key ed25519.PrivateKey
 }
 
-// GenerateSigningKey returns a new random key for org, with the id
+// GenerateKey returns a new random key for org, with the id
 // [KeyID] derives.
-func GenerateSigningKey(org string) (*SigningKey, error) {
+func GenerateKey(org string) (*Key, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, opError("generate signing key", err)
 	}
-	return &SigningKey{ID: KeyID(pub), Organization: org, Key: priv}, nil
+	return &Key{ID: KeyID(pub), Organization: org, Key: priv}, nil
 }
 
 // Public returns the key's public half.
 // A malformed key has none, and signs nothing.
-func (k *SigningKey) Public() crypto.PublicKey {
+func (k *Key) Public() crypto.PublicKey {
 	if len(k.Key) != ed25519.PrivateKeySize {
 		return nil
 	}
@@ -56,8 +69,8 @@ func (k *SigningKey) Public() crypto.PublicKey {
 }
 
 // Sign signs digest with the key: k is a [crypto.Signer], so it can be
-// given to [ExportOptions.Signer] as it is.
-func (k *SigningKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+// given to hashdb's ExportOptions.Signer as it is.
+func (k *Key) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if len(k.Key) != ed25519.PrivateKeySize {
 		return nil, opError("sign", fmt.Errorf("%w: %d bytes, want an Ed25519 private key", ErrInvalidKey, len(k.Key)))
 	}
@@ -80,8 +93,8 @@ const (
 	pemOrg        = "Organization"
 )
 
-// MarshalPEM encodes k in its PEM form, which [ParseSigningKey] reads.
-func (k *SigningKey) MarshalPEM() ([]byte, error) {
+// MarshalPEM encodes k in its PEM form, which [ParseKey] reads.
+func (k *Key) MarshalPEM() ([]byte, error) {
 	if len(k.Key) != ed25519.PrivateKeySize {
 		return nil, opError("marshal signing key", fmt.Errorf("%w: %d bytes, want an Ed25519 private key", ErrInvalidKey, len(k.Key)))
 	}
@@ -99,9 +112,9 @@ func (k *SigningKey) MarshalPEM() ([]byte, error) {
 	return pem.EncodeToMemory(block), nil
 }
 
-// ParseSigningKey decodes a signing key's PEM form. A block without a
+// ParseKey decodes a signing key's PEM form. A block without a
 // Key-Id header gets the id [KeyID] derives. Errors wrap [ErrInvalidKey].
-func ParseSigningKey(data []byte) (*SigningKey, error) {
+func ParseKey(data []byte) (*Key, error) {
 	bad := func(format string, args ...any) error {
 		return opError("parse signing key", fmt.Errorf("%w: "+format, append([]any{ErrInvalidKey}, args...)...))
 	}
@@ -117,17 +130,15 @@ func ParseSigningKey(data []byte) (*SigningKey, error) {
 	if !ok {
 		return nil, bad("a %T, not an Ed25519 key", key)
 	}
-	k := &SigningKey{ID: block.Headers[pemKeyID], Organization: block.Headers[pemOrg], Key: priv}
+	k := &Key{ID: block.Headers[pemKeyID], Organization: block.Headers[pemOrg], Key: priv}
 	if k.ID == "" {
 		k.ID = KeyID(priv.Public().(ed25519.PublicKey))
 	}
 	if err := validateKeyID(k.ID); err != nil {
 		return nil, bad("key id: %v", err)
 	}
-	if k.Organization != "" {
-		if err := validateOrg(k.Organization); err != nil {
-			return nil, bad("organisation: %v", err)
-		}
+	if len(k.Organization) > maxNameLen || !utf8.ValidString(k.Organization) {
+		return nil, bad("organisation: longer than %d bytes or not UTF-8", maxNameLen)
 	}
 	return k, nil
 }
@@ -143,10 +154,13 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
 		return ed25519.PublicKey(b), nil
 	}
-	return nil, opError("parse public key", fmt.Errorf("%w: %q: want 64 hex digits or 32 bytes in base64", ErrInvalidKey, truncate(s)))
+	if len(s) > 100 {
+		s = s[:100] + "…"
+	}
+	return nil, opError("parse public key", fmt.Errorf("%w: %q: want 64 hex digits or 32 bytes in base64", ErrInvalidKey, s))
 }
 
-// validateKeyID checks a key id as peers store it.
+// validateKeyID checks a key id as hashdb's peers table stores it.
 func validateKeyID(id string) error {
 	switch {
 	case id == "" || len(id) > maxNameLen:
@@ -157,14 +171,9 @@ func validateKeyID(id string) error {
 	return nil
 }
 
-// isEd25519 reports whether s signs with an Ed25519 key.
-func isEd25519(s crypto.Signer) bool {
-	_, ok := signerPublic(s)
-	return ok
-}
-
-// signerPublic returns the Ed25519 public key of s, if it has one.
-func signerPublic(s crypto.Signer) (ed25519.PublicKey, bool) {
+// PublicKey returns the Ed25519 public key of s, if it has one: what a
+// signer must have to sign bundles.
+func PublicKey(s crypto.Signer) (ed25519.PublicKey, bool) {
 	if k, ok := s.(ed25519.PrivateKey); s == nil || ok && len(k) != ed25519.PrivateKeySize {
 		return nil, false
 	}
@@ -172,11 +181,25 @@ func signerPublic(s crypto.Signer) (ed25519.PublicKey, bool) {
 	return pub, ok && len(pub) == ed25519.PublicKeySize
 }
 
-// signerKeyID returns the id bundles signed by s cite by default.
-func signerKeyID(s crypto.Signer) string {
-	if k, ok := s.(*SigningKey); ok && k.ID != "" {
+// SignerID returns the id bundles signed by s cite by default: the ID of
+// a [*Key] that has one, else [KeyID] of its public key.
+func SignerID(s crypto.Signer) string {
+	if k, ok := s.(*Key); ok && k.ID != "" {
 		return k.ID
 	}
-	pub, _ := signerPublic(s)
+	pub, _ := PublicKey(s)
 	return KeyID(pub)
+}
+
+// ErrInvalidKey reports a signing or public key that cannot be read or
+// used: not PEM, not PKCS #8, not Ed25519, the wrong length.
+var ErrInvalidKey = errors.New("invalid key")
+
+// maxNameLen bounds key ids and organisation names, as hashdb's peers
+// table does.
+const maxNameLen = 256
+
+// opError prefixes the failure of op with the package's name, once.
+func opError(op string, err error) error {
+	return fmt.Errorf("signing: %s: %w", op, err)
 }
