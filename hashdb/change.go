@@ -123,7 +123,7 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 		next := since + 1
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(Change{}, err)
+				yield(Change{}, opError("changes", err))
 				return
 			}
 			var page []Change
@@ -139,7 +139,7 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 				return nil
 			})
 			if err != nil {
-				yield(Change{}, err)
+				yield(Change{}, opError("changes", err))
 				return
 			}
 			for _, c := range page {
@@ -160,9 +160,10 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 // changes, so it costs the length of the history, not of the log. The
 // error wraps [ErrNotFound] if the database has no such item and no opinion
 // on it.
-func (db *DB) History(key Key) ([]Change, error) {
+func (db *DB) History(key Key) (_ []Change, err error) {
+	defer wrapErr(&err, "history of %s", key)
 	var hist []Change
-	err := db.view(func(view *view) error {
+	err = db.view(func(view *view) error {
 		var heads []uint64
 		r, ok, err := view.item(itemKey(key))
 		if err != nil {
@@ -181,7 +182,7 @@ func (db *DB) History(key Key) ([]Change, error) {
 			heads = append(heads, seq)
 		}
 		if len(heads) == 0 {
-			return fmt.Errorf("hashdb: history of %s: %w", key, ErrNotFound)
+			return ErrNotFound
 		}
 		for _, seq := range heads {
 			for seq != 0 {

@@ -44,13 +44,14 @@ func (p Problem) String() string {
 // Writes wait while bbolt checks the page structure (its check reads the
 // free page list a writer changes); the record checks that follow read a
 // snapshot alongside them.
-func (db *DB) Check(ctx context.Context) ([]Problem, error) {
+func (db *DB) Check(ctx context.Context) (_ []Problem, err error) {
+	defer wrapErr(&err, "check")
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c := checker{ctx: ctx}
 	db.wmu.Lock()
-	err := db.checkView(func(v *view, err error) error {
+	err = db.checkView(func(v *view, err error) error {
 		for err := range v.CheckPages() {
 			c.add("bbolt", "", "%v", err)
 		}

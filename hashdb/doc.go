@@ -145,7 +145,9 @@
 //
 // Every error an exported function returns starts with "hashdb: " once,
 // then names the operation and the detail, and wraps a sentinel
-// ([ErrNotFound], [ErrInvalidItem], [ErrLocked], …) for [errors.Is]. A
+// ([ErrNotFound], [ErrInvalidItem], [ErrLocked], …) for [errors.Is]; the
+// one exception is a hashing error of [DB.MatchMedia], which is package
+// media's as [media.HashReader] returned it. A
 // write that fails, for whatever reason, leaves the database exactly as
 // it was. The actor of a change is named one way, on its context
 // ([WithActor]); the change log records it for every change.

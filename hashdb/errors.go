@@ -66,6 +66,14 @@ var (
 // errPrefix starts every error an exported function returns.
 const errPrefix = "hashdb: "
 
+// wrapErr replaces *err, if not nil, with [opError] of the operation
+// format and args name; deferred by the exported methods.
+func wrapErr(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = opError(fmt.Sprintf(format, args...), *err)
+	}
+}
+
 // opError wraps err, the failure of the exported operation op (such as
 // "open x.db" or "put local/17"; "" for a plain parse or check), as the
 // package returns it: prefixed once. An error that already carries the

@@ -1,11 +1,8 @@
 package hashdb
 
 import (
-	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -67,9 +64,10 @@ func setDigest(b getter) (bundle.SetDigest, error) {
 // LastExport returns the checkpoint of the last bundle exported to
 // audience ("" for public bundles): the last sequence number it covered
 // and its digest. A zero Checkpoint means none.
-func (db *DB) LastExport(audience string) (Checkpoint, error) {
+func (db *DB) LastExport(audience string) (_ Checkpoint, err error) {
+	defer wrapErr(&err, "last export to %q", audience)
 	var cp Checkpoint
-	err := db.view(func(v *view) error {
+	err = db.view(func(v *view) error {
 		b := v.Bucket(store.BucketSent, store.AudienceKey(audience))
 		if b == nil {
 			return nil
@@ -103,90 +101,6 @@ func writeCheckpoint(b *store.Bucket, cp Checkpoint) error {
 		return err
 	}
 	return b.Put(store.KeyCheckpoint, v)
-}
-
-// AddPeerKey adds a signing key to the peer with the given id, keeping its
-// other keys, policy and checkpoint: how a partner rotates keys. Bundles
-// name the key they are signed with by its ID, so old and new keys may
-// overlap. The error wraps [ErrNotFound] if there is no such peer and
-// [ErrInvalidPeer] if the key's ID is taken or the key is malformed.
-func (db *DB) AddPeerKey(ctx context.Context, peer string, k PeerKey) error {
-	if k.Added.IsZero() {
-		k.Added = db.opts.now()
-	}
-	return db.editPeer(ctx, peer, func(p *Peer) error {
-		p.Keys = append(p.Keys, k)
-		return nil
-	})
-}
-
-// RevokePeerKey marks a peer's key revoked: bundles signed with it are
-// refused from now on, whenever they were signed (a stolen key could
-// backdate them). The error wraps [ErrNotFound] if there is no such peer
-// or key.
-func (db *DB) RevokePeerKey(ctx context.Context, peer, keyID string) error {
-	now := db.opts.now()
-	return db.editPeer(ctx, peer, func(p *Peer) error {
-		for i := range p.Keys {
-			if p.Keys[i].ID == keyID {
-				if p.Keys[i].Revoked.IsZero() {
-					p.Keys[i].Revoked = now
-				}
-				return nil
-			}
-		}
-		return fmt.Errorf("hashdb: peer %q has no key %q: %w", peer, keyID, ErrNotFound)
-	})
-}
-
-// editPeer changes a stored peer in one transaction.
-func (db *DB) editPeer(ctx context.Context, id string, edit func(p *Peer) error) error {
-	return db.update(ctx, func(w *writer) error {
-		p, err := loadPeer(w.peers(), id)
-		if err != nil {
-			return err
-		}
-		if err := edit(&p); err != nil {
-			return err
-		}
-		return storePeer(w.peers(), &p)
-	})
-}
-
-// peers returns the peers bucket of the write.
-func (w *writer) peers() *store.Bucket { return w.t.Bucket(store.BucketPeers) }
-
-func loadPeer(peers getter, id string) (Peer, error) {
-	v := peers.Get([]byte(id))
-	if v == nil {
-		return Peer{}, fmt.Errorf("hashdb: peer %q: %w", id, ErrNotFound)
-	}
-	return decodePeer([]byte(id), v)
-}
-
-func storePeer(peers *store.Bucket, p *Peer) error {
-	if err := validatePeer(p); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidPeer, err)
-	}
-	v, err := marshal.Marshal(peerToProto(p))
-	if err != nil {
-		return err
-	}
-	return peers.Put([]byte(p.ID), v)
-}
-
-// key returns the public key p signs with under keyID.
-func (p *Peer) key(keyID string) (ed25519.PublicKey, error) {
-	for _, k := range p.Keys {
-		if k.ID != keyID {
-			continue
-		}
-		if !k.Revoked.IsZero() {
-			return nil, fmt.Errorf("%w: since %v", ErrKeyRevoked, k.Revoked.Format(time.RFC3339))
-		}
-		return k.Public, nil
-	}
-	return nil, fmt.Errorf("peer %q has no key %q", p.ID, keyID)
 }
 
 // shareable reports whether item it goes to audience under the share

@@ -59,7 +59,8 @@ type ExportOptions struct {
 // fails, nothing is recorded. Like [DB.Import] it writes in transactions
 // of a bounded size, seen only once the last commits, so its memory does
 // not grow with the bundle.
-func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Checkpoint, error) {
+func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (_ Checkpoint, err error) {
+	defer wrapErr(&err, "export")
 	org := db.opts.Organization
 	switch {
 	case org == "":
@@ -73,7 +74,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Chec
 		opts.KeyID = signing.SignerID(opts.Signer)
 	}
 	var cp Checkpoint
-	err := db.updateStaged(ctx, func(wr *writer) error {
+	err = db.updateStaged(ctx, func(wr *writer) error {
 		e, err := db.newExport(wr, opts)
 		if err != nil {
 			return err
@@ -82,7 +83,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts ExportOptions) (Chec
 		return err
 	})
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("hashdb: export: %w", err)
+		return Checkpoint{}, err
 	}
 	return cp, nil
 }

@@ -78,7 +78,7 @@ type ImportResult struct {
 func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (ImportResult, error) {
 	res, err := db.importBundle(ctx, r, opts)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("hashdb: import: %w", err)
+		return ImportResult{}, opError("import", err)
 	}
 	return res, nil
 }

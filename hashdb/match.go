@@ -93,7 +93,8 @@ type query struct {
 // of their algorithm, within the threshold; digests exactly. A committed
 // [DB.Put] is matched by the very next call, and a retracted item stops
 // matching at once. The result holds one MatchResult per query, in order.
-func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOptions) ([]MatchResult, error) {
+func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOptions) (_ []MatchResult, err error) {
+	defer wrapErr(&err, "match")
 	out := make([]MatchResult, len(queries))
 	for i, q := range queries {
 		if err := ctx.Err(); err != nil {
@@ -117,7 +118,8 @@ func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOpt
 // through which [media.Transform]. Signals the hasher flagged as
 // unreliable are not queried unless opts.IncludeUnreliable. The result
 // holds one MatchResult per signal queried, in the order of h.Signals.
-func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptions) ([]MatchResult, error) {
+func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptions) (_ []MatchResult, err error) {
+	defer wrapErr(&err, "match")
 	if h == nil {
 		return nil, nil
 	}

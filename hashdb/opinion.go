@@ -187,8 +187,9 @@ func decodeOpinion(key, val []byte) (Opinion, uint64, error) {
 // the same target, and logs the change. The target need not be stored:
 // an organisation may judge a signal or a partner's item before it
 // arrives. Errors for a bad opinion wrap [ErrInvalidOpinion].
-func (db *DB) SetOpinion(ctx context.Context, op Opinion) error {
-	op, err := db.normalizeOpinion(ctx, op)
+func (db *DB) SetOpinion(ctx context.Context, op Opinion) (err error) {
+	defer wrapErr(&err, "set opinion")
+	op, err = db.normalizeOpinion(ctx, op)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidOpinion, err)
 	}
@@ -226,13 +227,15 @@ func (w *writer) putOpinion(op *Opinion) error {
 
 // Opinions returns every organisation's opinion on the item with the given
 // key, ordered by organisation.
-func (db *DB) Opinions(key Key) ([]Opinion, error) {
+func (db *DB) Opinions(key Key) (_ []Opinion, err error) {
+	defer wrapErr(&err, "opinions of %s", key)
 	return db.opinions(opinionPrefix(key, signal.Signal{}))
 }
 
 // SignalOpinions returns every organisation's opinion on signal s, ordered
 // by organisation.
-func (db *DB) SignalOpinions(s signal.Signal) ([]Opinion, error) {
+func (db *DB) SignalOpinions(s signal.Signal) (_ []Opinion, err error) {
+	defer wrapErr(&err, "opinions of %s", s)
 	if s.IsZero() {
 		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}

@@ -182,16 +182,17 @@ func decodePeer(key, val []byte) (Peer, error) {
 // configuration, not part of the exchanged data, so the change log does not
 // record them. Errors for a bad peer wrap [ErrInvalidPeer].
 func (db *DB) AddPeer(ctx context.Context, p Peer) error {
+	op := fmt.Sprintf("add peer %q", p.ID)
 	if err := validatePeer(&p); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidPeer, err)
+		return opError(op, fmt.Errorf("%w: %v", ErrInvalidPeer, err))
 	}
 	v, err := marshal.Marshal(peerToProto(&p))
 	if err != nil {
-		return err
+		return opError(op, err)
 	}
-	return db.update(ctx, func(w *writer) error {
+	return opError(op, db.update(ctx, func(w *writer) error {
 		return w.peers().Put([]byte(p.ID), v)
-	})
+	}))
 }
 
 // Peer returns the peer with the given id; the error wraps [ErrNotFound] if
@@ -203,7 +204,7 @@ func (db *DB) Peer(id string) (Peer, error) {
 		p, err = loadPeer(v.Bucket(store.BucketPeers), id)
 		return err
 	})
-	return p, err
+	return p, opError("peer", err)
 }
 
 // Peers returns every peer, ordered by id.
@@ -216,17 +217,103 @@ func (db *DB) Peers() ([]Peer, error) {
 			return err
 		})
 	})
-	return ps, err
+	return ps, opError("peers", err)
 }
 
 // RemovePeer deletes the peer with the given id; the error wraps
 // [ErrNotFound] if there is none.
 func (db *DB) RemovePeer(ctx context.Context, id string) error {
-	return db.update(ctx, func(w *writer) error {
+	return opError(fmt.Sprintf("remove peer %q", id), db.update(ctx, func(w *writer) error {
 		b := w.peers()
 		if b.Get([]byte(id)) == nil {
-			return fmt.Errorf("hashdb: remove peer %q: %w", id, ErrNotFound)
+			return ErrNotFound
 		}
 		return b.Delete([]byte(id))
+	}))
+}
+
+// AddPeerKey adds a signing key to the peer with the given id, keeping its
+// other keys, policy and checkpoint: how a partner rotates keys. Bundles
+// name the key they are signed with by its ID, so old and new keys may
+// overlap. The error wraps [ErrNotFound] if there is no such peer and
+// [ErrInvalidPeer] if the key's ID is taken or the key is malformed.
+func (db *DB) AddPeerKey(ctx context.Context, peer string, k PeerKey) error {
+	if k.Added.IsZero() {
+		k.Added = db.opts.now()
+	}
+	err := db.editPeer(ctx, peer, func(p *Peer) error {
+		p.Keys = append(p.Keys, k)
+		return nil
 	})
+	return opError(fmt.Sprintf("add key %q to peer %q", k.ID, peer), err)
+}
+
+// RevokePeerKey marks a peer's key revoked: bundles signed with it are
+// refused from now on, whenever they were signed (a stolen key could
+// backdate them). The error wraps [ErrNotFound] if there is no such peer
+// or key.
+func (db *DB) RevokePeerKey(ctx context.Context, peer, keyID string) error {
+	now := db.opts.now()
+	err := db.editPeer(ctx, peer, func(p *Peer) error {
+		for i := range p.Keys {
+			if p.Keys[i].ID == keyID {
+				if p.Keys[i].Revoked.IsZero() {
+					p.Keys[i].Revoked = now
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: peer %q has no key %q", ErrNotFound, peer, keyID)
+	})
+	return opError(fmt.Sprintf("revoke key %q of peer %q", keyID, peer), err)
+}
+
+// editPeer changes a stored peer in one transaction.
+func (db *DB) editPeer(ctx context.Context, id string, edit func(p *Peer) error) error {
+	return db.update(ctx, func(w *writer) error {
+		p, err := loadPeer(w.peers(), id)
+		if err != nil {
+			return err
+		}
+		if err := edit(&p); err != nil {
+			return err
+		}
+		return storePeer(w.peers(), &p)
+	})
+}
+
+// peers returns the peers bucket of the write.
+func (w *writer) peers() *store.Bucket { return w.t.Bucket(store.BucketPeers) }
+
+func loadPeer(peers getter, id string) (Peer, error) {
+	v := peers.Get([]byte(id))
+	if v == nil {
+		return Peer{}, fmt.Errorf("%w: no peer %q", ErrNotFound, id)
+	}
+	return decodePeer([]byte(id), v)
+}
+
+func storePeer(peers *store.Bucket, p *Peer) error {
+	if err := validatePeer(p); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidPeer, err)
+	}
+	v, err := marshal.Marshal(peerToProto(p))
+	if err != nil {
+		return err
+	}
+	return peers.Put([]byte(p.ID), v)
+}
+
+// key returns the public key p signs with under keyID.
+func (p *Peer) key(keyID string) (ed25519.PublicKey, error) {
+	for _, k := range p.Keys {
+		if k.ID != keyID {
+			continue
+		}
+		if !k.Revoked.IsZero() {
+			return nil, fmt.Errorf("%w: since %v", ErrKeyRevoked, k.Revoked.Format(time.RFC3339))
+		}
+		return k.Public, nil
+	}
+	return nil, fmt.Errorf("peer %q has no key %q", p.ID, keyID)
 }

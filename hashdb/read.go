@@ -14,13 +14,14 @@ import (
 
 // Get returns the item with the given key, retracted or not. The error
 // wraps [ErrNotFound] if there is none.
-func (db *DB) Get(key Key) (Item, error) {
+func (db *DB) Get(key Key) (_ Item, err error) {
+	defer wrapErr(&err, "get %s", key)
 	var r record
-	err := db.view(func(v *view) error {
+	err = db.view(func(v *view) error {
 		var ok bool
 		var err error
 		if r, ok, err = v.item(itemKey(key)); err == nil && !ok {
-			err = fmt.Errorf("hashdb: get %s: %w", key, ErrNotFound)
+			err = ErrNotFound
 		}
 		return err
 	})
@@ -31,12 +32,13 @@ func (db *DB) Get(key Key) (Item, error) {
 // key; none is not an error. Retracted items no longer match. Lookup
 // compares values for equality; near matches of perceptual hashes are
 // [DB.Match]'s job.
-func (db *DB) Lookup(s signal.Signal) ([]Item, error) {
+func (db *DB) Lookup(s signal.Signal) (_ []Item, err error) {
+	defer wrapErr(&err, "lookup %s", s)
 	if s.IsZero() {
 		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}
 	var hits []hit
-	err := db.view(func(v *view) error {
+	err = db.view(func(v *view) error {
 		ids, err := db.idx.search(v, s, 0, nil)
 		if err != nil {
 			return err
@@ -157,7 +159,7 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 		after := false // whether from was already yielded
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(Item{}, err)
+				yield(Item{}, opError("items", err))
 				return
 			}
 			var page []Item
@@ -186,7 +188,7 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 				return nil
 			})
 			if err != nil {
-				yield(Item{}, err)
+				yield(Item{}, opError("items", err))
 				return
 			}
 			for _, it := range page {

@@ -41,9 +41,10 @@ type Stats struct {
 
 // Stats returns counts kept up to date by every commit, so it costs the
 // number of distinct sources, labels and levels, not of items.
-func (db *DB) Stats() (Stats, error) {
+func (db *DB) Stats() (_ Stats, err error) {
+	defer wrapErr(&err, "stats")
 	var st Stats
-	err := db.view(func(v *view) error {
+	err = db.view(func(v *view) error {
 		m, err := v.Meta()
 		if err != nil {
 			return err

@@ -272,7 +272,8 @@ func (w *writer) finish() error {
 // Each item that changes gets one change log entry, in the order given; an
 // item stored again exactly as it is stored changes nothing and is not
 // logged. An item with an empty Source belongs to the local Organization.
-func (db *DB) Put(ctx context.Context, items ...Item) error {
+func (db *DB) Put(ctx context.Context, items ...Item) (err error) {
+	defer wrapErr(&err, "put")
 	if len(items) == 0 {
 		return nil
 	}
@@ -297,7 +298,7 @@ func (db *DB) Put(ctx context.Context, items ...Item) error {
 				}
 			}
 			if _, err := w.putItem(norm[i]); err != nil {
-				return fmt.Errorf("hashdb: put %s: %w", norm[i].Key, err)
+				return fmt.Errorf("%s: %w", norm[i].Key, err)
 			}
 		}
 		return nil
@@ -308,7 +309,8 @@ func (db *DB) Put(ctx context.Context, items ...Item) error {
 // item stays stored, and is exchanged, as a tombstone; it no longer
 // matches. Retracting a retracted item with the same reason changes
 // nothing; the error wraps [ErrNotFound] if there is no such item.
-func (db *DB) Retract(ctx context.Context, key Key, reason string) error {
+func (db *DB) Retract(ctx context.Context, key Key, reason string) (err error) {
+	defer wrapErr(&err, "retract %s", key)
 	if err := db.opts.validateText("retract reason", reason); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrInvalidItem, key, err)
 	}
@@ -319,7 +321,7 @@ func (db *DB) Retract(ctx context.Context, key Key, reason string) error {
 		case err != nil:
 			return err
 		case !ok:
-			return fmt.Errorf("hashdb: retract %s: %w", key, ErrNotFound)
+			return ErrNotFound
 		}
 		r.Retracted, r.RetractReason = true, reason
 		_, err = w.putItem(r.Item)
