@@ -1,7 +1,6 @@
 package hashdb
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -9,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/hashshare/hashshare/internal/bundle"
 	"github.com/hashshare/hashshare/internal/store"
@@ -106,15 +104,11 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 	if a := h.GetAudience(); a != "" && a != db.opts.Organization {
 		return ImportResult{}, fmt.Errorf("%w: for %q, this is %q", ErrAudience, a, db.opts.Organization)
 	}
-	spool, err := os.CreateTemp(opts.TempDir, "hashshare-import-*")
+	spool, err := bundle.NewSpool(ctx, br, opts.TempDir)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	defer os.Remove(spool.Name())
 	defer spool.Close()
-	if err := stage(ctx, br, spool); err != nil {
-		return ImportResult{}, err
-	}
 	// The bundle is verified: from here on its contents are the producer's.
 	res := ImportResult{Peer: h.GetProducer(), Full: h.GetKind() == pb.BundleKind_BUNDLE_KIND_FULL, Entries: br.Entries()}
 	digest := br.Digest()
@@ -122,12 +116,9 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 		res.Checkpoint, res.Unchanged = p.Checkpoint, true
 		return res, nil
 	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return ImportResult{}, err
-	}
 	err = db.updateStaged(ctx, func(w *writer) error {
 		im := &importer{db: db, w: w, h: h, digest: digest, want: br.SetDigest(), res: &res}
-		return im.run(ctx, &spooled{r: bufio.NewReaderSize(spool, 256<<10), lim: lim})
+		return im.run(ctx, spool)
 	})
 	return res, err
 }
@@ -155,7 +146,7 @@ type importer struct {
 	last []byte
 }
 
-func (im *importer) run(ctx context.Context, st *spooled) error {
+func (im *importer) run(ctx context.Context, st *bundle.Spool) error {
 	var err error
 	producer := im.h.GetProducer()
 	if im.peer, err = loadPeer(im.w.peers(), producer); err != nil {

@@ -38,11 +38,17 @@ const prepareBatch = 256
 // the disk (16k entries, a few MB).
 const prepareAhead = 64
 
+// frames are a verified bundle's entry frames, in order: a [bundle.Spool].
+type frames interface {
+	Next() ([]byte, error)
+	Decode(frame []byte) (*pb.Entry, error)
+}
+
 // prepare reads the n spooled entries of st and prepares them on a
 // goroutine, ahead of the writer, which gets them in order from the
 // pipeline's Next. Reading stops at the first error, carried by the
 // entry that met it. The pipeline must be closed.
-func prepare(st *spooled, p *preparer, n uint64) *pipeline.Ordered[entry] {
+func prepare(st frames, p *preparer, n uint64) *pipeline.Ordered[entry] {
 	read, failed := uint64(0), false
 	next := func() (entry, bool) {
 		if read == n || failed {
@@ -50,7 +56,7 @@ func prepare(st *spooled, p *preparer, n uint64) *pipeline.Ordered[entry] {
 		}
 		read++
 		var en entry
-		en.frame, en.err = st.next()
+		en.frame, en.err = st.Next()
 		failed = en.err != nil
 		return en, true
 	}
@@ -60,7 +66,7 @@ func prepare(st *spooled, p *preparer, n uint64) *pipeline.Ordered[entry] {
 			if en.err != nil {
 				continue
 			}
-			if en.e, en.err = st.decode(en.frame); en.err == nil {
+			if en.e, en.err = st.Decode(en.frame); en.err == nil {
 				if it := en.e.GetUpsert(); it != nil {
 					en.prepareItem(it, p)
 				}

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -16,7 +18,7 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// stagedFrames returns the staged form of n upserts, as stage writes it.
+// stagedFrames returns the spooled form of n upserts, as a bundle.Spool keeps it.
 func stagedFrames(t *testing.T, n int) []byte {
 	t.Helper()
 	var entries []*pb.Entry
@@ -39,6 +41,23 @@ func stagedFrames(t *testing.T, n int) []byte {
 	return out
 }
 
+// rawFrames reads frames as a spool keeps them, from bytes a test made
+// (and may have cut short).
+type rawFrames struct{ r *bufio.Reader }
+
+func (f *rawFrames) Next() ([]byte, error) {
+	n, err := binary.ReadUvarint(f.r)
+	if err != nil {
+		return nil, err
+	}
+	b := binary.AppendUvarint(nil, n)
+	b = append(b, make([]byte, n)...)
+	_, err = io.ReadFull(f.r, b[len(b)-int(n):])
+	return b, err
+}
+
+func (f *rawFrames) Decode(frame []byte) (*pb.Entry, error) { return bundle.DecodeFrame(frame, nil) }
+
 // TestPrepare reads staged entries back in order, across batches, and
 // stops at a truncated one with an error in its place.
 func TestPrepare(t *testing.T) {
@@ -55,7 +74,7 @@ func TestPrepare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &spooled{r: bufio.NewReader(bytes.NewReader(tt.b))}
+			st := &rawFrames{r: bufio.NewReader(bytes.NewReader(tt.b))}
 			entries := prepare(st, &preparer{o: *testOptions()}, n)
 			defer entries.Close()
 			got := 0
@@ -84,7 +103,7 @@ func TestPrepare(t *testing.T) {
 func TestPrepareStop(t *testing.T) {
 	const n = 20 * prepareBatch
 	frames := stagedFrames(t, n)
-	st := &spooled{r: bufio.NewReader(bytes.NewReader(frames))}
+	st := &rawFrames{r: bufio.NewReader(bytes.NewReader(frames))}
 	entries := prepare(st, &preparer{o: *testOptions()}, n)
 	if b := entries.Next(); len(b) != prepareBatch {
 		t.Fatalf("first batch of %d entries", len(b))
