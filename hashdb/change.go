@@ -51,7 +51,8 @@ type Change struct {
 	Seq uint64
 	// Time is when it was committed.
 	Time time.Time
-	// Actor is who made it (see [WithActor]).
+	// Actor is who made it: the actor on the context of the call that
+	// made it ([WithActor]), the one way a change is attributed.
 	Actor string
 	// Kind says what it did.
 	Kind ChangeKind

@@ -246,7 +246,7 @@ func (c *checker) run() error {
 	// Counters agree with the recount.
 	stored := make(map[string]int64)
 	err = view.Bucket(store.BucketCounts).ForEach(func(k, v []byte) error {
-		n, err := readCount(v)
+		n, err := store.ReadCount(v)
 		if err != nil {
 			c.add("counts", string(k), "%v", err)
 		}

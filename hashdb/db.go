@@ -228,7 +228,9 @@ func (db *DB) view(fn func(v *view) error) error {
 type actorKey struct{}
 
 // WithActor returns a context that attributes the changes made with it to
-// actor, a person or system name recorded in the change log.
+// actor, a person or system name recorded in the change log. It is the
+// one way to name who made a change: every write (Put, Retract,
+// SetOpinion, Import, Export) records its context's actor.
 func WithActor(ctx context.Context, actor string) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor)
 }

@@ -50,8 +50,10 @@ type Opinion struct {
 	Signal signal.Signal
 	// Verdict is the judgement.
 	Verdict Verdict
-	// Actor is the person or system that recorded the opinion; unset, the
-	// actor of the context ([WithActor]).
+	// Actor is the person or system whose judgement it is (a partner's
+	// analyst, for an imported opinion); unset, the actor of the context.
+	// The change that records the opinion is attributed, as every change
+	// is, to the context's actor ([WithActor]).
 	Actor string
 	// Org is the organisation whose opinion it is; unset, the database's
 	// Organization.
@@ -210,7 +212,7 @@ func (w *writer) putOpinion(op *Opinion) error {
 		w.counts[countKey{kind: countOpinions}]++
 	}
 	p := opinionToProto(op)
-	c := &pb.Change{Kind: pb.ChangeKind_CHANGE_KIND_OPINION, Opinion: p, PrevSeq: prev, Actor: op.Actor}
+	c := &pb.Change{Kind: pb.ChangeKind_CHANGE_KIND_OPINION, Opinion: p, PrevSeq: prev}
 	if op.Key != (Key{}) {
 		c.Item = &pb.ItemKey{Source: op.Key.Source, Id: op.Key.ID}
 	}

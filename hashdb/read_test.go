@@ -192,6 +192,15 @@ func TestOpinions(t *testing.T) {
 	if ops[0].Time.IsZero() {
 		t.Error("opinion time not set")
 	}
+	// Every change is the context's actor's, whoever's the opinion is.
+	for c, err := range db.Changes(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Actor != "carol" {
+			t.Errorf("change %d (%s) by %q, want carol", c.Seq, c.Kind, c.Actor)
+		}
+	}
 	sops, err := db.SignalOpinions(sig)
 	if err != nil || len(sops) != 1 || sops[0].Signal != sig || sops[0].Reason != "stock photo" {
 		t.Errorf("SignalOpinions = %+v, %v", sops, err)

@@ -1,7 +1,6 @@
 package hashdb
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -70,7 +69,7 @@ func readStats(b *bolt.Bucket) (Stats, error) {
 		TLP:     make(map[TLP]int),
 	}
 	err := b.ForEach(func(k, v []byte) error {
-		n, err := readCount(v)
+		n, err := store.ReadCount(v)
 		if err != nil {
 			return fmt.Errorf("counter %q: %w", k, err)
 		}
@@ -195,39 +194,7 @@ func flatCounts(counts map[countKey]int64) map[string]int64 {
 // applyCounts adds the counters to those stored in b.
 func (c *counter) applyCounts(b *store.Bucket) error {
 	c.tally()
-	for k, d := range flatCounts(c.counts) {
-		if d == 0 {
-			continue
-		}
-		n, err := readCount(b.Get([]byte(k)))
-		if err != nil {
-			return fmt.Errorf("counter %q: %w", k, err)
-		}
-		n += d
-		switch {
-		case n < 0:
-			return fmt.Errorf("%w: counter %q would go negative", ErrCorrupt, k)
-		case n == 0:
-			err = b.Delete([]byte(k))
-		default:
-			err = b.Put([]byte(k), binary.AppendUvarint(nil, uint64(n)))
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func readCount(v []byte) (int64, error) {
-	if v == nil {
-		return 0, nil
-	}
-	n, w := binary.Uvarint(v)
-	if w != len(v) || n > 1<<62 {
-		return 0, fmt.Errorf("%w: counter value %x", ErrCorrupt, v)
-	}
-	return int64(n), nil
+	return store.AddCounts(b, flatCounts(c.counts))
 }
 
 // Counter keys in the counts bucket.

@@ -240,9 +240,7 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 	w.meta.LastSeq = seq
 	c.Seq = seq
 	c.TimeUnixNano = w.nowNs
-	if c.Actor == "" {
-		c.Actor = w.actor
-	}
+	c.Actor = w.actor
 	v, err := w.t.Marshal(c)
 	if err != nil {
 		return 0, err
