@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/store"
 
@@ -32,7 +34,7 @@ func benchItems(from, n int) []Item {
 			Key:     Key{Source: "gifct", ID: fmt.Sprintf("item-%09d", k)},
 			Signals: []signal.Signal{testSignal(signal.PDQ, k), testSignal(signal.PHash, k), testSignal(signal.MD5, k)},
 			Labels:  []string{"type:video"},
-			TLP:     TLPAmber,
+			TLP:     tlp.Amber,
 		}
 	}
 	return items

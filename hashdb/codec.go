@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/store"
 
@@ -71,7 +73,7 @@ func itemFromProto(p *pb.Item) (Item, error) {
 	it := Item{
 		Key:           Key{Source: p.GetSource(), ID: p.GetId()},
 		Labels:        p.GetLabels(),
-		TLP:           TLP(p.GetTlp()),
+		TLP:           tlp.Level(p.GetTlp()),
 		FirstSeen:     fromUnixNano(p.GetFirstSeenUnixNano()),
 		LastSeen:      fromUnixNano(p.GetLastSeenUnixNano()),
 		Note:          p.GetNote(),

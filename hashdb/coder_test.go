@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/store"
 
@@ -26,7 +28,7 @@ func TestPreEncoded(t *testing.T) {
 	unreliable := testItem("unreliable", 6)
 	unreliable.Unreliable = unreliable.Signals[:1]
 	noted := testItem("noted", 7)
-	noted.Note, noted.Labels, noted.TLP = "ünïcode note", []string{"a", "b:c", "z"}, TLPClear
+	noted.Note, noted.Labels, noted.TLP = "ünïcode note", []string{"a", "b:c", "z"}, tlp.Clear
 	other := testItem("other", 8)
 	other.Source = "partner"
 	items := []Item{testItem("plain", 1), retracted, seen, lastOnly, unreliable, noted, other}
@@ -101,7 +103,7 @@ func randomItems(n int) []Item {
 				it.Labels = append(it.Labels, l)
 			}
 		}
-		it.TLP = TLP(1 + rng.IntN(int(TLPRed)))
+		it.TLP = tlp.Level(1 + rng.IntN(int(tlp.Red)))
 		if rng.IntN(2) == 0 {
 			it.FirstSeen = time.Unix(rng.Int64N(4e9)-1e9, rng.Int64N(1e9)).UTC()
 		}

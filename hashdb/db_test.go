@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/store"
 
@@ -72,7 +74,7 @@ func testItem(id string, n int) Item {
 		Key:     Key{Source: "local", ID: id},
 		Signals: []signal.Signal{testSignal(signal.PDQ, n), testSignal(signal.PHash, n), testSignal(signal.MD5, n)},
 		Labels:  []string{"type:video"},
-		TLP:     TLPAmber,
+		TLP:     tlp.Amber,
 	}
 }
 

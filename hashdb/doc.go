@@ -38,7 +38,7 @@
 //			Signals:    h.Signals,
 //			Unreliable: h.Unreliable,
 //			Labels:     []string{"type:image", "behaviour:glorification"},
-//			TLP:        hashdb.TLPGreen,
+//			TLP:        tlp.Green,
 //		})
 //		if err != nil {
 //			log.Fatal(err)
@@ -80,7 +80,7 @@
 //
 // [Open] opens (or creates) one bbolt file. A [DB] stores [Item]s: one piece
 // of content as one source organisation describes it, keyed by (source,
-// source's id), with its signals, labels, [TLP] sharing level, first and
+// source's id), with its signals, labels, [tlp] sharing level, first and
 // last seen times and a note. [DB.Put] adds or replaces items in one
 // transaction, all or none; [DB.Lookup] finds every live item carrying a
 // signal; [DB.Retract] withdraws an item, which stays as a tombstone so

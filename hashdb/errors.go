@@ -23,9 +23,6 @@ var (
 	// length.
 	ErrInvalidLabel = errors.New("invalid label")
 
-	// ErrInvalidTLP reports a sharing level that is not one of TLP 2.0's.
-	ErrInvalidTLP = errors.New("invalid TLP")
-
 	// ErrInvalidOpinion reports an opinion that cannot be stored.
 	ErrInvalidOpinion = errors.New("invalid opinion")
 

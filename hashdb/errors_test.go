@@ -70,7 +70,6 @@ func TestErrorMessages(t *testing.T) {
 			}
 			return nil
 		}, ErrClosed, "items"},
-		{"parse TLP", func() error { _, err := ParseTLP("purple"); return err }, ErrInvalidTLP, "invalid TLP"},
 		{"validate label", func() error { return ValidateLabel("A") }, ErrInvalidLabel, "invalid label"},
 	}
 	for _, tc := range tests {

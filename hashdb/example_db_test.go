@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -34,7 +36,7 @@ func Example() {
 		Key:     hashdb.Key{ID: "video-1234"}, // Source defaults to example-org
 		Signals: []signal.Signal{pdq, md5},
 		Labels:  []string{"type:video", "behaviour:recruitment"},
-		TLP:     hashdb.TLPAmber,
+		TLP:     tlp.Amber,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -83,14 +85,4 @@ func ExampleDB_Check() {
 	fmt.Println("problems:", len(problems))
 	// Output:
 	// problems: 0
-}
-
-func ExampleParseTLP() {
-	t, err := hashdb.ParseTLP("tlp:amber+strict")
-	fmt.Println(t, err)
-	_, err = hashdb.ParseTLP("purple")
-	fmt.Println(err)
-	// Output:
-	// AMBER+STRICT <nil>
-	// hashdb: invalid TLP: "purple" (want CLEAR, GREEN, AMBER, AMBER+STRICT or RED)
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -37,11 +39,11 @@ func ExampleDB_Export() {
 	_ = b.AddPeer(ctx, hashdb.Peer{
 		ID:     "org-a",
 		Keys:   []hashdb.PeerKey{{ID: "2025", Public: key.Public().(ed25519.PublicKey)}},
-		Policy: hashdb.Policy{MaxTLP: hashdb.TLPAmber},
+		Policy: hashdb.Policy{MaxTLP: tlp.Amber},
 	})
 
 	sig, _ := signal.Parse("md5:d41d8cd98f00b204e9800998ecf8427e")
-	_ = a.Put(ctx, hashdb.Item{Key: hashdb.Key{ID: "case-1"}, Signals: []signal.Signal{sig}, TLP: hashdb.TLPGreen})
+	_ = a.Put(ctx, hashdb.Item{Key: hashdb.Key{ID: "case-1"}, Signals: []signal.Signal{sig}, TLP: tlp.Green})
 
 	var bundle bytes.Buffer
 	if _, err := a.Export(ctx, &bundle, hashdb.ExportOptions{Audience: "org-b", Full: true, KeyID: "2025", Signer: key}); err != nil {

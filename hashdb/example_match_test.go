@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
@@ -35,8 +37,8 @@ func ExampleDB_Match() {
 	known, _ := signal.Parse("pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
 	digest, _ := signal.Parse("md5:d41d8cd98f00b204e9800998ecf8427e")
 	err = db.Put(ctx,
-		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-17"}, Signals: []signal.Signal{known}, Labels: []string{"behaviour:recruitment"}, TLP: hashdb.TLPGreen},
-		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []signal.Signal{digest}, Labels: []string{"type:pdf"}, TLP: hashdb.TLPAmber},
+		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-17"}, Signals: []signal.Signal{known}, Labels: []string{"behaviour:recruitment"}, TLP: tlp.Green},
+		hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []signal.Signal{digest}, Labels: []string{"type:pdf"}, TLP: tlp.Amber},
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -81,7 +83,7 @@ func ExampleDB_MatchHashes() {
 		log.Fatal(err)
 	}
 	md5, _ := h.Signal(signal.MD5)
-	err = db.Put(ctx, hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []signal.Signal{md5}, Labels: []string{"type:pdf"}, TLP: hashdb.TLPAmber})
+	err = db.Put(ctx, hashdb.Item{Key: hashdb.Key{Source: "example-org", ID: "case-18"}, Signals: []signal.Signal{md5}, Labels: []string{"type:pdf"}, TLP: tlp.Amber})
 	if err != nil {
 		log.Fatal(err)
 	}

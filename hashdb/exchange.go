@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/hashshare/hashshare/internal/bundle"
@@ -107,11 +109,11 @@ func writeCheckpoint(b *store.Bucket, cp Checkpoint) error {
 // limit: RED never; a named audience up to share, the public up to GREEN;
 // another organisation's items only up to GREEN; never back to their
 // source; never retracted items (they travel as retractions).
-func (db *DB) shareable(it *Item, audience string, share TLP) bool {
+func (db *DB) shareable(it *Item, audience string, share tlp.Level) bool {
 	switch {
-	case it.Retracted, it.TLP == TLPRed, it.TLP > share:
+	case it.Retracted, it.TLP == tlp.Red, it.TLP > share:
 		return false
-	case it.Source != db.opts.Organization && it.TLP > TLPGreen:
+	case it.Source != db.opts.Organization && it.TLP > tlp.Green:
 		return false
 	case audience != "" && it.Source == audience:
 		return false

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashshare/hashshare/internal/store"
@@ -164,7 +166,7 @@ func BenchmarkExchange(b *testing.B) {
 					b.Fatal(res, err)
 				}
 				importSecs += time.Since(start).Seconds()
-				last := orgItem("org-a", fmt.Sprintf("item-%d", n-1), n-1, TLPGreen)
+				last := orgItem("org-a", fmt.Sprintf("item-%d", n-1), n-1, tlp.Green)
 				if found, err := rb.Lookup(last.Signals[0]); err != nil || len(found) != 1 {
 					b.Fatal(found, err)
 				}
@@ -275,7 +277,7 @@ func fill(b *testing.B, db *DB, prefix string, first, n int) *DB {
 	org := db.Organization()
 	batch := make([]Item, 0, 10_000)
 	for i := range n {
-		batch = append(batch, orgItem(org, fmt.Sprintf("%s-%d", prefix, i), first+i, TLPGreen))
+		batch = append(batch, orgItem(org, fmt.Sprintf("%s-%d", prefix, i), first+i, tlp.Green))
 		if len(batch) == cap(batch) || i == n-1 {
 			if err := db.Put(ctx, batch...); err != nil {
 				b.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // FuzzImport feeds arbitrary bytes to Import: it must never panic, every
@@ -12,7 +14,7 @@ import (
 func FuzzImport(f *testing.F) {
 	ctx := context.Background()
 	a, b := orgPair(f)
-	if err := a.Put(ctx, orgItem("org-a", "x", 1, TLPGreen)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "x", 1, tlp.Green)); err != nil {
 		f.Fatal(err)
 	}
 	full, _ := exportTo(f, a, true, false)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/signing"
 
@@ -31,22 +33,22 @@ func orgPair(t testing.TB) (a, b *DB) {
 	oa.Organization, ob.Organization = "org-a", "org-b"
 	a, b = openTest(t, oa), openTest(t, ob)
 	ctx := context.Background()
-	if err := a.AddPeer(ctx, Peer{ID: "org-b", Policy: Policy{Share: TLPAmber}}); err != nil {
+	if err := a.AddPeer(ctx, Peer{ID: "org-b", Policy: Policy{Share: tlp.Amber}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.AddPeer(ctx, Peer{
 		ID:     "org-a",
 		Keys:   []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}},
-		Policy: Policy{MaxTLP: TLPAmberStrict},
+		Policy: Policy{MaxTLP: tlp.AmberStrict},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	return a, b
 }
 
-func orgItem(source, id string, n int, tlp TLP) Item {
+func orgItem(source, id string, n int, level tlp.Level) Item {
 	it := testItem(id, n)
-	it.Source, it.TLP = source, tlp
+	it.Source, it.TLP = source, level
 	return it
 }
 
@@ -123,14 +125,14 @@ func TestExchange(t *testing.T) {
 		}
 	}
 	must(a.Put(ctx,
-		orgItem("org-a", "green", 1, TLPGreen),
-		orgItem("org-a", "amber", 2, TLPAmber),
-		orgItem("org-a", "strict", 3, TLPAmberStrict), // above what A shares with B
-		orgItem("org-a", "red", 4, TLPRed),
-		orgItem("org-a", "clear", 5, TLPClear),
-		orgItem("org-c", "c-green", 6, TLPGreen), // re-shared: allowed
-		orgItem("org-c", "c-amber", 7, TLPAmber), // re-shared: not allowed
-		orgItem("org-b", "b-own", 8, TLPGreen),   // B's own: not sent back
+		orgItem("org-a", "green", 1, tlp.Green),
+		orgItem("org-a", "amber", 2, tlp.Amber),
+		orgItem("org-a", "strict", 3, tlp.AmberStrict), // above what A shares with B
+		orgItem("org-a", "red", 4, tlp.Red),
+		orgItem("org-a", "clear", 5, tlp.Clear),
+		orgItem("org-c", "c-green", 6, tlp.Green), // re-shared: allowed
+		orgItem("org-c", "c-amber", 7, tlp.Amber), // re-shared: not allowed
+		orgItem("org-b", "b-own", 8, tlp.Green),   // B's own: not sent back
 	))
 
 	full, cp1 := exportTo(t, a, true, true)
@@ -151,11 +153,11 @@ func TestExchange(t *testing.T) {
 
 	// A changes things: an update, a retraction, a level raised beyond B,
 	// and an opinion on B's item.
-	upd := orgItem("org-a", "green", 1, TLPGreen)
+	upd := orgItem("org-a", "green", 1, tlp.Green)
 	upd.Labels = []string{"type:image"}
 	must(a.Put(ctx, upd))
 	must(a.Retract(ctx, Key{"org-a", "clear"}, "duplicate"))
-	must(a.Put(ctx, orgItem("org-a", "amber", 2, TLPRed)))
+	must(a.Put(ctx, orgItem("org-a", "amber", 2, tlp.Red)))
 	must(a.SetOpinion(ctx, Opinion{Key: Key{"org-b", "b-own"}, Verdict: FalsePositive, Reason: "a cat"}))
 	must(a.SetOpinion(ctx, Opinion{Key: Key{"org-c", "c-amber"}, Verdict: Disputed})) // not B's, not sent to B
 	d1, cp2 := exportTo(t, a, false, false)
@@ -196,9 +198,9 @@ func TestExchange(t *testing.T) {
 	}
 
 	// Two more deltas, presented out of order.
-	must(a.Put(ctx, orgItem("org-a", "new1", 10, TLPGreen)))
+	must(a.Put(ctx, orgItem("org-a", "new1", 10, tlp.Green)))
 	d2, _ := exportTo(t, a, false, false)
-	must(a.Put(ctx, orgItem("org-a", "new2", 11, TLPAmber)))
+	must(a.Put(ctx, orgItem("org-a", "new2", 11, tlp.Amber)))
 	d3, _ := exportTo(t, a, false, false)
 	if _, err := b.Import(ctx, bytes.NewReader(d3), nil); !errors.Is(err, ErrSequenceGap) {
 		t.Errorf("d3 before d2: %v", err)
@@ -210,7 +212,7 @@ func TestExchange(t *testing.T) {
 	}
 
 	// A full bundle replaces: what it lacks is retracted at B.
-	must(a.Put(ctx, orgItem("org-a", "new1", 10, TLPAmberStrict)))
+	must(a.Put(ctx, orgItem("org-a", "new1", 10, tlp.AmberStrict)))
 	full2, _ := exportTo(t, a, true, false)
 	res = mustImport(t, b, full2)
 	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-a/new2 org-c/c-green]" {
@@ -229,12 +231,12 @@ func TestImportPolicy(t *testing.T) {
 	ctx := context.Background()
 	a, b := orgPair(t)
 	if err := b.AddPeer(ctx, Peer{ID: "org-a", Keys: []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}},
-		Policy: Policy{MaxTLP: TLPGreen, Labels: []string{"type:video"}}}); err != nil {
+		Policy: Policy{MaxTLP: tlp.Green, Labels: []string{"type:video"}}}); err != nil {
 		t.Fatal(err)
 	}
-	img := orgItem("org-a", "img", 2, TLPGreen)
+	img := orgItem("org-a", "img", 2, tlp.Green)
 	img.Labels = []string{"type:image"}
-	if err := a.Put(ctx, orgItem("org-a", "vid", 1, TLPGreen), img, orgItem("org-a", "amber", 3, TLPAmber)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "vid", 1, tlp.Green), img, orgItem("org-a", "amber", 3, tlp.Amber)); err != nil {
 		t.Fatal(err)
 	}
 	full, _ := exportTo(t, a, true, false)
@@ -246,7 +248,7 @@ func TestImportPolicy(t *testing.T) {
 		t.Errorf("B holds %v", got)
 	}
 	// The digest covers what A sent, refused or not, so deltas still follow.
-	if err := a.Put(ctx, orgItem("org-a", "vid2", 4, TLPGreen)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "vid2", 4, tlp.Green)); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := exportTo(t, a, false, false)
@@ -256,7 +258,7 @@ func TestImportPolicy(t *testing.T) {
 func TestImportKeys(t *testing.T) {
 	ctx := context.Background()
 	a, b := orgPair(t)
-	if err := a.Put(ctx, orgItem("org-a", "x", 1, TLPGreen)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "x", 1, tlp.Green)); err != nil {
 		t.Fatal(err)
 	}
 	export := func(keyID string, key ed25519.PrivateKey) []byte {
@@ -298,7 +300,7 @@ func TestImportKeys(t *testing.T) {
 		t.Errorf("refused import changed B")
 	}
 	// Rotation: a peer with two keys, then the old one revoked.
-	if err := b.AddPeer(ctx, Peer{ID: "org-a", Keys: []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}}, Policy: Policy{MaxTLP: TLPRed}}); err != nil {
+	if err := b.AddPeer(ctx, Peer{ID: "org-a", Keys: []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}}, Policy: Policy{MaxTLP: tlp.Red}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.AddPeerKey(ctx, "org-a", PeerKey{ID: "k2", Public: keyA2.Public().(ed25519.PublicKey)}); err != nil {
@@ -344,15 +346,15 @@ func signedBundle(t testing.TB, h *pb.Header, set bundle.SetDigest, entries ...*
 func TestImportRefusesSigned(t *testing.T) {
 	ctx := context.Background()
 	a, b := orgPair(t)
-	if err := a.Put(ctx, orgItem("org-a", "x", 1, TLPGreen)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "x", 1, tlp.Green)); err != nil {
 		t.Fatal(err)
 	}
 	full, _ := exportTo(t, a, true, false)
 	mustImport(t, b, full)
 	before := snapshot(t, b)
 
-	good := itemToProto(&Item{Key: Key{"org-a", "y"}, Signals: []signal.Signal{testSignal(signal.PDQ, 9)}, TLP: TLPGreen})
-	badLabel := itemToProto(&Item{Key: Key{"org-a", "z"}, Signals: []signal.Signal{testSignal(signal.PDQ, 10)}, TLP: TLPGreen, Labels: []string{"BAD LABEL"}})
+	good := itemToProto(&Item{Key: Key{"org-a", "y"}, Signals: []signal.Signal{testSignal(signal.PDQ, 9)}, TLP: tlp.Green})
+	badLabel := itemToProto(&Item{Key: Key{"org-a", "z"}, Signals: []signal.Signal{testSignal(signal.PDQ, 10)}, TLP: tlp.Green, Labels: []string{"BAD LABEL"}})
 	var goodSet bundle.SetDigest
 	goodSet.Add(bundle.ItemHash(good))
 	cp, _ := b.Peer("org-a")
@@ -399,14 +401,14 @@ func TestImportRefusesSigned(t *testing.T) {
 func TestImportTamper(t *testing.T) {
 	ctx := context.Background()
 	a, b := orgPair(t)
-	if err := a.Put(ctx, orgItem("org-a", "x", 1, TLPGreen), orgItem("org-a", "y", 2, TLPAmber)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "x", 1, tlp.Green), orgItem("org-a", "y", 2, tlp.Amber)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.SetOpinion(ctx, Opinion{Signal: testSignal(signal.MD5, 9), Verdict: FalsePositive}); err != nil {
 		t.Fatal(err)
 	}
 	plain, _ := exportTo(t, a, true, false)
-	if err := a.Put(ctx, orgItem("org-a", "z", 3, TLPGreen)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "z", 3, tlp.Green)); err != nil {
 		t.Fatal(err)
 	}
 	gz, _ := exportTo(t, a, false, true)
@@ -480,7 +482,7 @@ func TestExportRefuses(t *testing.T) {
 func TestExportPublic(t *testing.T) {
 	ctx := context.Background()
 	a, _ := orgPair(t)
-	if err := a.Put(ctx, orgItem("org-a", "g", 1, TLPGreen), orgItem("org-a", "a", 2, TLPAmber), orgItem("org-a", "c", 3, TLPClear)); err != nil {
+	if err := a.Put(ctx, orgItem("org-a", "g", 1, tlp.Green), orgItem("org-a", "a", 2, tlp.Amber), orgItem("org-a", "c", 3, tlp.Clear)); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer

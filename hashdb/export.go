@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signing"
 	"github.com/hashshare/hashshare/internal/bundle"
 	"github.com/hashshare/hashshare/internal/store"
@@ -93,7 +95,7 @@ type export struct {
 	db    *DB
 	wr    *writer
 	opts  ExportOptions
-	share TLP
+	share tlp.Level
 	// sent is what the audience holds from this database, as the export
 	// changes it: built anew for a FULL bundle (and swapped in at the
 	// end), changed in place for a delta, undone if the export fails.
@@ -108,7 +110,7 @@ type export struct {
 }
 
 func (db *DB) newExport(wr *writer, opts ExportOptions) (*export, error) {
-	e := &export{db: db, wr: wr, opts: opts, share: TLPGreen}
+	e := &export{db: db, wr: wr, opts: opts, share: tlp.Green}
 	if opts.Audience != "" {
 		p, err := loadPeer(wr.peers(), opts.Audience)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -63,7 +65,7 @@ func (im *importer) refuses(it *Item) bool {
 	switch {
 	case it.Source == im.db.opts.Organization:
 		return true // a partner does not rewrite the local organisation's items
-	case it.Source != im.peer.ID && it.TLP > TLPGreen:
+	case it.Source != im.peer.ID && it.TLP > tlp.Green:
 		return true // re-shared beyond what its level allows
 	case pol.MaxTLP == 0 || it.TLP > pol.MaxTLP:
 		return true

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/internal/bundle"
@@ -23,7 +25,7 @@ func stagedFrames(t *testing.T, n int) []byte {
 	t.Helper()
 	var entries []*pb.Entry
 	for i := range n {
-		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: TLPGreen})
+		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green})
 		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}})
 	}
 	br, err := bundle.NewReader(bytes.NewReader(signedBundle(t, &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 1}, bundle.SetDigest{}, entries...)),
@@ -119,7 +121,7 @@ func TestImportBadEntryAfterBatches(t *testing.T) {
 	before := snapshot(t, b)
 	var entries []*pb.Entry
 	for i := range 2*prepareBatch + 10 {
-		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: TLPGreen})
+		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green})
 		if i == 2*prepareBatch+3 {
 			it.Labels = []string{"BAD LABEL"}
 		}
@@ -147,7 +149,7 @@ func TestImportMalformedEntryAfterCommits(t *testing.T) {
 	if err := b.AddPeer(ctx, Peer{
 		ID:     "org-a",
 		Keys:   []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}},
-		Policy: Policy{MaxTLP: TLPAmberStrict},
+		Policy: Policy{MaxTLP: tlp.AmberStrict},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +160,7 @@ func TestImportMalformedEntryAfterCommits(t *testing.T) {
 	const bad = 200
 	var entries []*pb.Entry
 	for i := range bad + 10 {
-		it := &Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: TLPGreen}
+		it := &Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green}
 		if i == bad {
 			it.Signals = append(it.Signals, testSignal(signal.MD5, i), testSignal(signal.SHA256, i))
 		}

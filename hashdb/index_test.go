@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
@@ -26,8 +28,8 @@ func TestDigestPrefixCollision(t *testing.T) {
 			s2, _ := signal.New(a, other)
 			k1, k2 := Key{"local", a.String() + "-1"}, Key{"local", a.String() + "-2"}
 			if err := db.Put(ctx,
-				Item{Key: k1, Signals: []signal.Signal{s1}, TLP: TLPGreen},
-				Item{Key: k2, Signals: []signal.Signal{s2, testSignal(signal.PDQ, 9)}, TLP: TLPGreen},
+				Item{Key: k1, Signals: []signal.Signal{s1}, TLP: tlp.Green},
+				Item{Key: k2, Signals: []signal.Signal{s2, testSignal(signal.PDQ, 9)}, TLP: tlp.Green},
 			); err != nil {
 				t.Fatal(err)
 			}
@@ -68,8 +70,8 @@ func TestIndexesAfterReopen(t *testing.T) {
 	for _, a := range signal.Algorithms() {
 		sigs = append(sigs, testSignal(a, 5))
 	}
-	live := Item{Key: Key{"local", "live"}, Signals: sigs, TLP: TLPGreen}
-	gone := Item{Key: Key{"local", "gone"}, Signals: []signal.Signal{testSignal(signal.PDQ, 6), testSignal(signal.MD5, 6)}, TLP: TLPGreen}
+	live := Item{Key: Key{"local", "live"}, Signals: sigs, TLP: tlp.Green}
+	gone := Item{Key: Key{"local", "gone"}, Signals: []signal.Signal{testSignal(signal.PDQ, 6), testSignal(signal.MD5, 6)}, TLP: tlp.Green}
 	if err := db.Put(ctx, live, gone); err != nil {
 		t.Fatal(err)
 	}

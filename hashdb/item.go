@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
@@ -66,7 +68,7 @@ type Item struct {
 	// vocabulary); see [ValidateLabel] for their form.
 	Labels []string
 	// TLP is how far the item may be shared. It must be set.
-	TLP TLP
+	TLP tlp.Level
 	// FirstSeen is when the source first saw the content. [DB.Put] keeps
 	// the time of the first Put of the key; unset, it is the time of that
 	// Put.
@@ -168,9 +170,9 @@ func (o *Options) normalize(it Item) (Item, error) {
 	}
 	if !it.TLP.Valid() {
 		if it.TLP == 0 {
-			return it, fmt.Errorf("%w: not set (want CLEAR, GREEN, AMBER, AMBER+STRICT or RED)", ErrInvalidTLP)
+			return it, fmt.Errorf("%w: not set (want CLEAR, GREEN, AMBER, AMBER+STRICT or RED)", tlp.ErrInvalid)
 		}
-		return it, fmt.Errorf("%w: %d", ErrInvalidTLP, uint8(it.TLP))
+		return it, fmt.Errorf("%w: %d", tlp.ErrInvalid, uint8(it.TLP))
 	}
 	var err error
 	if it.FirstSeen, err = canonicalTime("FirstSeen", it.FirstSeen); err != nil {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
@@ -13,7 +15,7 @@ import (
 func TestMatchJSON(t *testing.T) {
 	pdq, _ := signal.Parse("pdq:f8f8f0cee0f4a84f06370a22028f67f0b36e2ed596621e1d33e6b39c4e9c9b22")
 	md5, _ := signal.Parse("md5:d41d8cd98f00b204e9800998ecf8427e")
-	it := Item{Key: Key{Source: "acme", ID: "17"}, Labels: []string{"x", "y"}, TLP: TLPGreen}
+	it := Item{Key: Key{Source: "acme", ID: "17"}, Labels: []string{"x", "y"}, TLP: tlp.Green}
 	bare := Item{Key: Key{Source: "acme", ID: "18"}}
 	for _, tt := range []struct {
 		name string

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/internal/testimage"
 
@@ -41,7 +43,7 @@ func keys(items []Item) []string {
 }
 
 func item(id string, sigs ...signal.Signal) Item {
-	return Item{Key: Key{Source: "local", ID: id}, Signals: sigs, Labels: []string{"behaviour:glorification"}, TLP: TLPGreen}
+	return Item{Key: Key{Source: "local", ID: id}, Signals: sigs, Labels: []string{"behaviour:glorification"}, TLP: tlp.Green}
 }
 
 func TestMatchThresholds(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/hashshare/hashshare/internal/store"
@@ -44,13 +46,13 @@ type PeerKey struct {
 // A Policy is what the local organisation accepts from a partner.
 type Policy struct {
 	// MaxTLP is the most restrictive level accepted; zero accepts nothing.
-	MaxTLP TLP
+	MaxTLP tlp.Level
 	// Labels, if not empty, accepts only items carrying one of them.
 	Labels []string
 	// Share is the most restrictive level exported to the partner: zero
-	// means TLPGreen; TLPAmber or TLPAmberStrict let AMBER items go to this
+	// means tlp.Green; tlp.Amber or tlp.AmberStrict let AMBER items go to this
 	// partner by name. RED items are never exported.
-	Share TLP
+	Share tlp.Level
 }
 
 // A Checkpoint records the last bundle imported from a partner.
@@ -91,9 +93,9 @@ func validatePeer(p *Peer) error {
 		}
 	}
 	if p.Policy.MaxTLP != 0 && !p.Policy.MaxTLP.Valid() {
-		return fmt.Errorf("policy: %w: %d", ErrInvalidTLP, uint8(p.Policy.MaxTLP))
+		return fmt.Errorf("policy: %w: %d", tlp.ErrInvalid, uint8(p.Policy.MaxTLP))
 	}
-	if p.Policy.Share != 0 && (!p.Policy.Share.Valid() || p.Policy.Share == TLPRed) {
+	if p.Policy.Share != 0 && (!p.Policy.Share.Valid() || p.Policy.Share == tlp.Red) {
 		return fmt.Errorf("policy: share level %v (want CLEAR to AMBER+STRICT; RED is never exported)", p.Policy.Share)
 	}
 	for _, l := range p.Policy.Labels {
@@ -152,12 +154,12 @@ func decodePeer(key, val []byte) (Peer, error) {
 		},
 	}
 	if t := m.GetPolicy().GetMaxTlp(); t >= 0 && t < 256 {
-		p.Policy.MaxTLP = TLP(t)
+		p.Policy.MaxTLP = tlp.Level(t)
 	} else {
 		p.Policy.MaxTLP = 255 // invalid: validatePeer rejects it
 	}
 	if t := m.GetPolicy().GetShareMaxTlp(); t >= 0 && t < 256 {
-		p.Policy.Share = TLP(t)
+		p.Policy.Share = tlp.Level(t)
 	} else {
 		p.Policy.Share = 255
 	}

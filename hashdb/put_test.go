@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
@@ -41,8 +43,8 @@ func TestPutValidation(t *testing.T) {
 		{"label over the limit", func(it *Item) { it.Labels = []string{strings.Repeat("a", 17)} }, []error{ErrInvalidLabel}, "more than 16"},
 		{"duplicate label", func(it *Item) { it.Labels = []string{"x", "y", "x"} }, nil, `"x" appears twice`},
 		{"too many labels", func(it *Item) { it.Labels = []string{"a", "b", "c", "d", "e"} }, nil, "5 labels, more than 4"},
-		{"unset TLP", func(it *Item) { it.TLP = 0 }, []error{ErrInvalidTLP}, "not set"},
-		{"unknown TLP", func(it *Item) { it.TLP = 9 }, []error{ErrInvalidTLP}, "9"},
+		{"unset TLP", func(it *Item) { it.TLP = 0 }, []error{tlp.ErrInvalid}, "not set"},
+		{"unknown TLP", func(it *Item) { it.TLP = 9 }, []error{tlp.ErrInvalid}, "9"},
 		{"note too long", func(it *Item) { it.Note = strings.Repeat("n", 101) }, nil, "note: 101 bytes"},
 		{"reason without retraction", func(it *Item) { it.RetractReason = "why" }, nil, "not retracted"},
 		{"last seen before first", func(it *Item) { it.FirstSeen, it.LastSeen = t0, t0.Add(-time.Hour) }, nil, "before FirstSeen"},
@@ -102,14 +104,14 @@ func TestPutGetRoundTrip(t *testing.T) {
 		Signals:       []signal.Signal{testSignal(signal.SHA256, 1), testSignal(signal.PDQ, 1), testSignal(signal.DHash, 1), testSignal(signal.PDQ, 2), testSignal(signal.SHA1, 1), testSignal(signal.AHash, 1), testSignal(signal.PHash, 1), testSignal(signal.MD5, 1)},
 		Unreliable:    []signal.Signal{testSignal(signal.PDQ, 2)},
 		Labels:        []string{"type:video", "behaviour:recruitment", "entity:example", "incident:christchurch-2019"},
-		TLP:           TLPAmberStrict,
+		TLP:           tlp.AmberStrict,
 		FirstSeen:     time.Date(2019, 3, 15, 1, 40, 0, 123, time.FixedZone("NZDT", 13*3600)),
 		LastSeen:      time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC),
 		Note:          "a note\nwith lines",
 		Retracted:     true,
 		RetractReason: "duplicate",
 	}
-	minimal := Item{Key: Key{ID: "m"}, Signals: []signal.Signal{testSignal(signal.MD5, 9)}, TLP: TLPClear}
+	minimal := Item{Key: Key{ID: "m"}, Signals: []signal.Signal{testSignal(signal.MD5, 9)}, TLP: tlp.Clear}
 	if err := db.Put(ctx, full, minimal); err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +199,8 @@ func TestUpdateUnlinks(t *testing.T) {
 	other := Key{"partner", "x"}
 
 	if err := db.Put(ctx,
-		Item{Key: key, Signals: []signal.Signal{a, b, shared}, TLP: TLPGreen},
-		Item{Key: other, Signals: []signal.Signal{shared}, TLP: TLPGreen},
+		Item{Key: key, Signals: []signal.Signal{a, b, shared}, TLP: tlp.Green},
+		Item{Key: other, Signals: []signal.Signal{shared}, TLP: tlp.Green},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,7 @@ func TestUpdateUnlinks(t *testing.T) {
 
 	// Replace signal a with c; b and shared stay, but move: the old
 	// positions all leave the index and the new ones all join it.
-	if err := db.Put(ctx, Item{Key: key, Signals: []signal.Signal{c, b, shared}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
+	if err := db.Put(ctx, Item{Key: key, Signals: []signal.Signal{c, b, shared}, Labels: []string{"new"}, TLP: tlp.Green}); err != nil {
 		t.Fatal(err)
 	}
 	added, removed = h.take()
@@ -247,7 +249,7 @@ func TestUpdateUnlinks(t *testing.T) {
 
 	// Re-putting the same content changes nothing and logs nothing.
 	st, _ := db.Stats()
-	if err := db.Put(ctx, Item{Key: key, Signals: []signal.Signal{shared, b, c}, Labels: []string{"new"}, TLP: TLPGreen}); err != nil {
+	if err := db.Put(ctx, Item{Key: key, Signals: []signal.Signal{shared, b, c}, Labels: []string{"new"}, TLP: tlp.Green}); err != nil {
 		t.Fatal(err)
 	}
 	st2, _ := db.Stats()
@@ -256,10 +258,10 @@ func TestUpdateUnlinks(t *testing.T) {
 	}
 	// A later LastSeen is a change; an earlier one is ignored.
 	later := got.LastSeen.Add(time.Hour)
-	if err := db.Put(ctx, Item{Key: key, Signals: got.Signals, Labels: got.Labels, TLP: TLPGreen, LastSeen: later}); err != nil {
+	if err := db.Put(ctx, Item{Key: key, Signals: got.Signals, Labels: got.Labels, TLP: tlp.Green, LastSeen: later}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Put(ctx, Item{Key: key, Signals: got.Signals, Labels: got.Labels, TLP: TLPGreen, LastSeen: t0}); err != nil {
+	if err := db.Put(ctx, Item{Key: key, Signals: got.Signals, Labels: got.Labels, TLP: tlp.Green, LastSeen: t0}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = db.Get(key)

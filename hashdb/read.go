@@ -7,6 +7,8 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/internal/store"
@@ -118,8 +120,8 @@ type Filter struct {
 	// Labels, if set, selects items carrying every one of these labels.
 	Labels []string
 	// MaxTLP, if set, selects items whose level is no more restrictive:
-	// MaxTLP: TLPGreen selects CLEAR and GREEN items.
-	MaxTLP TLP
+	// MaxTLP: tlp.Green selects CLEAR and GREEN items.
+	MaxTLP tlp.Level
 	// Retracted also selects retracted items.
 	Retracted bool
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
@@ -20,7 +22,7 @@ func TestItemsFilter(t *testing.T) {
 	for i := range 1300 { // more than two pages
 		it := testItem(fmt.Sprintf("%04d", i), i)
 		it.Source = []string{"alpha", "beta", "beta-2"}[i%3]
-		it.TLP = TLP(1 + i%5)
+		it.TLP = tlp.Level(1 + i%5)
 		if i%2 == 0 {
 			it.Labels = []string{"behaviour:recruitment", "type:video"}
 		}
@@ -44,8 +46,8 @@ func TestItemsFilter(t *testing.T) {
 		{"label", Filter{Labels: []string{"type:video"}}},
 		{"two labels", Filter{Labels: []string{"behaviour:recruitment", "type:video"}}},
 		{"missing label", Filter{Labels: []string{"type:video", "nope"}}},
-		{"max TLP", Filter{MaxTLP: TLPGreen}},
-		{"everything", Filter{Source: "alpha", Labels: []string{"type:video"}, MaxTLP: TLPAmber, Retracted: true}},
+		{"max TLP", Filter{MaxTLP: tlp.Green}},
+		{"everything", Filter{Source: "alpha", Labels: []string{"type:video"}, MaxTLP: tlp.Amber, Retracted: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,7 +249,7 @@ func TestStats(t *testing.T) {
 	a := testItem("a", 1)
 	a.Labels = []string{"type:video", "entity:x"}
 	b := testItem("b", 2)
-	b.Source, b.TLP, b.Signals = "partner", TLPRed, []signal.Signal{testSignal(signal.SHA256, 2)}
+	b.Source, b.TLP, b.Signals = "partner", tlp.Red, []signal.Signal{testSignal(signal.SHA256, 2)}
 	c := testItem("c", 3)
 	if err := db.Put(ctx, a, b, c); err != nil {
 		t.Fatal(err)
@@ -265,7 +267,7 @@ func TestStats(t *testing.T) {
 		Signals:   map[signal.Algorithm]int{signal.PDQ: 1, signal.PHash: 1, signal.MD5: 1, signal.SHA256: 1},
 		Sources:   map[string]int{"local": 1, "partner": 1},
 		Labels:    map[string]int{"type:video": 2, "entity:x": 1},
-		TLP:       map[TLP]int{TLPAmber: 1, TLPRed: 1},
+		TLP:       map[tlp.Level]int{tlp.Amber: 1, tlp.Red: 1},
 		LastSeq:   4,
 	}
 	if st.Items != want.Items || st.Retracted != want.Retracted || st.LastSeq != want.LastSeq ||
@@ -287,7 +289,7 @@ func TestPeers(t *testing.T) {
 		Name: "Partner Org",
 		Keys: []PeerKey{{ID: "k1", Public: pub, Added: t0}, {ID: "k0", Public: pub, Added: t0.Add(-time.Hour), Revoked: t0}},
 		Policy: Policy{
-			MaxTLP: TLPAmber,
+			MaxTLP: tlp.Amber,
 			Labels: []string{"type:video"},
 		},
 		Checkpoint: Checkpoint{Seq: 42, BundleDigest: []byte{1, 2, 3}, Time: t0},
@@ -332,38 +334,6 @@ func TestPeers(t *testing.T) {
 		if err := db.AddPeer(ctx, bad); !errors.Is(err, ErrInvalidPeer) {
 			t.Errorf("AddPeer(%+v) = %v, want ErrInvalidPeer", bad, err)
 		}
-	}
-}
-
-func TestParseTLP(t *testing.T) {
-	tests := []struct {
-		in   string
-		want TLP
-	}{
-		{"CLEAR", TLPClear}, {"white", TLPClear}, {"TLP:GREEN", TLPGreen}, {" amber ", TLPAmber},
-		{"AMBER+STRICT", TLPAmberStrict}, {"tlp:red", TLPRed},
-	}
-	for _, tc := range tests {
-		got, err := ParseTLP(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("ParseTLP(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-		}
-		text, _ := got.MarshalText()
-		var back TLP
-		if err := back.UnmarshalText(text); err != nil || back != got {
-			t.Errorf("text round trip of %v = %v, %v", got, back, err)
-		}
-	}
-	for _, bad := range []string{"", "AMBER STRICT", "purple", "TLP:"} {
-		if _, err := ParseTLP(bad); !errors.Is(err, ErrInvalidTLP) {
-			t.Errorf("ParseTLP(%q) error = %v", bad, err)
-		}
-	}
-	if TLP(0).Valid() || TLP(6).Valid() || TLP(0).String() != "TLP(0)" {
-		t.Error("invalid TLPs claim validity")
-	}
-	if _, err := TLP(0).MarshalText(); !errors.Is(err, ErrInvalidTLP) {
-		t.Errorf("MarshalText(0) = %v", err)
 	}
 }
 

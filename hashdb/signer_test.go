@@ -8,6 +8,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signing"
 )
 
@@ -41,7 +43,7 @@ func TestExportSigners(t *testing.T) {
 			if err := b.AddPeerKey(ctx, "org-a", PeerKey{ID: tc.keyID, Public: pub}); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Put(ctx, orgItem("org-a", "x", 1, TLPGreen)); err != nil {
+			if err := a.Put(ctx, orgItem("org-a", "x", 1, tlp.Green)); err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,14 +43,14 @@ var stagedNote = strings.Repeat("n", 800)
 
 // stagedItem is org-a's i-th item.
 func stagedItem(i int) Item {
-	it := orgItem("org-a", fmt.Sprintf("i%03d", i), i, TLPGreen)
+	it := orgItem("org-a", fmt.Sprintf("i%03d", i), i, tlp.Green)
 	it.Note = stagedNote
 	return it
 }
 
 // stagedNew is the i-th item org-a adds after the first exchange.
 func stagedNew(i int) Item {
-	it := orgItem("org-a", fmt.Sprintf("n%03d", i), 10000+i, TLPAmber)
+	it := orgItem("org-a", fmt.Sprintf("n%03d", i), 10000+i, tlp.Amber)
 	it.Note = stagedNote
 	return it
 }
@@ -95,11 +97,11 @@ func newStaged(t testing.TB, n, chunk int) (a, b *DB) {
 			t.Fatal(err)
 		}
 	}
-	must(a.AddPeer(ctx, Peer{ID: "org-b", Policy: Policy{Share: TLPAmber}}))
+	must(a.AddPeer(ctx, Peer{ID: "org-b", Policy: Policy{Share: tlp.Amber}}))
 	must(b.AddPeer(ctx, Peer{
 		ID:     "org-a",
 		Keys:   []PeerKey{{ID: "k1", Public: keyA1.Public().(ed25519.PublicKey)}},
-		Policy: Policy{MaxTLP: TLPAmberStrict},
+		Policy: Policy{MaxTLP: tlp.AmberStrict},
 	}))
 	items := make([]Item, n)
 	for i := range items {
@@ -111,7 +113,7 @@ func newStaged(t testing.TB, n, chunk int) (a, b *DB) {
 	}
 	must(a.SetOpinion(ctx, Opinion{Signal: testSignal(signal.MD5, 3), Verdict: Confirmed}))
 	for i := range 5 {
-		must(b.Put(ctx, orgItem("org-b", fmt.Sprintf("b%d", i), 50000+i, TLPGreen)))
+		must(b.Put(ctx, orgItem("org-b", fmt.Sprintf("b%d", i), 50000+i, tlp.Green)))
 	}
 	must(b.SetOpinion(ctx, Opinion{Key: probeOp, Verdict: Disputed, Reason: "b's own"}))
 	full, _ := exportTo(t, a, true, false)
@@ -129,7 +131,7 @@ func stagedChange(t testing.TB, a *DB, n int) {
 		it := stagedItem(i)
 		switch {
 		case i%11 == 2:
-			it.TLP = TLPRed
+			it.TLP = tlp.Red
 		case i%5 == 0:
 			it.Labels, it.Note = []string{"type:image", "type:video"}, "v2 "+stagedNote
 		default:
@@ -489,7 +491,7 @@ func TestStagedIsolation(t *testing.T) {
 			if got := snapshot(t, b); got == before.snap {
 				t.Error("the import changed nothing")
 			}
-			if it, err := b.Get(probeFresh); err != nil || it.TLP != TLPAmber {
+			if it, err := b.Get(probeFresh); err != nil || it.TLP != tlp.Amber {
 				t.Errorf("new item: %+v %v", it, err)
 			}
 			if it, err := b.Get(probeUpd); err != nil || !strings.HasPrefix(it.Note, "v2") {
@@ -572,7 +574,7 @@ func craftBundle(t testing.TB, db *DB, full bool, m, bad int, wrong, twice bool)
 	}
 	var entries []*pb.Entry
 	for i := range m {
-		it := orgItem("org-a", fmt.Sprintf("d%03d", i), 20000+i, TLPGreen)
+		it := orgItem("org-a", fmt.Sprintf("d%03d", i), 20000+i, tlp.Green)
 		if i == bad {
 			it.Labels = []string{"BAD LABEL"}
 		}
@@ -1119,7 +1121,7 @@ func TestStagedExportResume(t *testing.T) {
 	put := func(db *DB, note string) {
 		items := make([]Item, n)
 		for i := range items {
-			items[i] = orgItem("org-a", fmt.Sprintf("r%04d", i), 30000+i, TLPGreen)
+			items[i] = orgItem("org-a", fmt.Sprintf("r%04d", i), 30000+i, tlp.Green)
 			items[i].Note = note
 		}
 		if err := db.Put(ctx, items...); err != nil {

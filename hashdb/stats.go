@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,7 +29,7 @@ type Stats struct {
 	// Labels counts live items by label.
 	Labels map[string]int
 	// TLP counts live items by sharing level.
-	TLP map[TLP]int
+	TLP map[tlp.Level]int
 	// Opinions is the number of opinions stored.
 	Opinions int
 	// Peers is the number of peers.
@@ -66,7 +68,7 @@ func readStats(b *bolt.Bucket) (Stats, error) {
 		Signals: make(map[signal.Algorithm]int),
 		Sources: make(map[string]int),
 		Labels:  make(map[string]int),
-		TLP:     make(map[TLP]int),
+		TLP:     make(map[tlp.Level]int),
 	}
 	err := b.ForEach(func(k, v []byte) error {
 		n, err := store.ReadCount(v)
@@ -92,7 +94,7 @@ func readStats(b *bolt.Bucket) (Stats, error) {
 			}
 			st.Signals[a] = int(n)
 		case strings.HasPrefix(key, countTLPPrefix):
-			t, err := parseTLP(key[len(countTLPPrefix):])
+			t, err := tlp.Parse(key[len(countTLPPrefix):])
 			if err != nil {
 				return fmt.Errorf("%w: counter %q", ErrCorrupt, k)
 			}
@@ -135,7 +137,7 @@ func (c *counter) tally() {
 	}
 	c.counts[countKey{kind: countLive}] += s.n
 	c.counts[countKey{countSourcePrefix, s.source}] += s.n
-	c.counts[countKey{countTLPPrefix, s.tlp.String()}] += s.n
+	c.counts[countKey{countTLPPrefix, s.level.String()}] += s.n
 	for _, a := range s.algs {
 		c.counts[countKey{countAlgPrefix, a.String()}] += s.n
 	}
@@ -149,14 +151,14 @@ func (c *counter) tally() {
 // run of items of that shape counted.
 type shape struct {
 	source string
-	tlp    TLP
+	level  tlp.Level
 	labels []string
 	algs   []signal.Algorithm
 	n      int64
 }
 
 func (s *shape) is(it *Item) bool {
-	if it.Source != s.source || it.TLP != s.tlp || len(it.Signals) != len(s.algs) || !slices.Equal(it.Labels, s.labels) {
+	if it.Source != s.source || it.TLP != s.level || len(it.Signals) != len(s.algs) || !slices.Equal(it.Labels, s.labels) {
 		return false
 	}
 	for i := range it.Signals {
@@ -168,7 +170,7 @@ func (s *shape) is(it *Item) bool {
 }
 
 func (s *shape) set(it *Item) {
-	s.source, s.tlp, s.labels = it.Source, it.TLP, it.Labels
+	s.source, s.level, s.labels = it.Source, it.TLP, it.Labels
 	s.algs = s.algs[:0]
 	for i := range it.Signals {
 		s.algs = append(s.algs, it.Signals[i].Algorithm())

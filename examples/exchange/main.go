@@ -28,6 +28,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
@@ -100,7 +102,7 @@ func run(ctx context.Context, out io.Writer) error {
 		ID:     a.name,
 		Name:   "Organisation A",
 		Keys:   []hashdb.PeerKey{{ID: keyID, Public: pub}},
-		Policy: hashdb.Policy{MaxTLP: hashdb.TLPAmber},
+		Policy: hashdb.Policy{MaxTLP: tlp.Amber},
 	})
 	if err != nil {
 		return err
@@ -219,7 +221,7 @@ func (o *org) store(ctx context.Context, n int, out io.Writer) error {
 		Signals:    h.Signals,
 		Unreliable: h.Unreliable,
 		Labels:     []string{"type:image", "behaviour:glorification"},
-		TLP:        hashdb.TLPGreen,
+		TLP:        tlp.Green,
 	}
 	if err := o.db.Put(ctx, it); err != nil {
 		return err

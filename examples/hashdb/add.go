@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 
@@ -22,8 +24,8 @@ func runAdd(e *env, args []string) int {
 	source := fs.String("source", "", "the `org`anisation the items belong to (required)")
 	var labels stringList
 	fs.Var(&labels, "label", "a `label` for every item (repeatable)")
-	tlp := hashdb.TLPGreen
-	fs.Var(tlpFlag{&tlp}, "tlp", "sharing `level`: CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+	level := tlp.Green
+	fs.Var(tlpFlag{&level}, "tlp", "sharing `level`: CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
 	id := fs.String("id", "", "the item `id` (one file only; default: the file's SHA-256)")
 	note := fs.String("note", "", "a note for analysts")
 	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
@@ -53,7 +55,7 @@ func runAdd(e *env, args []string) int {
 			return e.usageError(fs, "%v", err)
 		}
 	}
-	base := hashdb.Item{Key: hashdb.Key{Source: *source}, Labels: labels, TLP: tlp, Note: *note}
+	base := hashdb.Item{Key: hashdb.Key{Source: *source}, Labels: labels, TLP: level, Note: *note}
 	if *signals != "" {
 		return addSignals(e, *dbPath, *signals, base)
 	}

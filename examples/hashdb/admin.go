@@ -6,6 +6,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -88,7 +90,7 @@ func runStats(e *env, args []string) int {
 	for _, k := range slices.Sorted(maps.Keys(st.Sources)) {
 		fmt.Fprintf(tw, "source\t%s\t%d\n", k, st.Sources[k])
 	}
-	for t := hashdb.TLPClear; t <= hashdb.TLPRed; t++ {
+	for t := tlp.Clear; t <= tlp.Red; t++ {
 		if n := st.TLP[t]; n > 0 {
 			fmt.Fprintf(tw, "tlp\t%s\t%d\n", t, n)
 		}

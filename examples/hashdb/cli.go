@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -247,8 +249,8 @@ func (t thresholds) Set(s string) error {
 	return nil
 }
 
-// tlpFlag is a flag holding a TLP level.
-type tlpFlag struct{ t *hashdb.TLP }
+// tlpFlag is a flag holding a sharing level.
+type tlpFlag struct{ t *tlp.Level }
 
 func (f tlpFlag) String() string {
 	if f.t == nil || *f.t == 0 {
@@ -258,7 +260,7 @@ func (f tlpFlag) String() string {
 }
 
 func (f tlpFlag) Set(s string) error {
-	t, err := hashdb.ParseTLP(s)
+	t, err := tlp.Parse(s)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signing"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -74,9 +76,9 @@ func peerAdd(e *env, args []string) int {
 	keyArg := fs.String("key", "", "the partner's public `key`, as its hashdb keygen printed it (required)")
 	kid := fs.String("key-id", "", "the key's `id` in the partner's bundles (default: derived from the key, as keygen does)")
 	name := fs.String("name", "", "a display `name`")
-	accept := hashdb.TLPAmberStrict
+	accept := tlp.AmberStrict
 	fs.Var(tlpFlag{&accept}, "accept", "the most restrictive sharing `level` accepted from the partner")
-	share := hashdb.TLPGreen
+	share := tlp.Green
 	fs.Var(tlpFlag{&share}, "share", "the most restrictive `level` exported to the partner")
 	rest, err := parse(fs, args)
 	if err != nil {

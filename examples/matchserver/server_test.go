@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
+
 	"github.com/hashshare/hashshare/hashdb/signing"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
@@ -53,7 +55,7 @@ func newFixture(t *testing.T, cfg config) *fixture {
 	}
 	err = f.db.Put(context.Background(), hashdb.Item{
 		Key:     hashdb.Key{Source: "acme", ID: "case/17"},
-		Signals: f.hash.Signals, Labels: []string{"entity:example", "type:image"}, TLP: hashdb.TLPGreen,
+		Signals: f.hash.Signals, Labels: []string{"entity:example", "type:image"}, TLP: tlp.Green,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +245,7 @@ func TestBundles(t *testing.T) {
 	producer := newFixture(t, config{Key: key, MaxBundle: 1 << 20})
 	consumerDB := openDB(t, "partner")
 	err = consumerDB.AddPeer(context.Background(), hashdb.Peer{ID: "acme", Keys: []hashdb.PeerKey{{ID: "k1", Public: pub}},
-		Policy: hashdb.Policy{MaxTLP: hashdb.TLPAmberStrict}})
+		Policy: hashdb.Policy{MaxTLP: tlp.AmberStrict}})
 	if err != nil {
 		t.Fatal(err)
 	}
