@@ -11,12 +11,11 @@
 package hashsharev1
 
 import (
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
-
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -27,7 +26,7 @@ const (
 )
 
 // Algorithm names the hash function that produced a signal. The numbers
-// match signal.Algorithm.
+// match hashdb.Algorithm.
 type Algorithm int32
 
 const (
