@@ -84,7 +84,7 @@ func (db *DB) checkView(fn func(v *view, journal error) error) error {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		v, err := store.NewView(tx)
 		if err != nil {
-			return fn(&view{store.PagesView(tx)}, (err))
+			return fn(&view{store.PagesView(tx)}, err)
 		}
 		return fn(&view{v}, nil)
 	})
@@ -118,7 +118,7 @@ func (c *checker) run() error {
 	view := c.v
 	m, err := view.Meta()
 	if err != nil {
-		c.add("meta", "", "%v", (err))
+		c.add("meta", "", "%v", err)
 		return nil
 	}
 	// changeAt returns the change at seq, or nil with a problem reported.

@@ -23,7 +23,7 @@ func itemKey(k Key) []byte { return store.ItemKey(k.Source, k.ID) }
 func parseItemKey(b []byte) (Key, error) {
 	source, id, err := store.ParseItemKey(b)
 	if err != nil {
-		return Key{}, (err)
+		return Key{}, err
 	}
 	k := Key{Source: source, ID: id}
 	if err := k.validate(); err != nil {

@@ -138,7 +138,7 @@ func (db *DB) init() error {
 		return err
 	})
 	if err != nil {
-		return (err)
+		return err
 	}
 	if fresh {
 		if db.opts.ReadOnly {
@@ -171,7 +171,7 @@ func (db *DB) init() error {
 			return store.WriteMeta(tx, m)
 		})
 		if err != nil {
-			return (err)
+			return err
 		}
 	case org != "" && org != db.opts.Organization:
 		return fmt.Errorf("%w: Organization %q, but the file belongs to %q", ErrInvalidOptions, db.opts.Organization, org)
@@ -222,7 +222,7 @@ func (db *DB) view(fn func(v *view) error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}
-	return (err)
+	return err
 }
 
 type actorKey struct{}

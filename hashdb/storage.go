@@ -27,7 +27,7 @@ func (db *DB) rollbackStaged() error {
 	}
 	if err != nil {
 		db.pending.Store(true)
-		return fmt.Errorf("rolling back an unfinished import or export: %w", (err))
+		return fmt.Errorf("rolling back an unfinished import or export: %w", err)
 	}
 	db.pending.Store(false)
 	return nil

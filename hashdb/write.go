@@ -72,7 +72,7 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 		return ErrClosed
 	}
 	if err != nil {
-		return (err)
+		return err
 	}
 	committed := false
 	defer func() {
@@ -101,7 +101,7 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 		err = t.Commit()
 	}
 	if err != nil {
-		return (err)
+		return err
 	}
 	committed = true
 	if db.onCommit != nil {
