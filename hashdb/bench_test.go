@@ -11,13 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-	"github.com/hashshare/hashshare/internal/store"
-
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 

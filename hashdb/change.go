@@ -9,11 +9,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-	"github.com/hashshare/hashshare/internal/store"
-
 	"google.golang.org/protobuf/proto"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 

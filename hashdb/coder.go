@@ -4,7 +4,6 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/hashshare/hashshare/internal/store"
-
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 

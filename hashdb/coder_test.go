@@ -7,12 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/store"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestPreEncoded checks that an item stored from its pre-encoded records

@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func Example() {
@@ -21,9 +19,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	opts := hashdb.DefaultOptions()
-	opts.Organization = "example-org"
-	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), opts)
+	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), &hashdb.Options{Organization: "example-org"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,11 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // Two organisations exchange a signed bundle.
@@ -21,9 +19,7 @@ func ExampleDB_Export() {
 	dir, _ := os.MkdirTemp("", "hashshare-example")
 	defer os.RemoveAll(dir)
 	open := func(org string) *hashdb.DB {
-		opts := hashdb.DefaultOptions()
-		opts.Organization = org
-		db, err := hashdb.Open(filepath.Join(dir, org+".db"), opts)
+		db, err := hashdb.Open(filepath.Join(dir, org+".db"), &hashdb.Options{Organization: org})
 		if err != nil {
 			panic(err)
 		}

@@ -9,12 +9,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
+	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // Store two items, then match a signal received from elsewhere: a PDQ hash
@@ -25,9 +23,7 @@ func ExampleDB_Match() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	opts := hashdb.DefaultOptions()
-	opts.Organization = "example-org"
-	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), opts)
+	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), &hashdb.Options{Organization: "example-org"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,9 +64,7 @@ func ExampleDB_MatchHashes() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	opts := hashdb.DefaultOptions()
-	opts.Organization = "example-org"
-	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), opts)
+	db, err := hashdb.Open(filepath.Join(dir, "hashes.db"), &hashdb.Options{Organization: "example-org"})
 	if err != nil {
 		log.Fatal(err)
 	}

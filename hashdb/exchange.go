@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"google.golang.org/protobuf/proto"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/bundle"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"

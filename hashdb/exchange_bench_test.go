@@ -14,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/store"
 )
 

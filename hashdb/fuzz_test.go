@@ -4,11 +4,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/store"
-
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 

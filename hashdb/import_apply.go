@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )

@@ -12,10 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
-
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/bundle"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )

@@ -7,11 +7,10 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-	"github.com/hashshare/hashshare/internal/store"
-
 	"google.golang.org/protobuf/proto"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 	"github.com/hashshare/hashshare/match"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )

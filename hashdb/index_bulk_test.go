@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/match"
 )
 

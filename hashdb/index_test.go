@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // TestDigestPrefixCollision stores digests that share their first 64 bits,

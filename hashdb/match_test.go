@@ -12,14 +12,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/media"
-	"github.com/hashshare/hashshare/internal/testimage"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
-
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/testenv"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 // flip returns s with the first d bits (in a seeded random order) inverted.

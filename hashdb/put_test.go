@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func TestPutValidation(t *testing.T) {

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func TestItemsFilter(t *testing.T) {

@@ -8,9 +8,8 @@ import (
 	"io"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
 	"github.com/hashshare/hashshare/hashdb/signing"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // kmsKey stands for a key held in an HSM or a KMS: a crypto.Signer that

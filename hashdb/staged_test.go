@@ -18,12 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/bundle"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"

@@ -5,12 +5,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 	"github.com/hashshare/hashshare/internal/store"
 )
 

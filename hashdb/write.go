@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-	"github.com/hashshare/hashshare/internal/store"
-
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 

@@ -28,12 +28,10 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
+	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func main() {

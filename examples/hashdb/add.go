@@ -6,12 +6,10 @@ import (
 	"os"
 	"slices"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
+	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // putBatch is how many items one transaction stores: large enough that a

@@ -6,11 +6,9 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func runRetract(e *env, args []string) int {

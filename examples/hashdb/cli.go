@@ -12,11 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // Exit statuses, as grep has them: match uses all three, the other

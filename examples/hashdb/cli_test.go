@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 func TestParseInterspersed(t *testing.T) {

@@ -11,11 +11,9 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signing"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signing"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func usageOf(name string) string {

@@ -14,10 +14,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	"github.com/hashshare/hashshare/hashdb"
 )
 
 // matchJSON is one line of "match --json": a query (a file or a signal)

@@ -8,9 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // A signalLine is one line of a --signals file.

@@ -10,10 +10,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // media returns the media a request carries: its raw body, or the part

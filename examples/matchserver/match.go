@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // matchRequest is the JSON form of POST /v1/match.

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of their own

@@ -10,14 +10,12 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/hashshare/hashshare/hashdb/signing"
-
-	"github.com/hashshare/hashshare/hashdb/media"
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/signing"
 )
 
 // config is what a server is built with; main fills it from flags.

@@ -14,14 +14,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
-	"github.com/hashshare/hashshare/hashdb/signing"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/signing"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // fixture is a database with one known image, served by httptest.

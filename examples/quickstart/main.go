@@ -27,12 +27,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hashshare/hashshare/hashdb/tlp"
-
+	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func main() {

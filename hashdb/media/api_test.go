@@ -20,14 +20,13 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/hashshare/hashshare/internal/testimage"
+	"github.com/corona10/goimagehash"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
-
-	"github.com/corona10/goimagehash"
 	"github.com/hashshare/hashshare/internal/pdq"
+	"github.com/hashshare/hashshare/internal/testimage"
 )
 
 func TestHashReaderFormats(t *testing.T) {

@@ -12,9 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // Bytes that are not an image still get their cryptographic signals.

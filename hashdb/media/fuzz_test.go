@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/hashshare/hashshare/internal/testenv"
 	"github.com/hashshare/hashshare/internal/testimage"
 )

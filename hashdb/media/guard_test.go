@@ -12,9 +12,9 @@ import (
 	"image/gif"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/corona10/goimagehash"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/pdq"
 	"github.com/hashshare/hashshare/internal/testimage"
 )

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/corona10/goimagehash"
+
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/pdq"
 )

@@ -17,9 +17,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashshare/hashshare/hashdb/signal"
-
 	"github.com/corona10/goimagehash"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/internal/pdq"
 	"github.com/hashshare/hashshare/internal/testenv"
 	"github.com/hashshare/hashshare/internal/testimage"
