@@ -161,7 +161,7 @@ func (db *DB) Changes(ctx context.Context, since uint64) iter.Seq2[Change, error
 // error wraps [ErrNotFound] if the database has no such item and no opinion
 // on it.
 func (db *DB) History(key Key) (_ []Change, err error) {
-	defer wrapErr(&err, "history of %s", key)
+	defer wrapErrOf(&err, func() string { return "history of " + key.String() })
 	var hist []Change
 	err = db.view(func(view *view) error {
 		var heads []uint64

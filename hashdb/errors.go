@@ -63,11 +63,20 @@ var (
 // errPrefix starts every error an exported function returns.
 const errPrefix = "hashdb: "
 
-// wrapErr replaces *err, if not nil, with [opError] of the operation
-// format and args name; deferred by the exported methods.
-func wrapErr(err *error, format string, args ...any) {
+// wrapErr replaces *err, if not nil, with [opError] of op; deferred by
+// the exported methods.
+func wrapErr(err *error, op string) {
 	if *err != nil {
-		*err = opError(fmt.Sprintf(format, args...), *err)
+		*err = opError(op, *err)
+	}
+}
+
+// wrapErrOf is wrapErr for an operation named with its subject ("get
+// local/17"): op runs only on failure, so a successful Get or Lookup
+// formats nothing and allocates nothing for it.
+func wrapErrOf(err *error, op func() string) {
+	if *err != nil {
+		*err = opError(op(), *err)
 	}
 }
 

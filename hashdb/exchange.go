@@ -3,6 +3,7 @@ package hashdb
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"google.golang.org/protobuf/proto"
 
@@ -66,7 +67,7 @@ func setDigest(b getter) (bundle.SetDigest, error) {
 // audience ("" for public bundles): the last sequence number it covered
 // and its digest. A zero Checkpoint means none.
 func (db *DB) LastExport(audience string) (_ Checkpoint, err error) {
-	defer wrapErr(&err, "last export to %q", audience)
+	defer wrapErrOf(&err, func() string { return "last export to " + strconv.Quote(audience) })
 	var cp Checkpoint
 	err = db.view(func(v *view) error {
 		b := v.Bucket(store.BucketSent, store.AudienceKey(audience))

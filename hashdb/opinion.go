@@ -229,14 +229,14 @@ func (w *writer) putOpinion(op *Opinion) error {
 // Opinions returns every organisation's opinion on the item with the given
 // key, ordered by organisation.
 func (db *DB) Opinions(key Key) (_ []Opinion, err error) {
-	defer wrapErr(&err, "opinions of %s", key)
+	defer wrapErrOf(&err, func() string { return "opinions of " + key.String() })
 	return db.opinions(opinionPrefix(key, signal.Signal{}))
 }
 
 // SignalOpinions returns every organisation's opinion on signal s, ordered
 // by organisation.
 func (db *DB) SignalOpinions(s signal.Signal) (_ []Opinion, err error) {
-	defer wrapErr(&err, "opinions of %s", s)
+	defer wrapErrOf(&err, func() string { return "opinions of " + s.String() })
 	if s.IsZero() {
 		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}

@@ -15,7 +15,7 @@ import (
 // Get returns the item with the given key, retracted or not. The error
 // wraps [ErrNotFound] if there is none.
 func (db *DB) Get(key Key) (_ Item, err error) {
-	defer wrapErr(&err, "get %s", key)
+	defer wrapErrOf(&err, func() string { return "get " + key.String() })
 	var r record
 	err = db.view(func(v *view) error {
 		var ok bool
@@ -33,7 +33,7 @@ func (db *DB) Get(key Key) (_ Item, err error) {
 // compares values for equality; near matches of perceptual hashes are
 // [DB.Match]'s job.
 func (db *DB) Lookup(s signal.Signal) (_ []Item, err error) {
-	defer wrapErr(&err, "lookup %s", s)
+	defer wrapErrOf(&err, func() string { return "lookup " + s.String() })
 	if s.IsZero() {
 		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}

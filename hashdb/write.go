@@ -307,7 +307,7 @@ func (db *DB) Put(ctx context.Context, items ...Item) (err error) {
 // matches. Retracting a retracted item with the same reason changes
 // nothing; the error wraps [ErrNotFound] if there is no such item.
 func (db *DB) Retract(ctx context.Context, key Key, reason string) (err error) {
-	defer wrapErr(&err, "retract %s", key)
+	defer wrapErrOf(&err, func() string { return "retract " + key.String() })
 	if err := db.opts.validateText("retract reason", reason); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrInvalidItem, key, err)
 	}
