@@ -75,11 +75,15 @@ func itemFromProto(p *pb.Item) (Item, error) {
 		FirstSeen:     fromUnixNano(p.GetFirstSeenUnixNano()),
 		LastSeen:      fromUnixNano(p.GetLastSeenUnixNano()),
 		Note:          p.GetNote(),
+		ContentType:   ContentType(p.GetContentType()),
 		Retracted:     p.GetRetracted(),
 		RetractReason: p.GetRetractReason(),
 	}
 	if p.GetTlp() < 0 || p.GetTlp() > 255 {
 		it.TLP = 0
+	}
+	if c := p.GetContentType(); c < 0 || c > 255 {
+		it.ContentType = 0xff // invalid, as normalize will say
 	}
 	it.Signals = make([]signal.Signal, 0, len(p.GetSignals()))
 	for i, ps := range p.GetSignals() {

@@ -53,6 +53,7 @@ func (c *coder) itemProto(it *Item) *pb.Item {
 		FirstSeenUnixNano: unixNano(it.FirstSeen),
 		LastSeenUnixNano:  unixNano(it.LastSeen),
 		Note:              it.Note,
+		ContentType:       pb.ContentType(it.ContentType),
 		Retracted:         it.Retracted,
 		RetractReason:     it.RetractReason,
 	}

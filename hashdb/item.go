@@ -76,6 +76,9 @@ type Item struct {
 	// takes FirstSeen and an update keeps the stored time; it never moves
 	// backwards.
 	LastSeen time.Time
+	// ContentType is the kind of media the item is; zero if the source
+	// did not say.
+	ContentType ContentType
 	// Note is free text for analysts.
 	Note string
 	// Retracted reports that the source has withdrawn the item. A retracted
@@ -183,6 +186,9 @@ func (o *Options) normalize(it Item) (Item, error) {
 	if !it.FirstSeen.IsZero() && !it.LastSeen.IsZero() && it.LastSeen.Before(it.FirstSeen) {
 		return it, fmt.Errorf("LastSeen %v is before FirstSeen %v", it.LastSeen, it.FirstSeen)
 	}
+	if !it.ContentType.Valid() {
+		return it, fmt.Errorf("content type %d is not one of photo, video, other", uint8(it.ContentType))
+	}
 	if err := o.validateText("note", it.Note); err != nil {
 		return it, err
 	}
@@ -227,6 +233,7 @@ func sameItem(a, b *Item) bool {
 		a.TLP == b.TLP &&
 		a.FirstSeen.Equal(b.FirstSeen) &&
 		a.LastSeen.Equal(b.LastSeen) &&
+		a.ContentType == b.ContentType &&
 		a.Note == b.Note &&
 		a.Retracted == b.Retracted &&
 		a.RetractReason == b.RetractReason

@@ -207,6 +207,62 @@ func (Verdict) EnumDescriptor() ([]byte, []int) {
 	return file_hashshare_v1_item_proto_rawDescGZIP(), []int{2}
 }
 
+// ContentType is the kind of media an item is. Digests are media-agnostic;
+// the type says what they were taken of, so that, for one, an MD5 of a video
+// is exchanged with python-threatexchange as its video_md5.
+type ContentType int32
+
+const (
+	ContentType_CONTENT_TYPE_UNSPECIFIED ContentType = 0
+	ContentType_CONTENT_TYPE_PHOTO       ContentType = 1
+	ContentType_CONTENT_TYPE_VIDEO       ContentType = 2
+	// Any other media: a PDF, an audio file, an archive.
+	ContentType_CONTENT_TYPE_OTHER ContentType = 3
+)
+
+// Enum value maps for ContentType.
+var (
+	ContentType_name = map[int32]string{
+		0: "CONTENT_TYPE_UNSPECIFIED",
+		1: "CONTENT_TYPE_PHOTO",
+		2: "CONTENT_TYPE_VIDEO",
+		3: "CONTENT_TYPE_OTHER",
+	}
+	ContentType_value = map[string]int32{
+		"CONTENT_TYPE_UNSPECIFIED": 0,
+		"CONTENT_TYPE_PHOTO":       1,
+		"CONTENT_TYPE_VIDEO":       2,
+		"CONTENT_TYPE_OTHER":       3,
+	}
+)
+
+func (x ContentType) Enum() *ContentType {
+	p := new(ContentType)
+	*p = x
+	return p
+}
+
+func (x ContentType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ContentType) Descriptor() protoreflect.EnumDescriptor {
+	return file_hashshare_v1_item_proto_enumTypes[3].Descriptor()
+}
+
+func (ContentType) Type() protoreflect.EnumType {
+	return &file_hashshare_v1_item_proto_enumTypes[3]
+}
+
+func (x ContentType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ContentType.Descriptor instead.
+func (ContentType) EnumDescriptor() ([]byte, []int) {
+	return file_hashshare_v1_item_proto_rawDescGZIP(), []int{3}
+}
+
 // Signal is one algorithm's hash of one piece of media.
 type Signal struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -346,8 +402,9 @@ type Item struct {
 	Note             string `protobuf:"bytes,8,opt,name=note,proto3" json:"note,omitempty"`
 	// The source has withdrawn the item. Retractions are tombstones: they are
 	// kept and exchanged for ever, so partners learn of them.
-	Retracted     bool   `protobuf:"varint,9,opt,name=retracted,proto3" json:"retracted,omitempty"`
-	RetractReason string `protobuf:"bytes,10,opt,name=retract_reason,json=retractReason,proto3" json:"retract_reason,omitempty"`
+	Retracted     bool        `protobuf:"varint,9,opt,name=retracted,proto3" json:"retracted,omitempty"`
+	RetractReason string      `protobuf:"bytes,10,opt,name=retract_reason,json=retractReason,proto3" json:"retract_reason,omitempty"`
+	ContentType   ContentType `protobuf:"varint,11,opt,name=content_type,json=contentType,proto3,enum=hashshare.v1.ContentType" json:"content_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -450,6 +507,13 @@ func (x *Item) GetRetractReason() string {
 		return x.RetractReason
 	}
 	return ""
+}
+
+func (x *Item) GetContentType() ContentType {
+	if x != nil {
+		return x.ContentType
+	}
+	return ContentType_CONTENT_TYPE_UNSPECIFIED
 }
 
 // Opinion is an organisation's verdict on an item or on a signal wherever
@@ -592,7 +656,7 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"unreliable\"1\n" +
 	"\aItemKey\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xd4\x02\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\x92\x03\n" +
 	"\x04Item\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12.\n" +
@@ -604,7 +668,8 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\x04note\x18\b \x01(\tR\x04note\x12\x1c\n" +
 	"\tretracted\x18\t \x01(\bR\tretracted\x12%\n" +
 	"\x0eretract_reason\x18\n" +
-	" \x01(\tR\rretractReason\"\x87\x02\n" +
+	" \x01(\tR\rretractReason\x12<\n" +
+	"\fcontent_type\x18\v \x01(\x0e2\x19.hashshare.v1.ContentTypeR\vcontentType\"\x87\x02\n" +
 	"\aOpinion\x12+\n" +
 	"\x04item\x18\x01 \x01(\v2\x15.hashshare.v1.ItemKeyH\x00R\x04item\x12.\n" +
 	"\x06signal\x18\x02 \x01(\v2\x14.hashshare.v1.SignalH\x00R\x06signal\x12/\n" +
@@ -634,7 +699,12 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11VERDICT_CONFIRMED\x10\x01\x12\x14\n" +
 	"\x10VERDICT_DISPUTED\x10\x02\x12\x1a\n" +
-	"\x16VERDICT_FALSE_POSITIVE\x10\x03B?Z=github.com/hashshare/hashshare/proto/hashshare/v1;hashsharev1b\x06proto3"
+	"\x16VERDICT_FALSE_POSITIVE\x10\x03*s\n" +
+	"\vContentType\x12\x1c\n" +
+	"\x18CONTENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12CONTENT_TYPE_PHOTO\x10\x01\x12\x16\n" +
+	"\x12CONTENT_TYPE_VIDEO\x10\x02\x12\x16\n" +
+	"\x12CONTENT_TYPE_OTHER\x10\x03B?Z=github.com/hashshare/hashshare/proto/hashshare/v1;hashsharev1b\x06proto3"
 
 var (
 	file_hashshare_v1_item_proto_rawDescOnce sync.Once
@@ -648,29 +718,31 @@ func file_hashshare_v1_item_proto_rawDescGZIP() []byte {
 	return file_hashshare_v1_item_proto_rawDescData
 }
 
-var file_hashshare_v1_item_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_hashshare_v1_item_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_hashshare_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_hashshare_v1_item_proto_goTypes = []any{
-	(Algorithm)(0),  // 0: hashshare.v1.Algorithm
-	(TLP)(0),        // 1: hashshare.v1.TLP
-	(Verdict)(0),    // 2: hashshare.v1.Verdict
-	(*Signal)(nil),  // 3: hashshare.v1.Signal
-	(*ItemKey)(nil), // 4: hashshare.v1.ItemKey
-	(*Item)(nil),    // 5: hashshare.v1.Item
-	(*Opinion)(nil), // 6: hashshare.v1.Opinion
+	(Algorithm)(0),   // 0: hashshare.v1.Algorithm
+	(TLP)(0),         // 1: hashshare.v1.TLP
+	(Verdict)(0),     // 2: hashshare.v1.Verdict
+	(ContentType)(0), // 3: hashshare.v1.ContentType
+	(*Signal)(nil),   // 4: hashshare.v1.Signal
+	(*ItemKey)(nil),  // 5: hashshare.v1.ItemKey
+	(*Item)(nil),     // 6: hashshare.v1.Item
+	(*Opinion)(nil),  // 7: hashshare.v1.Opinion
 }
 var file_hashshare_v1_item_proto_depIdxs = []int32{
 	0, // 0: hashshare.v1.Signal.algorithm:type_name -> hashshare.v1.Algorithm
-	3, // 1: hashshare.v1.Item.signals:type_name -> hashshare.v1.Signal
+	4, // 1: hashshare.v1.Item.signals:type_name -> hashshare.v1.Signal
 	1, // 2: hashshare.v1.Item.tlp:type_name -> hashshare.v1.TLP
-	4, // 3: hashshare.v1.Opinion.item:type_name -> hashshare.v1.ItemKey
-	3, // 4: hashshare.v1.Opinion.signal:type_name -> hashshare.v1.Signal
-	2, // 5: hashshare.v1.Opinion.verdict:type_name -> hashshare.v1.Verdict
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	3, // 3: hashshare.v1.Item.content_type:type_name -> hashshare.v1.ContentType
+	5, // 4: hashshare.v1.Opinion.item:type_name -> hashshare.v1.ItemKey
+	4, // 5: hashshare.v1.Opinion.signal:type_name -> hashshare.v1.Signal
+	2, // 6: hashshare.v1.Opinion.verdict:type_name -> hashshare.v1.Verdict
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_hashshare_v1_item_proto_init() }
@@ -687,7 +759,7 @@ func file_hashshare_v1_item_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hashshare_v1_item_proto_rawDesc), len(file_hashshare_v1_item_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
