@@ -17,7 +17,8 @@ import (
 // A Problem is one inconsistency [DB.Check] found.
 type Problem struct {
 	// Bucket names where it was found: "items", "numbers", "opinions",
-	// "changes", "counts", "meta", or "bbolt" for the file's page structure.
+	// "changes", "counts", "codes" (the packed index codes), "meta", or
+	// "bbolt" for the file's page structure.
 	Bucket string
 	// Key is the record's key in readable form, if the problem is about one.
 	Key string
@@ -140,6 +141,7 @@ func (c *checker) run() error {
 	seq := view.Bucket(store.BucketItems).Sequence()
 	counts := &counter{counts: make(map[countKey]int64)}
 	numbers := make(map[uint64]Key)
+	var live liveCodes
 	err = forEach(view.Cursor(store.BucketItems), func(k, v []byte) error {
 		if err := c.tick(); err != nil {
 			return err
@@ -167,9 +169,13 @@ func (c *checker) run() error {
 			c.add("items", key, "last change %d is a %s of %s", r.seq, ch.Kind, ch.Key)
 		}
 		counts.count(&r.Item, 1)
+		live.add(&r)
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := c.checkCodes(m.GetDatabaseId(), m.GetLastSeq(), &live); err != nil {
 		return err
 	}
 

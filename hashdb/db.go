@@ -36,6 +36,9 @@ type DB struct {
 	// onCommit, if set, is told after every commit how the live signals
 	// changed (see [indexDelta]) and the last change committed.
 	onCommit func(d *indexDelta, seq uint64)
+	// codesRead reports that Open built the indexes from the packed codes
+	// rather than by decoding the items (for tests).
+	codesRead bool
 
 	// idx are the match indexes, built at Open and kept in step with every
 	// commit by onCommit.

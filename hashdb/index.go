@@ -7,12 +7,8 @@ import (
 	"slices"
 	"sync"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/hashshare/hashshare/hashdb/signal"
-	"github.com/hashshare/hashshare/internal/store"
 	"github.com/hashshare/hashshare/match"
-	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
 // indexes are the in-memory signal indexes, one per algorithm, over the
@@ -147,59 +143,26 @@ func (d *indexDelta) add(num uint64, sigs []signal.Signal) {
 	}
 }
 
-// buildIndexes reads every item once and builds the index of each
-// algorithm over the live items' signals, then installs the commit hook
-// that keeps them in step. It runs in Open, before the DB is shared.
-//
-// A record that does not decode, or whose number is out of range or taken,
-// is left out rather than failing Open, so that [DB.Check] can report it.
+// buildIndexes builds the index of each algorithm over the live items'
+// signals, from the packed codes when it can trust them and otherwise by
+// decoding every item (rebuilding the packed codes, opened for writing),
+// then installs the commit hook that keeps them in step. It runs in Open,
+// before the DB is shared.
 func (db *DB) buildIndexes(ctx context.Context) error {
-	type batch struct{ ids, codes []uint64 }
-	var batches [signal.SHA256 + 1]batch
-	var seq uint64
-	err := db.view(func(view *view) error {
-		m, err := view.Meta()
-		if err != nil {
-			return err
-		}
-		seq = m.GetLastSeq()
-		var p pb.ItemRecord
-		n := 0
-		// seen guards against two records claiming one number, which
-		// would give two signals one id.
-		last := min(view.Bucket(store.BucketItems).Sequence(), maxNum)
-		seen := make([]uint64, last/64+1)
-		c := view.Cursor(store.BucketItems)
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if n++; n%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			p.Reset()
-			if proto.Unmarshal(v, &p) != nil || p.GetItem().GetRetracted() {
-				continue // left for Check, or not indexed
-			}
-			num := p.GetNumber()
-			sigs := p.GetItem().GetSignals()
-			if num == 0 || num > last || seen[num/64]&(1<<(num%64)) != 0 || len(sigs) > 1<<posBits {
-				continue
-			}
-			seen[num/64] |= 1 << (num % 64)
-			for pos, ps := range sigs {
-				s, err := signalFromProto(ps)
-				if err != nil {
-					continue
-				}
-				b := &batches[s.Algorithm()]
-				b.ids = append(b.ids, signalID(num, pos))
-				b.codes = appendCode(b.codes, s)
-			}
-		}
-		return nil
-	})
+	batches, seq, ok, err := db.readCodes(ctx)
 	if err != nil {
 		return err
+	}
+	db.codesRead = ok
+	if !ok {
+		if batches, seq, err = db.decodeItems(ctx); err != nil {
+			return err
+		}
+		if !db.opts.ReadOnly {
+			if err := db.rebuildCodes(ctx, &batches, seq); err != nil {
+				return fmt.Errorf("rebuilding the packed index codes: %w", err)
+			}
+		}
 	}
 	for _, a := range signal.Algorithms() {
 		idx, err := newIndex(a)
@@ -209,7 +172,7 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 		if err := idx.Build(ctx, batches[a].ids, batches[a].codes); err != nil {
 			return fmt.Errorf("%w: building the %s index: %w", ErrCorrupt, a, err)
 		}
-		batches[a] = batch{} // let the garbage collector have it before the next build
+		batches[a] = codeBatch{} // let the garbage collector have it before the next build
 		db.idx.by[a] = idx
 	}
 	db.idx.cond.L = &db.idx.mu

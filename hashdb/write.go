@@ -33,7 +33,8 @@ type writer struct {
 	log   *store.Bucket // appended: rolled back past the journal
 	counter
 	delta indexDelta
-	seq0  uint64 // the last sequence number before this write
+	cw    codesWriter // writes delta into the packed codes
+	seq0  uint64      // the last sequence number before this write
 
 	coder
 }
@@ -132,6 +133,10 @@ func (db *DB) newWriter(ctx context.Context, t *store.Tx) (*writer, error) {
 	w.log.SetFillPercent(1)
 	w.nums.SetFillPercent(1)
 	w.items.SetFillPercent(0.9)
+	if err := w.startCodes(); err != nil {
+		return nil, err
+	}
+	t.BeforeCommit(w.flushCodes)
 	return w, nil
 }
 
@@ -250,6 +255,9 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 // finish writes the counters and the metadata, in the write's last
 // transaction.
 func (w *writer) finish() error {
+	if err := w.finishCodes(); err != nil {
+		return err
+	}
 	if err := w.applyCounts(w.t.Bucket(store.BucketCounts)); err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func ReadMeta(tx *bolt.Tx) (m *pb.Meta, fresh bool, err error) {
 // schema version it sets.
 func Create(tx *bolt.Tx, m *pb.Meta) error {
 	m.SchemaVersion = SchemaVersion
-	for _, name := range requiredBuckets {
+	for _, name := range append(requiredBuckets, BucketCodes) {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return fmt.Errorf("creating bucket %q: %w", name, err)
 		}

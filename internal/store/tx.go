@@ -45,6 +45,8 @@ type Tx struct {
 	writes int
 	undo   map[string]*bolt.Bucket // undo buckets of this generation by target
 	arena  []byte                  // values handed to bbolt, kept until commit
+
+	beforeCommit func() error // see BeforeCommit
 }
 
 // Begin starts a write on db. A staged write records its journal in its
@@ -120,6 +122,12 @@ func (t *Tx) Step() (bool, error) {
 	return true, t.commitChunk()
 }
 
+// BeforeCommit sets fn to run before each intermediate commit of a staged
+// write, so that a caller which defers writes derived from the records
+// (hashdb's packed index codes) writes them into the transaction they
+// belong with. An error from fn fails the commit.
+func (t *Tx) BeforeCommit(fn func() error) { t.beforeCommit = fn }
+
 // commitChunk commits the current transaction and begins the next.
 func (t *Tx) commitChunk() error {
 	if t.tx == nil {
@@ -127,6 +135,11 @@ func (t *Tx) commitChunk() error {
 	}
 	if ctx := t.opts.Context; ctx != nil {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if t.beforeCommit != nil {
+		if err := t.beforeCommit(); err != nil {
 			return err
 		}
 	}

@@ -12,7 +12,8 @@ import (
 // A View reads the database, in a read transaction, as the last finished
 // write left it. While a staged write is in progress, or was interrupted
 // and awaits its rollback, it reads the items and opinions the write
-// changed from its undo records, and does not see what the write created:
+// changed (and the packed index codes) from its undo records, and does
+// not see what the write created:
 // items (by their record's sequence number, see [RecordSeq]), numbers
 // and changes past the journal. Without one, a view costs one bucket
 // lookup.
@@ -22,6 +23,7 @@ type View struct {
 	j         Journal
 	undoItems *bolt.Bucket
 	undoOps   *bolt.Bucket
+	undoCodes *bolt.Bucket
 }
 
 // NewView returns the view of tx. Errors wrap [ErrCorrupt].
@@ -38,6 +40,7 @@ func NewView(tx *bolt.Tx) (*View, error) {
 	v.pending = true
 	v.undoItems = bucketPath(tx, bucketStaged, bucketUndo, BucketItems)
 	v.undoOps = bucketPath(tx, bucketStaged, bucketUndo, BucketOpinions)
+	v.undoCodes = bucketPath(tx, bucketStaged, bucketUndo, BucketCodes)
 	return v, nil
 }
 
@@ -111,11 +114,12 @@ func (v *View) Visible(name, k, val []byte) []byte {
 			return val // a record that does not decode is left for the caller to report
 		}
 		return v.before(v.undoItems, k) // changed or created by the write
-	case bytes.Equal(name, BucketOpinions):
-		if v.undoOps == nil {
+	case bytes.Equal(name, BucketOpinions), bytes.Equal(name, BucketCodes):
+		undo := v.undoOf(name)
+		if undo == nil {
 			return val
 		}
-		if u := v.undoOps.Get(k); u != nil {
+		if u := undo.Get(k); u != nil {
 			old, _, _ := DecodeUndo(u)
 			return old
 		}
@@ -139,6 +143,8 @@ func (v *View) undoOf(name []byte) *bolt.Bucket {
 		return v.undoItems
 	case bytes.Equal(name, BucketOpinions):
 		return v.undoOps
+	case bytes.Equal(name, BucketCodes):
+		return v.undoCodes
 	}
 	return nil
 }
