@@ -29,7 +29,7 @@ import (
 // its snapshot holds; indexes ahead of a snapshot are harmless, since
 // every id found is checked against the snapshot's records.
 type indexes struct {
-	by [signal.SHA256 + 1]*match.MIH
+	by [signal.SHA256 + 1]signalIndex
 
 	mu   sync.Mutex
 	cond sync.Cond
@@ -97,21 +97,30 @@ func appendCode(dst []uint64, s signal.Signal) []uint64 {
 	return append(dst, s.AppendWords(words[:0])[0])
 }
 
-// newIndex returns an empty index for algorithm a. Digest indexes are only
-// searched at radius 0; tuning them for radius 1 (0 means the default)
-// picks wide substrings once there are many codes, narrow ones (small
-// tables) while there are few.
+// signalIndex is what the index of one algorithm does: a [match.MIH] for
+// a perceptual hash, a [digestIndex] for a digest.
+type signalIndex interface {
+	Len() int
+	Add(id uint64, code []uint64) error
+	Remove(id uint64) bool
+	Build(ctx context.Context, ids, codes []uint64) error
+	Update(ctx context.Context, remove, ids, codes []uint64) error
+	Search(query []uint64, radius int) ([]match.Result, error)
+	Code(id uint64) ([]uint64, bool)
+}
+
+// newIndex returns an empty index for algorithm a: exact for a digest,
+// which matches only itself.
 //
 // The pending buffer every search scans is larger than match's default:
 // with the default, each Put of 10,000 items made every index rebuild its
 // tables twice, which at 1M items cost more than the writes themselves.
 // 32Ki codes keep a search under sustained writes to tens of microseconds.
-func newIndex(a signal.Algorithm) (*match.MIH, error) {
-	r := a.DefaultThreshold()
+func newIndex(a signal.Algorithm) (signalIndex, error) {
 	if !a.Perceptual() {
-		r = 1
+		return newDigestIndex(), nil
 	}
-	return match.NewMIH(codeBits(a), &match.Options{Radius: r, Pending: indexPending})
+	return match.NewMIH(codeBits(a), &match.Options{Radius: a.DefaultThreshold(), Pending: indexPending})
 }
 
 // indexPending is the indexes' pending buffer size (see newIndex).
@@ -257,7 +266,7 @@ func (x *indexes) applyNow(d *indexDelta) {
 // applyAtOnce applies a delta's ops and codes, each w words, to idx with
 // one rebuild of its tables, and reports whether it did; if not, idx is
 // as it was.
-func applyAtOnce(idx *match.MIH, ops, codes []uint64, w int) bool {
+func applyAtOnce(idx signalIndex, ops, codes []uint64, w int) bool {
 	var remove []uint64
 	ids := ops
 	if slices.ContainsFunc(ops, func(op uint64) bool { return op&removeBit != 0 }) {

@@ -11,7 +11,7 @@ import (
 
 // perIDIndex applies the delta ops one id at a time, as apply does for
 // a small commit.
-func perIDIndex(t *testing.T, a signal.Algorithm, ops, codes []uint64) *match.MIH {
+func perIDIndex(t *testing.T, a signal.Algorithm, ops, codes []uint64) signalIndex {
 	t.Helper()
 	idx, err := newIndex(a)
 	if err != nil {
@@ -158,7 +158,7 @@ func TestApplyLargeDelta(t *testing.T) {
 			t.Fatalf("Code(%x) = %x, %v; per-id adds give %x, %v", id, got, gok, exp, eok)
 		}
 	}
-	if x.by[signal.PDQ].Substrings() == 0 {
+	if x.by[signal.PDQ].(*match.MIH).Substrings() == 0 {
 		t.Error("the index was not built at once")
 	}
 	x.await(7)
