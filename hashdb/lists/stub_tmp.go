@@ -2,7 +2,6 @@ package lists
 
 import "bufio"
 
-func newTEReader(br *bufio.Reader, o *ReadOptions) func() (Record, error)       { return nil }
 func newTCAPReader(br *bufio.Reader, o *ReadOptions) func() (Record, error)     { return nil }
 func newNCMECReader(br *bufio.Reader, o *ReadOptions) func() (Record, error)    { return nil }
 func newStopNCIIReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) { return nil }
