@@ -14,6 +14,10 @@ type budgetReader struct {
 	max   int64
 	left  int64
 	entry string // what the budget is for, for the message
+	// err is the first error reading failed with, other than io.EOF: the
+	// decoders wrap some errors and not others, so this is how a reader
+	// tells a failed read from input that is not of its format.
+	err error
 }
 
 func newBudgetReader(r io.Reader, max int, entry string) *budgetReader {
@@ -26,13 +30,32 @@ func newBudgetReader(r io.Reader, max int, entry string) *budgetReader {
 func (b *budgetReader) reset() { b.left = b.max }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
 	if b.left <= 0 {
-		return 0, fmt.Errorf("%w: %s longer than %d bytes", ErrTooLarge, b.entry, b.max)
+		b.err = fmt.Errorf("%w: %s longer than %d bytes", ErrTooLarge, b.entry, b.max)
+		return 0, b.err
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
 	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
 	return n, err
+}
+
+// fail returns the error that ends a list whose decoder failed with err:
+// the read error, if reading failed, else ErrFormat naming err.
+func (b *budgetReader) fail(name string, err error) error {
+	if b.err != nil {
+		return b.err
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%w: %s: the document ends early", ErrFormat, name)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrFormat, name, err)
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -132,18 +131,8 @@ func (w *jsonWalker) next() (key string, raw json.RawMessage, err error) {
 	}
 }
 
-// fail returns err as the end of the list: syntax errors and truncated
-// documents are ErrFormat; ErrTooLarge and read errors stay as they are.
-func (w *jsonWalker) fail(err error) error {
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Errorf("%w: %s: %v at byte %d", ErrFormat, w.name, err, syn.Offset)
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return fmt.Errorf("%w: %s: the document ends early", ErrFormat, w.name)
-	}
-	return err
-}
+// fail returns the error that ends the list after err.
+func (w *jsonWalker) fail(err error) error { return w.budget.fail(w.name, err) }
 
 // jsonText is a JSON string or number as text: ids come as either.
 type jsonText string

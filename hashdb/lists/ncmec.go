@@ -3,7 +3,6 @@ package lists
 import (
 	"bufio"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -114,13 +113,7 @@ func (r *ncmecReader) next() (Record, error) {
 	}
 }
 
-func (r *ncmecReader) fail(err error) error {
-	var syn *xml.SyntaxError
-	if errors.As(err, &syn) || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%w: NCMEC: %v", ErrFormat, err)
-	}
-	return err
-}
+func (r *ncmecReader) fail(err error) error { return r.budget.fail("NCMEC", err) }
 
 // entry decodes the entry start opens and queues its records.
 func (r *ncmecReader) entry(start *xml.StartElement) error {

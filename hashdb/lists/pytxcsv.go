@@ -39,14 +39,16 @@ func (r *pytxCSVReader) next() (Record, error) {
 	for {
 		r.budget.reset()
 		row, err := r.csv.Read()
-		line, _ := r.csv.FieldPos(0)
 		var perr *csv.ParseError
 		switch {
-		case errors.As(err, &perr) && !errors.Is(err, ErrTooLarge):
+		case r.budget.err != nil:
+			return Record{}, r.budget.err
+		case errors.As(err, &perr):
 			return skipRecord(perr.StartLine, "malformed record", fmt.Errorf("line %d: %w", perr.StartLine, perr.Err)), nil
 		case err != nil:
 			return Record{}, err
 		}
+		line, _ := r.csv.FieldPos(0)
 		field := func(name string) string {
 			if i, ok := r.cols[name]; ok && i < len(row) {
 				return row[i]
@@ -82,12 +84,8 @@ func (r *pytxCSVReader) header() error {
 	if err == io.EOF {
 		return fmt.Errorf("%w: pytx CSV: empty input, not even the header", ErrFormat)
 	}
-	var perr *csv.ParseError
-	if errors.As(err, &perr) && !errors.Is(err, ErrTooLarge) {
-		return fmt.Errorf("%w: pytx CSV header: %v", ErrFormat, err)
-	}
 	if err != nil {
-		return err
+		return r.budget.fail("pytx CSV header", err)
 	}
 	cols := make(map[string]int, len(row))
 	for i, name := range row {
