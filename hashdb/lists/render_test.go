@@ -1,7 +1,6 @@
 package lists
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -139,8 +138,4 @@ func errText(t *testing.T, r Record) string {
 		t.Fatalf("record %s has no Err", render(r))
 	}
 	return r.Err.Error()
-}
-
-func isReadErr(err error) bool {
-	return err == nil || errors.Is(err, ErrFormat) || errors.Is(err, ErrTooLarge)
 }
