@@ -25,6 +25,12 @@ func TestSniffFiles(t *testing.T) {
 		{"pdq_quality.txt", nil, PDQ},
 		{"pdq_details.txt", nil, PDQ},
 		{"pdq_filepath.csv", nil, PDQ},
+		{"te_updates.json", nil, ThreatExchange},
+		{"te_descriptors.json", nil, ThreatExchange},
+		{"te_error.json", nil, ThreatExchange},
+		{"tcap.json", nil, TCAP},
+		{"stopncii.json", nil, StopNCII},
+		{"ncmec.xml", nil, NCMEC},
 	} {
 		f, err := os.Open(filepath.Join("testdata", c.file))
 		if err != nil {
