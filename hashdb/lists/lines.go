@@ -38,10 +38,10 @@ func (l *lineReader) next() ([]byte, error) {
 			if len(l.buf)+len(chunk) > l.max+2 { // room for "\r\n"
 				tooLong = true
 				l.buf = l.buf[:0]
-			} else if len(l.buf) == 0 && err == nil {
+			} else if b := trimEOL(chunk); len(l.buf) == 0 && err == nil && len(b) <= l.max {
 				// The common case: the whole line is in the buffer.
 				l.line++
-				return trimEOL(chunk), nil
+				return b, nil
 			} else {
 				l.buf = append(l.buf, chunk...)
 			}

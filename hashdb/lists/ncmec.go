@@ -146,7 +146,7 @@ func (r *ncmecReader) entry(start *xml.StartElement) error {
 	var sigs []signal.Signal
 	var skips []Record
 	for _, f := range e.Fingerprints.List {
-		name, value := f.XMLName.Local, strings.TrimSpace(f.Value)
+		name, value := strings.ToLower(f.XMLName.Local), strings.TrimSpace(f.Value)
 		if value == "" && (f.Href != "" || f.Rel != "") {
 			skips = append(skips, skipRecord(n, "large fingerprint", fmt.Errorf("entry %d (%s): the %s fingerprint is to be fetched from %q", n, key.ID, name, clip(f.Href))))
 			continue

@@ -21,10 +21,11 @@ import (
 // or, if its first line is a header naming a Hash column (the wasm test
 // data's "FilePath,Hash"), a CSV of that header.
 type pdqReader struct {
-	lines   *lineReader
-	started bool
-	hashCol int // -1 unless the list is a CSV with a header
-	pathCol int
+	lines      *lineReader
+	started    bool
+	hashCol    int // -1 unless the list is a CSV with a header
+	pathCol    int
+	qualityCol int
 }
 
 // pdqMinQuality is the PDQ authors' threshold: a hash of lower quality
@@ -32,7 +33,7 @@ type pdqReader struct {
 const pdqMinQuality = 50
 
 func newPDQReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
-	r := &pdqReader{lines: newLineReader(br, o.MaxLineLen), hashCol: -1, pathCol: -1}
+	r := &pdqReader{lines: newLineReader(br, o.MaxLineLen), hashCol: -1, pathCol: -1, qualityCol: -1}
 	return r.next
 }
 
@@ -70,19 +71,21 @@ func (r *pdqReader) header(s string) bool {
 	if err != nil {
 		return false
 	}
-	hash, path := -1, -1
+	hash, path, quality := -1, -1, -1
 	for i, c := range cols {
 		switch strings.ToLower(strings.TrimSpace(c)) {
 		case "hash", "pdq", "pdqhash", "pdq_hash":
 			hash = i
 		case "filepath", "file_path", "path", "filename", "file":
 			path = i
+		case "quality":
+			quality = i
 		}
 	}
 	if hash < 0 {
 		return false
 	}
-	r.hashCol, r.pathCol = hash, path
+	r.hashCol, r.pathCol, r.qualityCol = hash, path, quality
 	return true
 }
 
@@ -98,6 +101,9 @@ func (r *pdqReader) parse(s string, n int) Record {
 		hash = row[r.hashCol]
 		if r.pathCol >= 0 && r.pathCol < len(row) {
 			filename = row[r.pathCol]
+		}
+		if r.qualityCol >= 0 && r.qualityCol < len(row) {
+			quality, hasQuality = row[r.qualityCol], true
 		}
 	case strings.HasPrefix(s, "hash="):
 		for rest := s; rest != ""; {

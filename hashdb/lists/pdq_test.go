@@ -31,6 +31,10 @@ func TestPDQ(t *testing.T) {
 			"3 upsert /images/with, comma.png pdq:" + hexC + " photo",
 			`4 skip "malformed pdq value"`,
 		}},
+		{"pdq_quality.csv", PDQ, nil, []string{
+			"2 upsert /images/low.jpg pdq:" + hexP + " unreliable=[pdq:" + hexP + "] photo",
+			`3 skip "malformed line"`,
+		}},
 	})
 }
 
@@ -44,5 +48,17 @@ func TestPDQErrors(t *testing.T) {
 	}
 	if got := errText(t, recs[1]); got != `line 2: quality "101" is not a number from 0 to 100` {
 		t.Errorf("Err %q", got)
+	}
+}
+
+// TestLineLimit checks the limit at its edge: a line of exactly
+// MaxLineLen bytes is read, one more is skipped, whatever its line end.
+func TestLineLimit(t *testing.T) {
+	for _, eol := range []string{"\n", "\r\n"} {
+		in := hexP + eol + hexP + "0" + eol + hexP
+		recs, err := readAll(t, strings.NewReader(in), PDQ, &ReadOptions{MaxLineLen: 64})
+		if err != nil || len(recs) != 3 || recs[0].Kind != Upsert || recs[1].Reason != "line too long" || recs[2].Kind != Upsert {
+			t.Errorf("%q: %v, %d records", eol, err, len(recs))
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ func sniff(br *bufio.Reader, o *ReadOptions) (Format, error) {
 		first = s[:i]
 	}
 	switch {
-	case strings.HasPrefix(s, "signal_type,"):
+	case isPyTXCSVHeader(s):
 		return PyTXCSV, nil
 	case strings.HasPrefix(s, "hash="):
 		return PDQ, nil
@@ -86,6 +87,16 @@ func sniffJSON(b []byte) (Format, error) {
 		}
 	}
 	return "", fmt.Errorf("%w: a JSON document of no known answer's keys", ErrFormat)
+}
+
+// isPyTXCSVHeader reports whether s is a header naming pytx's two
+// required columns, in any order.
+func isPyTXCSVHeader(s string) bool {
+	cols := strings.Split(s, ",")
+	for i := range cols {
+		cols[i] = strings.TrimSpace(cols[i])
+	}
+	return slices.Contains(cols, "signal_type") && slices.Contains(cols, "signal_str")
 }
 
 func isHex(s string) bool {

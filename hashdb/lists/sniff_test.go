@@ -21,6 +21,8 @@ func TestSniffFiles(t *testing.T) {
 		{"pytx_dataset_typed.txt", &ReadOptions{SignalType: "pdq"}, PyTX},
 		{"pytx_hash.txt", nil, PyTX},
 		{"pytx.csv", nil, PyTXCSV},
+		{"pytx_reordered.csv", nil, PyTXCSV},
+		{"pdq_quality.csv", nil, PDQ},
 		{"pdq_bare.txt", nil, PDQ},
 		{"pdq_quality.txt", nil, PDQ},
 		{"pdq_details.txt", nil, PDQ},
