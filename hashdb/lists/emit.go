@@ -8,16 +8,16 @@ import (
 	"unicode/utf8"
 )
 
-// A queue holds the records one entry of a list gave beyond the first: an
+// A recordQueue holds the records one entry of a list gave beyond the first: an
 // item and its opinions, or the skipped parts of an entry.
-type queue struct {
+type recordQueue struct {
 	recs []Record
 	i    int
 }
 
-func (q *queue) push(r Record) { q.recs = append(q.recs, r) }
+func (q *recordQueue) push(r Record) { q.recs = append(q.recs, r) }
 
-func (q *queue) pop() (Record, bool) {
+func (q *recordQueue) pop() (Record, bool) {
 	if q.i == len(q.recs) {
 		if q.i > 0 {
 			clear(q.recs)
@@ -48,20 +48,20 @@ func checkID(id string) error {
 	case id == "":
 		return fmt.Errorf("empty id")
 	case len(id) > maxIDLen:
-		return fmt.Errorf("id %q: %d bytes, more than %d", clip(id), len(id), maxIDLen)
+		return fmt.Errorf("id %q: %d bytes, more than %d", clipText(id), len(id), maxIDLen)
 	case !utf8.ValidString(id):
-		return fmt.Errorf("id %q is not valid UTF-8", clip(id))
+		return fmt.Errorf("id %q is not valid UTF-8", clipText(id))
 	}
 	for _, r := range id {
 		if unicode.IsControl(r) {
-			return fmt.Errorf("id %q contains a control character", clip(id))
+			return fmt.Errorf("id %q contains a control character", clipText(id))
 		}
 	}
 	return nil
 }
 
-// clip shortens s for a message.
-func clip(s string) string {
+// clipText shortens s for a message.
+func clipText(s string) string {
 	const max = 80
 	if len(s) <= max {
 		return s
@@ -73,9 +73,9 @@ func clip(s string) string {
 	return s[:i] + "…"
 }
 
-// note returns s as a note or reason: valid UTF-8, at most maxNoteLen
+// noteText returns s as a note or reason: valid UTF-8, at most maxNoteLen
 // bytes, cut at a character boundary.
-func note(s string) string {
+func noteText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= maxNoteLen {
 		return s
@@ -87,9 +87,9 @@ func note(s string) string {
 	return s[:i]
 }
 
-// storable returns t if the database can store it, else the zero time: a
+// storableTime returns t if the database can store it, else the zero time: a
 // time out of range is no reason to lose the record.
-func storable(t time.Time) time.Time {
+func storableTime(t time.Time) time.Time {
 	if t.IsZero() || t.Year() < 1678 || t.Year() > 2261 {
 		return time.Time{}
 	}
@@ -103,20 +103,20 @@ func unixTime(sec float64) time.Time {
 		return time.Time{}
 	}
 	s := int64(sec)
-	return storable(time.Unix(s, int64((sec-float64(s))*1e9)))
+	return storableTime(time.Unix(s, int64((sec-float64(s))*1e9)))
 }
 
 // orgID returns the organisation id for a party a format names by id or
 // name: prefix, '-', and the name slugged, so that it cannot be taken for
 // one of the database's own organisations.
 func orgID(prefix, name string) (string, error) {
-	s := slug(name, false)
+	s := slugTag(name, false)
 	if s == "" {
-		return "", fmt.Errorf("organisation %q has no letter or digit", clip(name))
+		return "", fmt.Errorf("organisation %q has no letter or digit", clipText(name))
 	}
 	id := prefix + "-" + s
 	if len(id) > maxOrgLen {
-		return "", fmt.Errorf("organisation %q: id %q is more than %d bytes", clip(name), clip(id), maxOrgLen)
+		return "", fmt.Errorf("organisation %q: id %q is more than %d bytes", clipText(name), clipText(id), maxOrgLen)
 	}
 	return id, nil
 }

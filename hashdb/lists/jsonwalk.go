@@ -109,7 +109,7 @@ func (w *jsonWalker) next() (key string, raw json.RawMessage, err error) {
 				if e.Message == "" {
 					e.Message = string(raw)
 				}
-				return "", nil, fmt.Errorf("%w: %s answered an error: %s", ErrFormat, w.name, clip(e.Message))
+				return "", nil, fmt.Errorf("%w: %s answered an error: %s", ErrFormat, w.name, clipText(e.Message))
 			}
 			var skip json.RawMessage
 			if err := w.dec.Decode(&skip); err != nil {
@@ -150,7 +150,7 @@ func (t *jsonText) UnmarshalJSON(b []byte) error {
 	case len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9'):
 		*t = jsonText(b)
 	default:
-		return fmt.Errorf("%s is not a string or a number", clip(string(b)))
+		return fmt.Errorf("%s is not a string or a number", clipText(string(b)))
 	}
 	return nil
 }
@@ -176,7 +176,7 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 	case len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9'):
 		s = string(b)
 	default:
-		return fmt.Errorf("%s is not a time", clip(string(b)))
+		return fmt.Errorf("%s is not a time", clipText(string(b)))
 	}
 	*t = jsonTime(parseTime(s))
 	return nil
@@ -189,7 +189,7 @@ func parseTime(s string) time.Time {
 	}
 	for _, l := range isoLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return storable(t)
+			return storableTime(t)
 		}
 	}
 	return time.Time{}
@@ -197,10 +197,10 @@ func parseTime(s string) time.Time {
 
 func (t jsonTime) time() time.Time { return time.Time(t) }
 
-// seen returns the first and last seen times of an entry, dropping the
+// seenTimes returns the first and last seen times of an entry, dropping the
 // first if it is after the last: the database refuses that pair, and the
 // last seen is the one sources keep current.
-func seen(first, last time.Time) (time.Time, time.Time) {
+func seenTimes(first, last time.Time) (time.Time, time.Time) {
 	if !first.IsZero() && !last.IsZero() && last.Before(first) {
 		return time.Time{}, last
 	}

@@ -8,13 +8,13 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 )
 
-// slug returns s in the label alphabet: ASCII letters lower-cased; digits,
+// slugTag returns s in the label alphabet: ASCII letters lower-cased; digits,
 // '_', '.', '-' kept, and ':' too if colon; every run of other ASCII
 // characters (spaces, punctuation, controls) one '_'; every other
 // character u<hex code point>, so that tags in other scripts stay
 // distinct rather than vanish. Leading and trailing '_' and ':' are
 // trimmed; the result is "" if nothing is left.
-func slug(s string, colon bool) string {
+func slugTag(s string, colon bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	gap := false
@@ -43,16 +43,16 @@ func slug(s string, colon bool) string {
 	return strings.Trim(b.String(), "_:")
 }
 
-// label returns the label for a source's tag: namespace ":" the tag
+// tagLabel returns the label for a source's tag: namespace ":" the tag
 // slugged, or why there is none.
-func label(namespace, tag string) (string, error) {
-	s := slug(tag, true)
+func tagLabel(namespace, tag string) (string, error) {
+	s := slugTag(tag, true)
 	if s == "" {
-		return "", fmt.Errorf("tag %q has no letter or digit", clip(tag))
+		return "", fmt.Errorf("tag %q has no letter or digit", clipText(tag))
 	}
 	l := namespace + ":" + s
 	if err := hashdb.ValidateLabel(l); err != nil {
-		return "", fmt.Errorf("tag %q: %w", clip(tag), err)
+		return "", fmt.Errorf("tag %q: %w", clipText(tag), err)
 	}
 	return l, nil
 }
@@ -68,7 +68,7 @@ func (ls *labelSet) add(namespace, tag string, line int) {
 	if strings.TrimSpace(tag) == "" {
 		return
 	}
-	l, err := label(namespace, tag)
+	l, err := tagLabel(namespace, tag)
 	if err != nil {
 		ls.skips = append(ls.skips, skipRecord(line, "malformed tag", err))
 		return

@@ -22,13 +22,13 @@ func TestLabel(t *testing.T) {
 		{"pytx", "داعش", "pytx:u062fu0627u0639u0634"},
 		{"pytx", "a\tb\nc", "pytx:a_b_c"},
 	} {
-		got, err := label(c.ns, c.tag)
+		got, err := tagLabel(c.ns, c.tag)
 		if err != nil || got != c.want {
 			t.Errorf("label(%q, %q) = %q, %v; want %q", c.ns, c.tag, got, err, c.want)
 		}
 	}
 	for _, tag := range []string{"", "!!!", " :: ", strings.Repeat("x", 130)} {
-		if l, err := label("pytx", tag); err == nil {
+		if l, err := tagLabel("pytx", tag); err == nil {
 			t.Errorf("label(%q) = %q, want an error", tag, l)
 		}
 	}

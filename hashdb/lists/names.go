@@ -38,7 +38,7 @@ func knownPyTXType(name string) bool {
 
 // teTypes are the ThreatExchange indicator types with an algorithm of
 // ours. HASH_MD5 and HASH_SHA256 say nothing of the media: the tag
-// media_type_video makes them videos (see teRecord).
+// media_type_video makes them videos (see teContent).
 var teTypes = map[string]sigType{
 	"HASH_PDQ":          {signal.PDQ, hashdb.ContentPhoto},
 	"HASH_VIDEO_MD5":    {signal.MD5, hashdb.ContentVideo},
@@ -87,7 +87,7 @@ func typeSkip(line int, name string, known []string) Record {
 	if slices.Contains(known, name) {
 		return skipRecord(line, "unsupported type "+name, fmt.Errorf("signal type %s has no hashshare algorithm", name))
 	}
-	return skipRecord(line, "unknown type", fmt.Errorf("unknown signal type %q", clip(name)))
+	return skipRecord(line, "unknown type", fmt.Errorf("unknown signal type %q", clipText(name)))
 }
 
 // contentOfFileType is the content type of a file extension, as TCAP's

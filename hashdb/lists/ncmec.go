@@ -28,7 +28,7 @@ type ncmecReader struct {
 	depth  int
 	roots  int
 	pos    int
-	q      queue
+	q      recordQueue
 }
 
 func newNCMECReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
@@ -91,7 +91,7 @@ func (r *ncmecReader) next() (Record, error) {
 		case xml.StartElement:
 			if r.depth == 0 {
 				if t.Name.Local != "queryResult" {
-					return Record{}, fmt.Errorf("%w: NCMEC: the document is a <%s>, not a <queryResult>", ErrFormat, clip(t.Name.Local))
+					return Record{}, fmt.Errorf("%w: NCMEC: the document is a <%s>, not a <queryResult>", ErrFormat, clipText(t.Name.Local))
 				}
 				r.roots++
 			}
@@ -148,7 +148,7 @@ func (r *ncmecReader) entry(start *xml.StartElement) error {
 	for _, f := range e.Fingerprints.List {
 		name, value := strings.ToLower(f.XMLName.Local), strings.TrimSpace(f.Value)
 		if value == "" && (f.Href != "" || f.Rel != "") {
-			skips = append(skips, skipRecord(n, "large fingerprint", fmt.Errorf("entry %d (%s): the %s fingerprint is to be fetched from %q", n, key.ID, name, clip(f.Href))))
+			skips = append(skips, skipRecord(n, "large fingerprint", fmt.Errorf("entry %d (%s): the %s fingerprint is to be fetched from %q", n, key.ID, name, clipText(f.Href))))
 			continue
 		}
 		alg, ok := ncmecFingerprints[name]
@@ -158,7 +158,7 @@ func (r *ncmecReader) entry(start *xml.StartElement) error {
 		}
 		sig, err := signal.ParseHex(alg, value)
 		if err != nil {
-			skips = append(skips, skipRecord(n, "malformed "+name+" value", fmt.Errorf("entry %d (%s): %s value %q: %w", n, key.ID, name, clip(value), err)))
+			skips = append(skips, skipRecord(n, "malformed "+name+" value", fmt.Errorf("entry %d (%s): %s value %q: %w", n, key.ID, name, clipText(value), err)))
 			continue
 		}
 		if !slices.Contains(sigs, sig) {
@@ -170,7 +170,7 @@ func (r *ncmecReader) entry(start *xml.StartElement) error {
 		ls.add("ncmec", e.Classification, n)
 		it := hashdb.Item{Key: key, Signals: sigs, Labels: ls.sorted(), ContentType: content}
 		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(e.Timestamp)); err == nil {
-			it.LastSeen = storable(t)
+			it.LastSeen = storableTime(t)
 		}
 		r.q.push(Record{Kind: Upsert, Item: it, Line: n})
 		r.q.recs = append(r.q.recs, r.feedback(&e, key, n)...)
@@ -226,7 +226,7 @@ func (r *ncmecReader) feedback(e *ncmecEntry, key hashdb.Key, n int) []Record {
 		}
 		op := byMember[id]
 		recs = append(recs, Record{Kind: Opine, Line: n, Opinion: hashdb.Opinion{
-			Key: key, Verdict: op.verdict, Org: org, Reason: note(strings.Join(op.why, "; ")),
+			Key: key, Verdict: op.verdict, Org: org, Reason: noteText(strings.Join(op.why, "; ")),
 		}})
 	}
 	return recs

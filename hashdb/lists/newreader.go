@@ -57,9 +57,9 @@ type ReadOptions struct {
 	MaxRecordSize int
 }
 
-// formats is every format NewReader reads, in the order ParseFormat's
+// readFormats is every format NewReader reads, in the order ParseFormat's
 // message lists them.
-var formats = []Format{PyTX, PyTXCSV, ThreatExchange, TCAP, NCMEC, StopNCII, PDQ}
+var readFormats = []Format{PyTX, PyTXCSV, ThreatExchange, TCAP, NCMEC, StopNCII, PDQ}
 
 // ParseFormat returns the format named s (case-insensitive): one of the
 // [Format] constants' strings, or "auto". Errors wrap [ErrUnknownFormat].
@@ -68,13 +68,13 @@ func ParseFormat(s string) (Format, error) {
 	if f == Auto {
 		return Auto, nil
 	}
-	for _, g := range formats {
+	for _, g := range readFormats {
 		if f == g {
 			return g, nil
 		}
 	}
-	names := make([]string, 0, len(formats)+1)
-	for _, g := range formats {
+	names := make([]string, 0, len(readFormats)+1)
+	for _, g := range readFormats {
 		names = append(names, string(g))
 	}
 	names = append(names, string(Auto))

@@ -96,7 +96,7 @@ func (r *pdqReader) parse(s string, n int) Record {
 	case r.hashCol >= 0:
 		row, err := csv.NewReader(strings.NewReader(s)).Read()
 		if err != nil || r.hashCol >= len(row) {
-			return skipRecord(n, "malformed line", fmt.Errorf("line %d: %q is not a row of the header's columns", n, clip(s)))
+			return skipRecord(n, "malformed line", fmt.Errorf("line %d: %q is not a row of the header's columns", n, clipText(s)))
 		}
 		hash = row[r.hashCol]
 		if r.pathCol >= 0 && r.pathCol < len(row) {
@@ -131,13 +131,13 @@ func (r *pdqReader) parse(s string, n int) Record {
 	}
 	sig, err := signal.ParseHex(signal.PDQ, hash)
 	if err != nil {
-		return skipRecord(n, "malformed pdq value", fmt.Errorf("line %d: pdq value %q: %w", n, clip(hash), err))
+		return skipRecord(n, "malformed pdq value", fmt.Errorf("line %d: pdq value %q: %w", n, clipText(hash), err))
 	}
 	it := hashdb.Item{Signals: []signal.Signal{sig}, ContentType: hashdb.ContentPhoto}
 	if hasQuality {
 		q, err := strconv.Atoi(strings.TrimSpace(quality))
 		if err != nil || q < 0 || q > 100 {
-			return skipRecord(n, "malformed line", fmt.Errorf("line %d: quality %q is not a number from 0 to 100", n, clip(quality)))
+			return skipRecord(n, "malformed line", fmt.Errorf("line %d: quality %q is not a number from 0 to 100", n, clipText(quality)))
 		}
 		if q < pdqMinQuality {
 			it.Unreliable = []signal.Signal{sig}

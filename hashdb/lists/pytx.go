@@ -16,7 +16,7 @@ import (
 type pytxReader struct {
 	lines   *lineReader
 	sigType string
-	q       queue
+	q       recordQueue
 }
 
 func newPyTXReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
@@ -94,7 +94,7 @@ func parsePyTXLine(s, sigType string, line int) (e pytxEntry, rec Record, ok boo
 			if knownPyTXType(first) {
 				return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: signal type %s without a value", line, first)), false
 			}
-			return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: %q has no signal type (a bare value needs ReadOptions.SignalType)", line, clip(s))), false
+			return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: %q has no signal type (a bare value needs ReadOptions.SignalType)", line, clipText(s))), false
 		}
 		e.typ, rest = first, after
 	} else {
@@ -112,14 +112,14 @@ func parsePyTXLine(s, sigType string, line int) (e pytxEntry, rec Record, ok boo
 	if tail[0] == '\'' || tail[0] == '"' {
 		collab, after, ok := parsePyRepr(tail)
 		if !ok {
-			return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: unterminated collaboration name %s", line, clip(tail))), false
+			return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: unterminated collaboration name %s", line, clipText(tail))), false
 		}
 		e.collab = collab
 		tail = strings.TrimLeft(after, " ")
 	}
 	category, tags, _ := strings.Cut(tail, " ")
 	if !isCategory(category) {
-		return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: %q after the value is not an opinion category (want %s)", line, clip(category), strings.Join(pytxCategories, ", "))), false
+		return e, skipRecord(line, "malformed line", fmt.Errorf("line %d: %q after the value is not an opinion category (want %s)", line, clipText(category), strings.Join(pytxCategories, ", "))), false
 	}
 	e.category = category
 	for t := range strings.SplitSeq(tags, ",") {
@@ -135,11 +135,11 @@ func isRotation(s string) bool { return slices.Contains(pytxRotations, s) }
 func isCategory(s string) bool { return slices.Contains(pytxCategories, s) }
 
 // records returns the entry's first record and queues the others.
-func (e *pytxEntry) records(q *queue) Record {
+func (e *pytxEntry) records(q *recordQueue) Record {
 	st := pytxTypes[e.typ]
 	sig, err := signal.ParseHex(st.alg, e.value)
 	if err != nil {
-		return skipRecord(e.line, "malformed "+e.typ+" value", fmt.Errorf("line %d: %s value %q: %w", e.line, e.typ, clip(e.value), err))
+		return skipRecord(e.line, "malformed "+e.typ+" value", fmt.Errorf("line %d: %s value %q: %w", e.line, e.typ, clipText(e.value), err))
 	}
 	if e.category == "NEGATIVE_CLASS" {
 		// "Not bad": an allow-list entry for the signal, wherever it
@@ -151,7 +151,7 @@ func (e *pytxEntry) records(q *queue) Record {
 		if len(e.tags) > 0 {
 			why += ", tags " + strings.Join(e.tags, ",")
 		}
-		return Record{Kind: Opine, Line: e.line, Opinion: hashdb.Opinion{Signal: sig, Verdict: hashdb.FalsePositive, Reason: note(why)}}
+		return Record{Kind: Opine, Line: e.line, Opinion: hashdb.Opinion{Signal: sig, Verdict: hashdb.FalsePositive, Reason: noteText(why)}}
 	}
 	var ls labelSet
 	for _, t := range e.tags {

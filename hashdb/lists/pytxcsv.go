@@ -16,7 +16,7 @@ type pytxCSVReader struct {
 	budget *budgetReader
 	csv    *csv.Reader
 	cols   map[string]int
-	q      queue
+	q      recordQueue
 }
 
 func newPyTXCSVReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
@@ -69,7 +69,7 @@ func (r *pytxCSVReader) next() (Record, error) {
 		case e.typ == "" || e.value == "":
 			return skipRecord(line, "malformed record", fmt.Errorf("line %d: empty signal_type or signal_str", line)), nil
 		case e.category != "" && !isCategory(e.category):
-			return skipRecord(line, "malformed record", fmt.Errorf("line %d: category %q is not an opinion category (want %s)", line, clip(e.category), strings.Join(pytxCategories, ", "))), nil
+			return skipRecord(line, "malformed record", fmt.Errorf("line %d: category %q is not an opinion category (want %s)", line, clipText(e.category), strings.Join(pytxCategories, ", "))), nil
 		}
 		if _, ok := pytxTypes[e.typ]; !ok {
 			return typeSkip(line, e.typ, pytxUnsupported), nil
@@ -93,7 +93,7 @@ func (r *pytxCSVReader) header() error {
 	}
 	for _, need := range []string{"signal_type", "signal_str"} {
 		if _, ok := cols[need]; !ok {
-			return fmt.Errorf("%w: pytx CSV: the header %q has no %s column", ErrFormat, clip(strings.Join(row, ",")), need)
+			return fmt.Errorf("%w: pytx CSV: the header %q has no %s column", ErrFormat, clipText(strings.Join(row, ",")), need)
 		}
 	}
 	r.cols = cols

@@ -44,7 +44,7 @@ func sniff(br *bufio.Reader, o *ReadOptions) (Format, error) {
 	case isHex(first) && len(first) == 64:
 		return PDQ, nil
 	case isHex(first):
-		return "", fmt.Errorf("%w: the first line %q is a bare value of no type (set ReadOptions.SignalType for a typed pytx file)", ErrFormat, clip(s))
+		return "", fmt.Errorf("%w: the first line %q is a bare value of no type (set ReadOptions.SignalType for a typed pytx file)", ErrFormat, clipText(s))
 	case (&pdqReader{}).header(s):
 		return PDQ, nil
 	}
@@ -52,7 +52,7 @@ func sniff(br *bufio.Reader, o *ReadOptions) (Format, error) {
 	if knownPyTXType(word) || isRotation(word) {
 		return PyTX, nil
 	}
-	return "", fmt.Errorf("%w: cannot tell the format of a list starting %q", ErrFormat, clip(s))
+	return "", fmt.Errorf("%w: cannot tell the format of a list starting %q", ErrFormat, clipText(s))
 }
 
 // sniffJSON tells the JSON answers apart by their top-level keys, which

@@ -98,7 +98,7 @@ func TestSniff(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for _, f := range append(formats, Auto) {
+	for _, f := range append(readFormats, Auto) {
 		if g, err := ParseFormat(strings.ToUpper(string(f))); err != nil || g != f {
 			t.Errorf("ParseFormat(%q) = %q, %v", f, g, err)
 		}

@@ -14,7 +14,7 @@ import (
 // no id, so the item's id is the signal.
 type stopNCIIReader struct {
 	w *jsonWalker
-	q queue
+	q recordQueue
 }
 
 func newStopNCIIReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
@@ -58,7 +58,7 @@ func (r *stopNCIIReader) next() (Record, error) {
 	}
 	sig, err := signal.ParseHex(st.alg, e.HashValue)
 	if err != nil {
-		return skipRecord(n, "malformed "+e.SignalType+" value", fmt.Errorf("entry %d: %s value %q: %w", n, e.SignalType, clip(e.HashValue), err)), nil
+		return skipRecord(n, "malformed "+e.SignalType+" value", fmt.Errorf("entry %d: %s value %q: %w", n, e.SignalType, clipText(e.HashValue), err)), nil
 	}
 	key := hashdb.Key{ID: sig.String()}
 	switch e.HashStatus {
@@ -88,7 +88,7 @@ func (r *stopNCIIReader) next() (Record, error) {
 			continue
 		}
 		ops = append(ops, Record{Kind: Opine, Line: n, Opinion: hashdb.Opinion{
-			Key: key, Verdict: v, Org: org, Reason: note("StopNCII feedback " + f.FeedbackValue + " from " + f.Source),
+			Key: key, Verdict: v, Org: org, Reason: noteText("StopNCII feedback " + f.FeedbackValue + " from " + f.Source),
 		}})
 	}
 	it := hashdb.Item{

@@ -14,7 +14,7 @@ import (
 // each keyed by its id.
 type tcapReader struct {
 	w *jsonWalker
-	q queue
+	q recordQueue
 }
 
 func newTCAPReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
@@ -66,7 +66,7 @@ func (r *tcapReader) next() (Record, error) {
 	}
 	sig, err := signal.ParseHex(alg, e.HashDigest)
 	if err != nil {
-		return skipRecord(n, "malformed "+algName+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, algName, clip(e.HashDigest), err)), nil
+		return skipRecord(n, "malformed "+algName+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, algName, clipText(e.HashDigest), err)), nil
 	}
 	fileType := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(e.FileType, ".")))
 	var ls labelSet
@@ -78,7 +78,7 @@ func (r *tcapReader) next() (Record, error) {
 		Labels:      ls.sorted(),
 		ContentType: contentOfFileType(fileType),
 	}
-	it.FirstSeen, it.LastSeen = seen(e.CreatedOn.time(), e.UpdatedOn.time())
+	it.FirstSeen, it.LastSeen = seenTimes(e.CreatedOn.time(), e.UpdatedOn.time())
 	r.q.recs = append(r.q.recs, ls.skips...)
 	return Record{Kind: Upsert, Item: it, Line: n}, nil
 }

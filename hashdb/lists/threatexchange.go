@@ -16,7 +16,7 @@ import (
 // descriptors) and descriptor lookups (descriptors keyed by id).
 type teReader struct {
 	w *jsonWalker
-	q queue
+	q recordQueue
 }
 
 func newTEReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
@@ -118,7 +118,7 @@ func (t *teTags) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			var v tag
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return fmt.Errorf("tag %s is neither a string nor {\"text\"}", clip(string(raw)))
+				return fmt.Errorf("tag %s is neither a string nor {\"text\"}", clipText(string(raw)))
 			}
 			s = v.Text
 		}
@@ -174,7 +174,7 @@ func (r *teReader) update(e *teEntry, n int) {
 	}
 	sig, err := signal.ParseHex(st.alg, e.Indicator)
 	if err != nil {
-		r.q.push(skipRecord(n, "malformed "+e.Type+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, e.Type, clip(e.Indicator), err)))
+		r.q.push(skipRecord(n, "malformed "+e.Type+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, e.Type, clipText(e.Indicator), err)))
 		return
 	}
 	var ls labelSet
@@ -216,7 +216,7 @@ func (r *teReader) descriptor(e *teEntry, n int) {
 	}
 	sig, err := signal.ParseHex(st.alg, e.RawIndicator)
 	if err != nil {
-		r.q.push(skipRecord(n, "malformed "+e.Type+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, e.Type, clip(e.RawIndicator), err)))
+		r.q.push(skipRecord(n, "malformed "+e.Type+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, e.Type, clipText(e.RawIndicator), err)))
 		return
 	}
 	var level tlp.Level
@@ -239,9 +239,9 @@ func (r *teReader) descriptor(e *teEntry, n int) {
 		TLP:         level,
 		ContentType: teContent(st, ls.labels),
 	}
-	it.FirstSeen, it.LastSeen = seen(e.AddedOn.time(), e.LastUpdated.time())
+	it.FirstSeen, it.LastSeen = seenTimes(e.AddedOn.time(), e.LastUpdated.time())
 	if e.Description != nil {
-		it.Note = note(*e.Description)
+		it.Note = noteText(*e.Description)
 	}
 	r.q.push(Record{Kind: Upsert, Item: it, Line: n})
 	d := teDescriptor{DescriptorID: e.ID, Owner: e.Owner, Status: e.Status, Tags: e.Tags, AddedOn: e.AddedOn, Reactions: e.Reactions}
@@ -272,15 +272,15 @@ func appendTEOpinions(ops []Record, d *teDescriptor, key hashdb.Key, n int, reac
 		if reactions {
 			return ops
 		}
-		return append(ops, skipRecord(n, "malformed descriptor", fmt.Errorf("entry %d: descriptor %q has no owner", n, clip(string(d.DescriptorID)))))
+		return append(ops, skipRecord(n, "malformed descriptor", fmt.Errorf("entry %d: descriptor %q has no owner", n, clipText(string(d.DescriptorID)))))
 	}
 	opine := func(app string, v hashdb.Verdict, why string, withTime bool) {
 		org, err := orgID("te", app)
 		if err != nil {
-			ops = append(ops, skipRecord(n, "malformed descriptor", fmt.Errorf("entry %d: descriptor %q: %v", n, clip(string(d.DescriptorID)), err)))
+			ops = append(ops, skipRecord(n, "malformed descriptor", fmt.Errorf("entry %d: descriptor %q: %v", n, clipText(string(d.DescriptorID)), err)))
 			return
 		}
-		op := hashdb.Opinion{Key: key, Verdict: v, Org: org, Reason: note(why)}
+		op := hashdb.Opinion{Key: key, Verdict: v, Org: org, Reason: noteText(why)}
 		if withTime {
 			op.Time = d.AddedOn.time()
 		}
@@ -321,14 +321,14 @@ func appendTEOpinions(ops []Record, d *teDescriptor, key hashdb.Key, n int, reac
 // holds one per organisation and target, and an owner's status, which
 // comes first, says more than a reaction.
 func dedupOpinions(ops []Record) []Record {
-	seen := map[string]bool{}
+	done := map[string]bool{}
 	out := ops[:0]
 	for _, r := range ops {
 		if r.Kind == Opine {
-			if seen[r.Opinion.Org] {
+			if done[r.Opinion.Org] {
 				continue
 			}
-			seen[r.Opinion.Org] = true
+			done[r.Opinion.Org] = true
 		}
 		out = append(out, r)
 	}
