@@ -52,6 +52,7 @@ func TestEndlessEntry(t *testing.T) {
 		{NCMEC, `<queryResult><images><image><id>`, 'a', ErrTooLarge},
 		{NCMEC, `<queryResult>`, 'a', ErrTooLarge},
 		{NCMEC, `<queryResult><images><image><`, 'a', ErrTooLarge},
+		{NCMEC, `<queryResult><images><image><fingerprints>`, '<', ErrFormat},
 		{PyTXCSV, "signal_type,signal_str\r\npdq,\"", 'a', ErrTooLarge},
 		{PyTXCSV, "signal_type,signal_", 'a', ErrTooLarge},
 	} {
@@ -132,5 +133,15 @@ func TestReadError(t *testing.T) {
 	}
 	if _, err := NewReader(&errReader{}, Auto, nil); !errors.Is(err, errDisk) {
 		t.Errorf("Auto: error %v, want the read error", err)
+	}
+}
+
+// TestNCMECDeepEntry checks that nesting inside an entry is bounded too,
+// not only the entry's size.
+func TestNCMECDeepEntry(t *testing.T) {
+	in := "<queryResult><images><image><fingerprints>" + strings.Repeat("<a>", 10000)
+	_, err := readAll(t, strings.NewReader(in), NCMEC, nil)
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "nested more than 64 deep") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -3,7 +3,7 @@ package lists
 import (
 	"bufio"
 	"bytes"
-	"fmt"
+	"errors"
 	"io"
 )
 
@@ -24,7 +24,7 @@ func newLineReader(br *bufio.Reader, max int) *lineReader {
 
 // errLineTooLong is what next returns, with the line's number, for a
 // line longer than max; the line has been read past.
-var errLineTooLong = fmt.Errorf("line too long")
+var errLineTooLong = errors.New("line too long")
 
 // next returns the next line, valid until the following call, without
 // its "\n" or "\r\n". At the end of the input it returns io.EOF; a read

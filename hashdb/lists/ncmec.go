@@ -33,8 +33,31 @@ type ncmecReader struct {
 
 func newNCMECReader(br *bufio.Reader, o *ReadOptions) func() (Record, error) {
 	b := newBudgetReader(br, o.MaxRecordSize, "NCMEC entry")
-	r := &ncmecReader{dec: xml.NewDecoder(b), budget: b}
+	r := &ncmecReader{dec: xml.NewTokenDecoder(&xmlDepthLimit{dec: xml.NewDecoder(b)}), budget: b}
 	return r.next
+}
+
+// An xmlDepthLimit passes on a decoder's tokens, failing once elements
+// nest more than ncmecMaxDepth deep. DecodeElement skips unknown
+// elements recursively, keeping a frame and a stack entry for each
+// level, so without it an entry's memory would grow with its nesting
+// rather than its size alone.
+type xmlDepthLimit struct {
+	dec   *xml.Decoder
+	depth int
+}
+
+func (l *xmlDepthLimit) Token() (xml.Token, error) {
+	t, err := l.dec.Token()
+	switch t.(type) {
+	case xml.StartElement:
+		if l.depth++; l.depth > ncmecMaxDepth {
+			return nil, fmt.Errorf("elements nested more than %d deep", ncmecMaxDepth)
+		}
+	case xml.EndElement:
+		l.depth--
+	}
+	return t, err
 }
 
 type ncmecEntry struct {
@@ -104,9 +127,7 @@ func (r *ncmecReader) next() (Record, error) {
 					continue
 				}
 			}
-			if r.depth++; r.depth > ncmecMaxDepth {
-				return Record{}, fmt.Errorf("%w: NCMEC: elements nested more than %d deep", ErrFormat, ncmecMaxDepth)
-			}
+			r.depth++
 		case xml.EndElement:
 			r.depth--
 		}
