@@ -31,7 +31,7 @@ func TestDigestIndex(t *testing.T) {
 			x := newDigestIndex()
 			want := map[uint64]uint64{}
 			code := func() uint64 { return rng.Uint64N(uint64(tc.codes)) * 0x9e3779b97f4a7c15 }
-			id := func() uint64 { return rng.Uint64N(uint64(tc.build+tc.ops/2+1)) }
+			id := func() uint64 { return rng.Uint64N(uint64(tc.build + tc.ops/2 + 1)) }
 			var ids, codes []uint64
 			for i := range tc.build {
 				ids, codes = append(ids, uint64(i)), append(codes, code())
