@@ -1,0 +1,259 @@
+package lists
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+)
+
+// ErrNotWritable reports a format the package reads but does not write.
+var ErrNotWritable = errors.New("format not written")
+
+// pytxLabelPrefix is the namespace readers put pytx tags in: a tag t
+// becomes the label "pytx:t", and the writers strip it again.
+const pytxLabelPrefix = "pytx:"
+
+// PDQ qualities written by the "hash,quality,filename" form. hashdb keeps
+// only whether a hash is unreliable, not its quality; 100 and 0 are PDQ's
+// extremes, so whatever cut-off a reader applies (PDQ's and pytx's 50,
+// anything from 1 to 100) sorts them as we do.
+const (
+	PDQReliableQuality   = 100
+	PDQUnreliableQuality = 0
+)
+
+// A Writer writes items as one hash list. A format carries fewer
+// distinctions than hashdb does, so a signal the format has no form for
+// is left out and counted by reason ([Writer.Skipped]) rather than
+// failing the list.
+//
+// Lines go out in the order items are written; lower-case hex, one signal
+// a line, which is how pytx and the PDQ tools write, so a list they wrote,
+// ingested and dumped in the order it was stored, comes back byte for
+// byte.
+type Writer struct {
+	// PDQQuality selects, for the PDQ format, the hasher's
+	// "hash,quality,filename" lines instead of bare hex: the quality is
+	// [PDQReliableQuality] or [PDQUnreliableQuality] and the filename the
+	// item's id. Set it before the first Write.
+	PDQQuality bool
+
+	w       *bufio.Writer
+	format  Format
+	started bool
+	written int
+	skipped map[string]int
+	err     error
+	line    []byte
+}
+
+// NewWriter returns a Writer of list format f to w: [PyTX] (local_file,
+// as `tx dataset -P -S` prints it), [PyTXCSV] or [PDQ]. Other formats fail
+// with an error wrapping [ErrNotWritable].
+func NewWriter(w io.Writer, f Format) (*Writer, error) {
+	switch f {
+	case PyTX, PyTXCSV, PDQ:
+	default:
+		return nil, fmt.Errorf("lists: new writer: %w: %q (want %s, %s or %s)", ErrNotWritable, f, PyTX, PyTXCSV, PDQ)
+	}
+	return &Writer{w: bufio.NewWriterSize(w, 64<<10), format: f, skipped: map[string]int{}}, nil
+}
+
+// Format returns the format being written.
+func (w *Writer) Format() Format { return w.format }
+
+// Written returns how many signals (lines, not counting a header) have
+// been written.
+func (w *Writer) Written() int { return w.written }
+
+// Skipped returns how many signals were left out, by reason: "retracted
+// item", "md5 of non-video content", "md5 of content of unknown type",
+// "no pytx type for phash", "not pdq: sha256", …. The map is a copy.
+func (w *Writer) Skipped() map[string]int { return maps.Clone(w.skipped) }
+
+// Write writes the item's signals. For [PyTXCSV] the category is
+// INVESTIGATION_SEED, which pytx shows for a signal it has no opinion
+// data on; [Writer.WriteWithOpinions] gives the category from opinions.
+func (w *Writer) Write(it hashdb.Item) error { return w.WriteWithOpinions(it, nil) }
+
+// WriteWithOpinions writes the item's signals, with, for [PyTXCSV], the category
+// the opinions on it aggregate to as pytx aggregates them: confirmed is
+// POSITIVE_CLASS, false-positive NEGATIVE_CLASS, disputed (or both
+// confirmed and false-positive) DISPUTED; none is INVESTIGATION_SEED.
+// Other formats ignore ops.
+//
+// A retracted item is written as nothing (its signals counted as
+// "retracted item"): none of the formats can say that a source withdrew a
+// hash, and writing it would say the opposite.
+func (w *Writer) WriteWithOpinions(it hashdb.Item, ops []hashdb.Opinion) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.format == PyTXCSV && !w.started {
+		w.started = true
+		if _, err := w.w.WriteString("signal_type,signal_str,collab,category,tags\r\n"); err != nil {
+			return w.fail(err)
+		}
+	}
+	if it.Retracted {
+		w.skipped["retracted item"] += len(it.Signals)
+		return nil
+	}
+	var category, tags string
+	if w.format == PyTXCSV {
+		category = pytxCategory(ops)
+		tags = pytxTags(it.Labels)
+	}
+	for _, s := range it.Signals {
+		name, reason := w.typeOf(&it, s)
+		if reason != "" {
+			w.skipped[reason]++
+			continue
+		}
+		b := w.line[:0]
+		switch w.format {
+		case PyTX:
+			b = append(append(append(b, name...), ' '), s.Hex()...)
+		case PyTXCSV:
+			b = appendCSV(b, name)
+			b = appendCSV(append(b, ','), s.Hex())
+			b = appendCSV(append(b, ','), it.Source)
+			b = appendCSV(append(b, ','), category)
+			b = appendCSV(append(b, ','), tags)
+			b = append(b, '\r')
+		case PDQ:
+			b = append(b, s.Hex()...)
+			if w.PDQQuality {
+				q := PDQReliableQuality
+				if it.IsUnreliable(s) {
+					q = PDQUnreliableQuality
+				}
+				b = fmt.Appendf(b, ",%d,%s", q, it.ID)
+			}
+		}
+		b = append(b, '\n')
+		w.line = b
+		if _, err := w.w.Write(b); err != nil {
+			return w.fail(err)
+		}
+		w.written++
+	}
+	return nil
+}
+
+// typeOf returns the name signal s of item it goes by in the format, or
+// the reason it has none.
+func (w *Writer) typeOf(it *hashdb.Item, s signal.Signal) (name, reason string) {
+	a := s.Algorithm()
+	if w.format == PDQ {
+		if a != signal.PDQ {
+			return "", "not pdq: " + a.String()
+		}
+		return "pdq", ""
+	}
+	switch a {
+	case signal.PDQ:
+		return "pdq", ""
+	case signal.MD5, signal.SHA256:
+		// pytx's digests are video digests only; a digest of a photo
+		// would come back to pytx as a video's.
+		switch it.ContentType {
+		case hashdb.ContentVideo:
+			return "video_" + a.String(), ""
+		case hashdb.ContentUnknown:
+			return "", a.String() + " of content of unknown type"
+		}
+		return "", a.String() + " of non-video content"
+	}
+	return "", "no pytx type for " + a.String()
+}
+
+// pytxCategory aggregates opinions into a pytx category name, as pytx's
+// AggregateSignalOpinionCategory does.
+func pytxCategory(ops []hashdb.Opinion) string {
+	var pos, neg, disputed bool
+	for _, op := range ops {
+		switch op.Verdict {
+		case hashdb.Confirmed:
+			pos = true
+		case hashdb.FalsePositive:
+			neg = true
+		case hashdb.Disputed:
+			disputed = true
+		}
+	}
+	switch {
+	case disputed || pos && neg:
+		return "DISPUTED"
+	case pos:
+		return "POSITIVE_CLASS"
+	case neg:
+		return "NEGATIVE_CLASS"
+	}
+	return "INVESTIGATION_SEED"
+}
+
+// pytxTags returns the pytx tags field for labels: the labels, without
+// the pytx namespace, space-joined. pytx holds tags in a set and so
+// prints them in no fixed order; sorted is the order a one-tag or sorted
+// list comes back in.
+func pytxTags(labels []string) string {
+	tags := make([]string, 0, len(labels))
+	for _, l := range labels {
+		tags = append(tags, strings.TrimPrefix(l, pytxLabelPrefix))
+	}
+	slices.Sort(tags)
+	return strings.Join(slices.Compact(tags), " ")
+}
+
+// appendCSV appends field quoted as Python's csv module quotes with
+// QUOTE_MINIMAL: only when it holds a comma, a quote or a line break,
+// doubling quotes. encoding/csv also quotes a leading space, which Python
+// does not.
+func appendCSV(b []byte, field string) []byte {
+	if !strings.ContainsAny(field, ",\"\r\n") {
+		return append(b, field...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(field); i++ {
+		if field[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, field[i])
+	}
+	return append(b, '"')
+}
+
+func (w *Writer) fail(err error) error {
+	w.err = fmt.Errorf("lists: write %s: %w", w.format, err)
+	return w.err
+}
+
+// Flush writes any buffered lines to the underlying writer (and, for
+// [PyTXCSV] with nothing written yet, the header, so that an empty list
+// is still a CSV file pytx reads).
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.format == PyTXCSV && !w.started {
+		w.started = true
+		if _, err := w.w.WriteString("signal_type,signal_str,collab,category,tags\r\n"); err != nil {
+			return w.fail(err)
+		}
+	}
+	if err := w.w.Flush(); err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+// Close flushes the Writer. It does not close the underlying writer.
+func (w *Writer) Close() error { return w.Flush() }

@@ -1,0 +1,192 @@
+package lists
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
+)
+
+const (
+	testPDQ    = "f00df00df00df00df00df00df00df00df00df00df00df00df00df00df00df00d"
+	testMD5    = "c0dec0dec0dec0dec0dec0dec0dec0de"
+	testSHA256 = "beefbeefbeefbeefbeefbeefbeefbeefbeefbeefbeefbeefbeefbeefbeefbeef"
+)
+
+func sig(t testing.TB, a signal.Algorithm, hex string) signal.Signal {
+	t.Helper()
+	s, err := signal.ParseHex(a, hex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestWriter(t *testing.T) {
+	pdq := sig(t, signal.PDQ, testPDQ)
+	md5 := sig(t, signal.MD5, testMD5)
+	sha := sig(t, signal.SHA256, testSHA256)
+	phash := sig(t, signal.PHash, "00000000000000ff")
+	video := hashdb.Item{Key: hashdb.Key{Source: "example-collab", ID: "v1"}, Signals: []signal.Signal{md5, sha},
+		ContentType: hashdb.ContentVideo, Labels: []string{"pytx:example_tag", "pytx:second_tag"}, TLP: tlp.Amber}
+	photo := hashdb.Item{Key: hashdb.Key{Source: "Example List, \"second\"", ID: "p1"}, Signals: []signal.Signal{pdq, md5, phash},
+		ContentType: hashdb.ContentPhoto, Unreliable: []signal.Signal{pdq}, TLP: tlp.Amber}
+	unknown := hashdb.Item{Key: hashdb.Key{Source: "x", ID: "u1"}, Signals: []signal.Signal{md5}, TLP: tlp.Amber}
+	gone := hashdb.Item{Key: hashdb.Key{Source: "x", ID: "g1"}, Signals: []signal.Signal{pdq}, TLP: tlp.Amber, Retracted: true}
+	items := []hashdb.Item{video, photo, unknown, gone}
+	opinions := map[string][]hashdb.Opinion{
+		"v1": {{Verdict: hashdb.Confirmed}},
+		"p1": {{Verdict: hashdb.Confirmed}, {Verdict: hashdb.FalsePositive}},
+	}
+
+	tests := []struct {
+		name     string
+		format   Format
+		quality  bool
+		opinions bool
+		want     string
+		skipped  map[string]int
+	}{
+		{
+			name:   "pytx",
+			format: PyTX,
+			want: "video_md5 " + testMD5 + "\n" +
+				"video_sha256 " + testSHA256 + "\n" +
+				"pdq " + testPDQ + "\n",
+			skipped: map[string]int{"md5 of non-video content": 1, "no pytx type for phash": 1,
+				"md5 of content of unknown type": 1, "retracted item": 1},
+		},
+		{
+			name:   "pytx-csv without opinions",
+			format: PyTXCSV,
+			want: "signal_type,signal_str,collab,category,tags\r\n" +
+				"video_md5," + testMD5 + ",example-collab,INVESTIGATION_SEED,example_tag second_tag\r\n" +
+				"video_sha256," + testSHA256 + ",example-collab,INVESTIGATION_SEED,example_tag second_tag\r\n" +
+				"pdq," + testPDQ + ",\"Example List, \"\"second\"\"\",INVESTIGATION_SEED,\r\n",
+			skipped: map[string]int{"md5 of non-video content": 1, "no pytx type for phash": 1,
+				"md5 of content of unknown type": 1, "retracted item": 1},
+		},
+		{
+			name:     "pytx-csv with opinions",
+			format:   PyTXCSV,
+			opinions: true,
+			want: "signal_type,signal_str,collab,category,tags\r\n" +
+				"video_md5," + testMD5 + ",example-collab,POSITIVE_CLASS,example_tag second_tag\r\n" +
+				"video_sha256," + testSHA256 + ",example-collab,POSITIVE_CLASS,example_tag second_tag\r\n" +
+				"pdq," + testPDQ + ",\"Example List, \"\"second\"\"\",DISPUTED,\r\n",
+			skipped: map[string]int{"md5 of non-video content": 1, "no pytx type for phash": 1,
+				"md5 of content of unknown type": 1, "retracted item": 1},
+		},
+		{
+			name:    "pdq",
+			format:  PDQ,
+			want:    testPDQ + "\n",
+			skipped: map[string]int{"not pdq: md5": 3, "not pdq: sha256": 1, "not pdq: phash": 1, "retracted item": 1},
+		},
+		{
+			name:    "pdq with quality",
+			format:  PDQ,
+			quality: true,
+			want:    testPDQ + ",0,p1\n",
+			skipped: map[string]int{"not pdq: md5": 3, "not pdq: sha256": 1, "not pdq: phash": 1, "retracted item": 1},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			w, err := NewWriter(&b, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.PDQQuality = tc.quality
+			for _, it := range items {
+				var ops []hashdb.Opinion
+				if tc.opinions {
+					ops = opinions[it.ID]
+				}
+				if err := w.WriteWithOpinions(it, ops); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.String(); got != tc.want {
+				t.Errorf("wrote\n%q\nwant\n%q", got, tc.want)
+			}
+			if got := w.Skipped(); !maps.Equal(got, tc.skipped) {
+				t.Errorf("skipped %v, want %v", got, tc.skipped)
+			}
+			if got, want := w.Written(), strings.Count(tc.want, "\n")-strings.Count(tc.want, "signal_type,"); got != want {
+				t.Errorf("written %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestWriterEmptyCSV(t *testing.T) {
+	var b bytes.Buffer
+	w, err := NewWriter(&b, PyTXCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), "signal_type,signal_str,collab,category,tags\r\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestWriterFormats(t *testing.T) {
+	for _, f := range []Format{ThreatExchange, TCAP, NCMEC, StopNCII, "nope"} {
+		if _, err := NewWriter(&bytes.Buffer{}, f); !errors.Is(err, ErrNotWritable) {
+			t.Errorf("NewWriter(%q): %v, want ErrNotWritable", f, err)
+		}
+	}
+}
+
+type failWriter struct{}
+
+var errWrite = errors.New("disk full")
+
+func (failWriter) Write([]byte) (int, error) { return 0, errWrite }
+
+func TestWriterError(t *testing.T) {
+	w, err := NewWriter(failWriter{}, PyTX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := hashdb.Item{Key: hashdb.Key{Source: "x", ID: "1"}, Signals: []signal.Signal{sig(t, signal.PDQ, testPDQ)}, TLP: tlp.Amber}
+	if err := w.Write(it); err != nil {
+		t.Fatal(err) // buffered
+	}
+	if err := w.Flush(); !errors.Is(err, errWrite) {
+		t.Fatalf("Flush: %v, want %v", err, errWrite)
+	}
+	if err := w.Write(it); !errors.Is(err, errWrite) {
+		t.Fatalf("Write after a failure: %v, want %v", err, errWrite)
+	}
+}
+
+func TestAppendCSV(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain", "plain"},
+		{" leading space", " leading space"},
+		{"a,b", `"a,b"`},
+		{`say "hi"`, `"say ""hi"""`},
+		{"two\nlines", "\"two\nlines\""},
+		{"cr\r", "\"cr\r\""},
+	}
+	for _, tc := range tests {
+		if got := string(appendCSV(nil, tc.in)); got != tc.want {
+			t.Errorf("appendCSV(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
