@@ -78,16 +78,20 @@ func (w *Writer) Written() int { return w.written }
 // "no pytx type for phash", "not pdq: sha256", …. The map is a copy.
 func (w *Writer) Skipped() map[string]int { return maps.Clone(w.skipped) }
 
-// Write writes the item's signals. For [PyTXCSV] the category is
-// INVESTIGATION_SEED, which pytx shows for a signal it has no opinion
-// data on; [Writer.WriteWithOpinions] gives the category from opinions.
+// Write writes the item's signals. For [PyTXCSV] the category is the
+// one its pytx category labels give, INVESTIGATION_SEED if none;
+// [Writer.WriteWithOpinions] also counts opinions.
 func (w *Writer) Write(it hashdb.Item) error { return w.WriteWithOpinions(it, nil) }
 
-// WriteWithOpinions writes the item's signals, with, for [PyTXCSV], the category
-// the opinions on it aggregate to as pytx aggregates them: confirmed is
-// POSITIVE_CLASS, false-positive NEGATIVE_CLASS, disputed (or both
-// confirmed and false-positive) DISPUTED; none is INVESTIGATION_SEED.
-// Other formats ignore ops.
+// WriteWithOpinions writes the item's signals and, for [PyTXCSV], the
+// category its pytx category labels ("pytx:positive_class",
+// "pytx:negative_class", "pytx:disputed", "pytx:investigation_seed") and
+// the opinions on it aggregate to, as pytx aggregates opinions: confirmed
+// is POSITIVE_CLASS, false-positive NEGATIVE_CLASS, disputed or both
+// DISPUTED, none INVESTIGATION_SEED. The collab is the one a
+// "pytx:collab:" label records, else the item's source; the tags are the
+// other labels, without the "pytx:" namespace, sorted (pytx prints its
+// set of tags in no fixed order). Other formats ignore ops.
 //
 // A retracted item is written as nothing (its signals counted as
 // "retracted item"): none of the formats can say that a source withdrew a
@@ -106,10 +110,9 @@ func (w *Writer) WriteWithOpinions(it hashdb.Item, ops []hashdb.Opinion) error {
 		w.skipped["retracted item"] += len(it.Signals)
 		return nil
 	}
-	var category, tags string
+	var collab, category, tags string
 	if w.format == PyTXCSV {
-		category = pytxCategory(ops)
-		tags = pytxTags(it.Labels)
+		collab, category, tags = pytxMetadata(&it, ops)
 	}
 	for _, s := range it.Signals {
 		name, reason := w.typeOf(&it, s)
@@ -124,7 +127,7 @@ func (w *Writer) WriteWithOpinions(it hashdb.Item, ops []hashdb.Opinion) error {
 		case PyTXCSV:
 			b = appendCSV(b, name)
 			b = appendCSV(append(b, ','), s.Hex())
-			b = appendCSV(append(b, ','), it.Source)
+			b = appendCSV(append(b, ','), collab)
 			b = appendCSV(append(b, ','), category)
 			b = appendCSV(append(b, ','), tags)
 			b = append(b, '\r')
@@ -175,10 +178,48 @@ func (w *Writer) typeOf(it *hashdb.Item, s signal.Signal) (name, reason string) 
 	return "", "no pytx type for " + a.String()
 }
 
-// pytxCategory aggregates opinions into a pytx category name, as pytx's
-// AggregateSignalOpinionCategory does.
-func pytxCategory(ops []hashdb.Opinion) string {
+// pytxCollabPrefix is the namespace of the label a pytx reader records a
+// line's collaboration in.
+const pytxCollabPrefix = pytxLabelPrefix + "collab:"
+
+// pytxCategoryLabels maps a category's label to its pytx name.
+var pytxCategoryLabels = map[string]string{
+	pytxLabelPrefix + "investigation_seed": "INVESTIGATION_SEED",
+	pytxLabelPrefix + "positive_class":     "POSITIVE_CLASS",
+	pytxLabelPrefix + "negative_class":     "NEGATIVE_CLASS",
+	pytxLabelPrefix + "disputed":           "DISPUTED",
+}
+
+// pytxMetadata returns the collab, category and tags fields of a pytx
+// CSV row for it. The collab is the one a pytx reader recorded in a
+// "pytx:collab:" label, else the item's source. The category aggregates,
+// as pytx's AggregateSignalOpinionCategory does, the category labels and
+// the opinions: confirmed is POSITIVE_CLASS, false-positive
+// NEGATIVE_CLASS; disputed, or both positive and negative, is DISPUTED;
+// nothing is INVESTIGATION_SEED, which pytx shows for a signal it has no
+// opinion data on. The tags are the other labels without the pytx
+// namespace.
+func pytxMetadata(it *hashdb.Item, ops []hashdb.Opinion) (collab, category, tags string) {
+	collab = it.Source
 	var pos, neg, disputed bool
+	tagList := make([]string, 0, len(it.Labels))
+	for _, l := range it.Labels {
+		if c, ok := strings.CutPrefix(l, pytxCollabPrefix); ok {
+			collab = c
+			continue
+		}
+		switch pytxCategoryLabels[l] {
+		case "POSITIVE_CLASS":
+			pos = true
+		case "NEGATIVE_CLASS":
+			neg = true
+		case "DISPUTED":
+			disputed = true
+		case "INVESTIGATION_SEED":
+		default:
+			tagList = append(tagList, strings.TrimPrefix(l, pytxLabelPrefix))
+		}
+	}
 	for _, op := range ops {
 		switch op.Verdict {
 		case hashdb.Confirmed:
@@ -191,26 +232,18 @@ func pytxCategory(ops []hashdb.Opinion) string {
 	}
 	switch {
 	case disputed || pos && neg:
-		return "DISPUTED"
+		category = "DISPUTED"
 	case pos:
-		return "POSITIVE_CLASS"
+		category = "POSITIVE_CLASS"
 	case neg:
-		return "NEGATIVE_CLASS"
+		category = "NEGATIVE_CLASS"
+	default:
+		category = "INVESTIGATION_SEED"
 	}
-	return "INVESTIGATION_SEED"
-}
-
-// pytxTags returns the pytx tags field for labels: the labels, without
-// the pytx namespace, space-joined. pytx holds tags in a set and so
-// prints them in no fixed order; sorted is the order a one-tag or sorted
-// list comes back in.
-func pytxTags(labels []string) string {
-	tags := make([]string, 0, len(labels))
-	for _, l := range labels {
-		tags = append(tags, strings.TrimPrefix(l, pytxLabelPrefix))
-	}
-	slices.Sort(tags)
-	return strings.Join(slices.Compact(tags), " ")
+	// pytx holds tags in a set and so prints them in no fixed order;
+	// sorted is the order a one-tag or sorted list comes back in.
+	slices.Sort(tagList)
+	return collab, category, strings.Join(slices.Compact(tagList), " ")
 }
 
 // appendCSV appends field quoted as Python's csv module quotes with
