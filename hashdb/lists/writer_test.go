@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"maps"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -236,6 +237,82 @@ func FuzzAppendCSV(f *testing.F) {
 		}
 		if len(rec) != 2 || rec[0] != field || rec[1] != "end" {
 			t.Fatalf("%q read back as %q", field, rec)
+		}
+	})
+}
+
+// FuzzWriter checks that whatever item it is given, each format writes
+// one well-formed line per signal it has a form for and counts the rest.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte(testPDQ+testMD5), uint8(2), "pytx:tag", "example-collab")
+	f.Add([]byte("x"), uint8(0), "", "a,\"b\"")
+	lineRE := map[Format]*regexp.Regexp{
+		PyTX:    regexp.MustCompile(`^(pdq [0-9a-f]{64}|video_md5 [0-9a-f]{32}|video_sha256 [0-9a-f]{64})$`),
+		PyTXCSV: regexp.MustCompile(`^(pdq,[0-9a-f]{64}|video_md5,[0-9a-f]{32}|video_sha256,[0-9a-f]{64}),`),
+		PDQ:     regexp.MustCompile(`^[0-9a-f]{64}$`),
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, ct uint8, label, source string) {
+		var sigs []signal.Signal
+		for i, a := range signal.Algorithms() {
+			n := a.Bits() / 8
+			if len(raw) < n*(i+1) || raw[i]&1 == 0 {
+				continue
+			}
+			s, err := signal.New(a, raw[n*i:n*(i+1)])
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs = append(sigs, s)
+		}
+		it := hashdb.Item{Key: hashdb.Key{Source: source, ID: "id"}, Signals: sigs, Labels: []string{label},
+			ContentType: hashdb.ContentType(ct % 4), TLP: tlp.Amber}
+		for format, re := range lineRE {
+			var b bytes.Buffer
+			w, err := NewWriter(&b, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Write(it); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if format == PyTXCSV {
+				out = strings.TrimPrefix(out, "signal_type,signal_str,collab,category,tags\r\n")
+			}
+			skipped := 0
+			for _, n := range w.Skipped() {
+				skipped += n
+			}
+			if w.Written()+skipped != len(sigs) {
+				t.Fatalf("%s: wrote %d, skipped %v, of %d signals", format, w.Written(), w.Skipped(), len(sigs))
+			}
+			if format == PyTXCSV {
+				rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+				if err != nil || len(rows) != w.Written() {
+					t.Fatalf("%s: %q reads as %d rows, %v", format, out, len(rows), err)
+				}
+				for _, row := range rows {
+					if len(row) != 5 || !re.MatchString(strings.Join(row, ",")) {
+						t.Fatalf("%s: row %q", format, row)
+					}
+				}
+				continue
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if out == "" {
+				lines = nil
+			}
+			if len(lines) != w.Written() {
+				t.Fatalf("%s: %d lines, wrote %d", format, len(lines), w.Written())
+			}
+			for _, l := range lines {
+				if !re.MatchString(l) {
+					t.Fatalf("%s: line %q", format, l)
+				}
+			}
 		}
 	})
 }
