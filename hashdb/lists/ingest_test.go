@@ -306,3 +306,38 @@ func TestIngestErrors(t *testing.T) {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
 }
+
+func TestIngestDumpRoundTrip(t *testing.T) {
+	// A pytx local_file, as linesReader (standing in for the pytx
+	// reader) reads it, stored and written back in first-stored order:
+	// the same bytes, though key order differs from the file's.
+	file := "pdq " + hex64('c') + "\n" +
+		"video_md5 " + strings.Repeat("b", 32) + "\n" +
+		"pdq " + hex64('a') + "\n" +
+		"pdq " + hex64('c') + "\n" // a repeat keeps its first place
+	want := strings.Join(strings.SplitAfter(file, "\n")[:3], "")
+	db := openDB(t, "acme")
+	ctx := context.Background()
+	if _, err := Ingest(ctx, db, linesReader(strings.NewReader(file)), &IngestOptions{Batch: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	w, err := NewWriter(&b, PyTX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for it, err := range db.Items(ctx, hashdb.Filter{StoredOrder: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != want {
+		t.Errorf("wrote\n%s\nwant\n%s", b.String(), want)
+	}
+}
