@@ -78,9 +78,9 @@ func (w *Writer) Written() int { return w.written }
 // "no pytx type for phash", "not pdq: sha256", …. The map is a copy.
 func (w *Writer) Skipped() map[string]int { return maps.Clone(w.skipped) }
 
-// Write writes the item's signals. For [PyTXCSV] the category is the
-// one its pytx category labels give, INVESTIGATION_SEED if none;
-// [Writer.WriteWithOpinions] also counts opinions.
+// Write writes the item's signals: [Writer.WriteWithOpinions] with no
+// opinions, the category of a [PyTXCSV] row coming from the item's labels
+// alone.
 func (w *Writer) Write(it hashdb.Item) error { return w.WriteWithOpinions(it, nil) }
 
 // WriteWithOpinions writes the item's signals and, for [PyTXCSV], the
@@ -88,10 +88,13 @@ func (w *Writer) Write(it hashdb.Item) error { return w.WriteWithOpinions(it, ni
 // "pytx:negative_class", "pytx:disputed", "pytx:investigation_seed") and
 // the opinions on it aggregate to, as pytx aggregates opinions: confirmed
 // is POSITIVE_CLASS, false-positive NEGATIVE_CLASS, disputed or both
-// DISPUTED, none INVESTIGATION_SEED. The collab is the one a
-// "pytx:collab:" label records, else the item's source; the tags are the
-// other labels, without the "pytx:" namespace, sorted (pytx prints its
-// set of tags in no fixed order). Other formats ignore ops.
+// DISPUTED, none INVESTIGATION_SEED. An item read from `tx dataset`
+// output (it has a "pytx:collab:" label) with no category label was
+// POSITIVE_CLASS, the one category the pytx readers leave unlabelled. The
+// collab is the one the "pytx:collab:" label records, else the item's
+// source; the tags are the other labels, without the "pytx:" namespace,
+// sorted (pytx prints its set of tags in no fixed order). Other formats
+// ignore ops.
 //
 // A retracted item is written as nothing (its signals counted as
 // "retracted item"): none of the formats can say that a source withdrew a
@@ -197,28 +200,37 @@ var pytxCategoryLabels = map[string]string{
 // the opinions: confirmed is POSITIVE_CLASS, false-positive
 // NEGATIVE_CLASS; disputed, or both positive and negative, is DISPUTED;
 // nothing is INVESTIGATION_SEED, which pytx shows for a signal it has no
-// opinion data on. The tags are the other labels without the pytx
-// namespace.
+// opinion data on. The pytx readers label every category but
+// POSITIVE_CLASS, which the item itself stands for, so an item with a
+// collab label (it came from `tx dataset`) and no category label was
+// POSITIVE_CLASS; without one (a local_file line) it had no category.
+// The tags are the other labels without the pytx namespace.
 func pytxMetadata(it *hashdb.Item, ops []hashdb.Opinion) (collab, category, tags string) {
 	collab = it.Source
-	var pos, neg, disputed bool
+	var pos, neg, disputed, labelled, fromDataset bool
 	tagList := make([]string, 0, len(it.Labels))
 	for _, l := range it.Labels {
 		if c, ok := strings.CutPrefix(l, pytxCollabPrefix); ok {
-			collab = c
+			collab, fromDataset = c, true
 			continue
 		}
-		switch pytxCategoryLabels[l] {
+		cat, ok := pytxCategoryLabels[l]
+		if !ok {
+			tagList = append(tagList, strings.TrimPrefix(l, pytxLabelPrefix))
+			continue
+		}
+		labelled = true
+		switch cat {
 		case "POSITIVE_CLASS":
 			pos = true
 		case "NEGATIVE_CLASS":
 			neg = true
 		case "DISPUTED":
 			disputed = true
-		case "INVESTIGATION_SEED":
-		default:
-			tagList = append(tagList, strings.TrimPrefix(l, pytxLabelPrefix))
 		}
+	}
+	if fromDataset && !labelled {
+		pos = true
 	}
 	for _, op := range ops {
 		switch op.Verdict {
