@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -80,6 +81,9 @@ func runIngest(e *env, args []string) int {
 	}
 	sum, err := lists.Ingest(e.ctx, db, r, &lists.IngestOptions{Source: *source, TLP: level, Labels: labels})
 	b.done()
+	if errors.Is(err, lists.ErrNoSource) {
+		return closeDB(e, db, e.errorf("%s: whose list is it? %s files name no organisation, and %s records none: name it with --source ORG", name, sum.Format, *dbPath))
+	}
 	if err != nil {
 		if sum.Items+sum.Retracted+sum.Opinions > 0 {
 			e.warnf("before the error: %s", summaryText(name, &sum))

@@ -275,7 +275,7 @@ func TestIngestErrors(t *testing.T) {
 		{[]string{"--format", "pytx", "--label", "Bad Label", "local.txt"}, "label"},
 		{[]string{"--format", "pytx", "--tlp", "purple", "local.txt"}, "purple"},
 		// No --source, and the database records no organisation.
-		{[]string{"--format", "pytx", "local.txt"}, "no source"},
+		{[]string{"--format", "pytx", "local.txt"}, "--source ORG"},
 	} {
 		r := cli(t, dir, "", append([]string{"ingest", "--db", "l.db"}, c.args...)...).want(t, 2)
 		if !strings.Contains(r.stderr, c.want) {
