@@ -189,6 +189,7 @@ func TestIngestRoundTrip(t *testing.T) {
 		// alphabet; tags sorted (pytx prints a set).
 		{"pytx-csv", "dataset.csv", "signal_type,signal_str,collab,category,tags\r\n" +
 			"pdq," + listPDQ2 + ",example-collab,INVESTIGATION_SEED,example_tag second_tag\r\n" +
+			"video_sha256," + listSHA + ",example-collab,POSITIVE_CLASS,example_tag\r\n" +
 			"video_md5," + listMD5 + ",example-collab,DISPUTED,\r\n" +
 			"pdq," + listPDQ + ",other.collab,INVESTIGATION_SEED,tag\r\n"},
 		{"pdq", "hashes.txt", listPDQ2 + "\n" + listPDQ + "\n"},
