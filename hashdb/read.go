@@ -3,6 +3,7 @@ package hashdb
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"iter"
 	"slices"
@@ -122,6 +123,10 @@ type Filter struct {
 	MaxTLP tlp.Level
 	// Retracted also selects retracted items.
 	Retracted bool
+	// StoredOrder iterates in the order the items were first stored
+	// rather than in key order: the order of the list they were ingested
+	// from, which an exporter needs to write the list back as it came.
+	StoredOrder bool
 }
 
 func (f *Filter) match(it *Item) bool {
@@ -150,6 +155,9 @@ const itemsPage = 512
 // none is seen twice. A read error, or ctx ending, is yielded once and ends
 // the iteration.
 func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
+	if f.StoredOrder {
+		return db.itemsStored(ctx, f)
+	}
 	return func(yield func(Item, error) bool) {
 		var prefix []byte
 		if f.Source != "" {
@@ -200,6 +208,61 @@ func (db *DB) Items(ctx context.Context, f Filter) iter.Seq2[Item, error] {
 				return
 			}
 			from, after = last, true
+		}
+	}
+}
+
+// itemsStored is Items in the order items were first stored: the order of
+// their numbers, which the numbers bucket is keyed by.
+func (db *DB) itemsStored(ctx context.Context, f Filter) iter.Seq2[Item, error] {
+	return func(yield func(Item, error) bool) {
+		next := uint64(1)
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(Item{}, opError("items", err))
+				return
+			}
+			var page []Item
+			done := true
+			err := db.view(func(view *view) error {
+				c := view.Cursor(store.BucketNumbers)
+				n := 0
+				for k, ik := c.Seek(store.NumKey(next)); k != nil; k, ik = c.Next() {
+					if n == itemsPage {
+						done = false
+						return nil
+					}
+					n++
+					if len(k) != 8 {
+						return fmt.Errorf("%w: item number key %x", ErrCorrupt, k)
+					}
+					num := binary.BigEndian.Uint64(k)
+					next = num + 1
+					r, ok, err := view.item(ik)
+					if err != nil {
+						return err
+					}
+					// A number whose item has gone, or now has another
+					// number, was left by an undone write.
+					if !ok || r.num != num || f.Source != "" && r.Source != f.Source || !f.match(&r.Item) {
+						continue
+					}
+					page = append(page, r.Item)
+				}
+				return nil
+			})
+			if err != nil {
+				yield(Item{}, opError("items", err))
+				return
+			}
+			for _, it := range page {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if done {
+				return
+			}
 		}
 	}
 }

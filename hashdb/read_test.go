@@ -356,3 +356,58 @@ func TestValidateLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestItemsStoredOrder(t *testing.T) {
+	db := openTest(t, nil)
+	ctx := context.Background()
+	// Ids run against key order, over more than two pages, in two Puts.
+	var items []Item
+	for i := range 1300 {
+		it := testItem(fmt.Sprintf("%04d", 1300-i), i)
+		it.Source = []string{"alpha", "beta"}[i%2]
+		it.Retracted = i%7 == 0
+		items = append(items, it)
+	}
+	if err := db.Put(ctx, items[:700]...); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Put(ctx, items[700:]...); err != nil {
+		t.Fatal(err)
+	}
+	// Storing an early item again keeps its place.
+	again := items[3]
+	again.Note = "seen again"
+	if err := db.Put(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Filter{{StoredOrder: true}, {StoredOrder: true, Retracted: true}, {StoredOrder: true, Source: "beta"}, {StoredOrder: true, Source: "bet"}} {
+		var want, got []Key
+		for _, it := range items {
+			if (!it.Retracted || f.Retracted) && (f.Source == "" || it.Source == f.Source) {
+				want = append(want, it.Key)
+			}
+		}
+		for it, err := range db.Items(ctx, f) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, it.Key)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%+v: got %d items, want %d in the order stored", f, len(got), len(want))
+		}
+	}
+	n := 0
+	for range db.Items(ctx, Filter{StoredOrder: true}) {
+		if n++; n == 3 {
+			break
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, err := range db.Items(cctx, Filter{StoredOrder: true}) {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled: %v", err)
+		}
+	}
+}

@@ -49,7 +49,8 @@ func init() {
 		{"add", "add --db F --source ORG [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] FILE|DIR...\n" +
 			"add --db F --source ORG [--label L]... [--tlp LEVEL] --signals FILE|-", runAdd},
 		{"match", "match --db F [--json] [--threshold ALG=N]... [--include-unreliable] FILE|DIR...\n" +
-			"match --db F [--json] [--threshold ALG=N]... [--include-unreliable] --signals FILE|-", runMatch},
+			"match --db F [--json] [--threshold ALG=N]... [--include-unreliable] --signals FILE|-\n" +
+			"match --db F --all [--threshold ALG=N]... [--include-unreliable] FILE|DIR...|--signals FILE|-", runMatch},
 		{"keygen", "keygen --out KEYFILE [--org ORG]", runKeygen},
 		{"peer", "peer add --db F --id ORG --key PUBKEY [--key-id ID] [--name NAME] [--accept LEVEL] [--share LEVEL]\n" +
 			"peer list --db F [--json]\n" +
@@ -57,6 +58,10 @@ func init() {
 		{"export", "export --db F --key KEYFILE [--org ORG] [--since N] [--full] [--gzip] --out BUNDLE", runExport},
 		{"import", "import --db F [--org ORG] BUNDLE", runImport},
 		{"retract", "retract --db F --source ORG --id ID [--reason TEXT]", runRetract},
+		{"ingest", "ingest --db F --format FORMAT [--source ORG] [--tlp LEVEL] [--label L]... [--json] FILE|-", runIngest},
+		{"dump", "dump --db F [--format jsonl|pytx|pytx-csv|pdq] [--source ORG] [--retracted]", runDump},
+		{"opinion", "opinion --db F --source S --id ID --verdict confirmed|disputed|false-positive [--reason TEXT] [--org ORG]", runOpinion},
+		{"history", "history --db F --source S --id ID [--json]", runHistory},
 		{"stats", "stats --db F [--json]", runStats},
 		{"check", "check --db F", runCheck},
 	}
@@ -77,6 +82,20 @@ sha256). A --signals file has one signal a line:
   <alg>:<hex>[<TAB>item-id][<TAB>label,label...]
 blank lines and lines starting with # are skipped; an item id left out is the
 signal itself; lines with the same item id make one item.
+
+match prints, for each query that matched, one line with its nearest match:
+  <query>: <source>/<id> <alg> distance <n>[ <transform>][ labels L,...][ opinions ORG VERDICT,...][ (+K more)]
+--all prints every match instead, one tab-separated line per matching item:
+  <query><TAB><alg>:<hex><TAB><distance>[ (<transform>)]<TAB><source>/<id><TAB><labels>
+
+ingest reads a hash list in FORMAT: pytx (python-threatexchange's local_file
+and "tx dataset -P" lines), pytx-csv ("tx dataset -P --csv"), threatexchange,
+tcap, ncmec, stopncii (the exchanges' API answers, saved), pdq (the PDQ tools'
+lists), or auto. Records it cannot use are skipped and counted; deletions
+retract. --source defaults to the exchange (threatexchange, tcap, ncmec,
+stopncii) or, for pytx and pdq files, the database's organisation; --tlp to
+AMBER. dump writes items in the order they were first stored, so a list
+ingested and dumped in its format comes back as it was.
 
 Exit status: 0 on success, 2 on error; match exits 0 when something
 matched, 1 when nothing did, 2 on error.

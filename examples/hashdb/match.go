@@ -40,6 +40,7 @@ func runMatch(e *env, args []string) int {
 	fs.Var(th, "threshold", "the largest distance that matches for an algorithm, `ALG=N` such as pdq=31 (repeatable)")
 	unreliable := fs.Bool("include-unreliable", false, "also match signals flagged as carrying little information")
 	signals := fs.String("signals", "", "match the signals listed in `file` (- for stdin) rather than files")
+	all := fs.Bool("all", false, "print every match of every query, one tab-separated line per matching item (query, signal, distance, source/id, labels)")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -54,7 +55,7 @@ func runMatch(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	p := &matchPrinter{e: e, json: *asJSON, enc: json.NewEncoder(e.stdout), status: exitNoMatch}
+	p := &matchPrinter{e: e, db: db, json: *asJSON, all: *all, enc: json.NewEncoder(e.stdout), status: exitNoMatch}
 	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable}
 	if *signals != "" {
 		err = matchSignals(e, db, *signals, opts, p)
@@ -71,7 +72,9 @@ func runMatch(e *env, args []string) int {
 // matched, 2 once anything failed.
 type matchPrinter struct {
 	e      *env
+	db     *hashdb.DB
 	json   bool
+	all    bool // the tab-separated lines of every match, not the best one
 	enc    *json.Encoder
 	status int
 }
@@ -94,6 +97,13 @@ func (p *matchPrinter) print(query, id string, ms, suppressed []hashdb.Match) er
 			ms = []hashdb.Match{}
 		}
 		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: ms, Suppressed: suppressed})
+	}
+	if !p.all {
+		line, err := bestLine(p.db, query, ms)
+		if err == nil {
+			_, err = io.WriteString(p.e.stdout, line)
+		}
+		return err
 	}
 	for _, m := range ms {
 		for _, it := range m.Items {

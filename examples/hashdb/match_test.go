@@ -63,11 +63,27 @@ func TestMatch(t *testing.T) {
 	if n := len(jsonLines[matchLine](t, r.stdout)); n != 4 {
 		t.Errorf("directory: %d lines, want 4:\n%s", n, r.stdout)
 	}
-	// Text form: query, signal, distance, item, labels.
-	r = cli(t, dir, "", "match", "--db", "m.db", m.original).want(t, 0)
+	// --all text form: query, signal, distance, item, labels.
+	r = cli(t, dir, "", "match", "--db", "m.db", "--all", m.original).want(t, 0)
 	if !strings.Contains(r.stdout, m.original+"\tpdq:"+known.PDQ+"\t0\tacme/"+known.SHA256+"\tentity:example\n") {
 		t.Errorf("text form: %q", r.stdout)
 	}
+	if r := cli(t, dir, "", "match", "--db", "m.db", "--all", m.unrelated).want(t, 1); r.stdout != "" {
+		t.Errorf("--all printed %q for no match", r.stdout)
+	}
+	// Default text form: one line, the nearest match.
+	r = cli(t, dir, "", "match", "--db", "m.db", m.original).want(t, 0)
+	if want := m.original + ": acme/" + known.SHA256 + " sha256 distance 0 labels entity:example\n"; r.stdout != want {
+		t.Errorf("best-match line: %q, want %q", r.stdout, want)
+	}
+	// The line shows opinions on the item, and how many others matched.
+	cli(t, dir, "", "opinion", "--db", "m.db", "--org", "acme", "--source", "acme", "--id", known.SHA256, "--verdict", "confirmed").want(t, 0)
+	cli(t, dir, "", "add", "--db", "m.db", "--source", "partner", "--id", "copy", m.original).want(t, 0)
+	r = cli(t, dir, "", "match", "--db", "m.db", m.original).want(t, 0)
+	if want := m.original + ": acme/" + known.SHA256 + " sha256 distance 0 labels entity:example opinions acme confirmed (+1 more)\n"; r.stdout != want {
+		t.Errorf("best-match line: %q, want %q", r.stdout, want)
+	}
+	cli(t, dir, "", "retract", "--db", "m.db", "--source", "partner", "--id", "copy").want(t, 0)
 
 	// Signals, from a file or piped from hash.
 	list := "pdq:" + known.PDQ + "\n# comment\nmd5:00000000000000000000000000000000\tq2\n"

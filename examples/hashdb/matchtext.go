@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/media"
+	"github.com/hashshare/hashshare/hashdb/signal"
+)
+
+// bestLine is match's default text output: for a query that matched, one
+// line naming its nearest match,
+//
+//	<query>: <source>/<id> <alg> distance <n>[ <transform>][ labels <l>,…][ opinions <org> <verdict>,…][ (+<k> more)]
+//
+// The nearest is the match whose distance is the least fraction of its
+// algorithm's bits (distances of a 256-bit PDQ and a 64-bit pHash do not
+// compare as they are), ties going to the stronger evidence: a digest
+// (SHA-256 first), then PDQ, then the 64-bit hashes. Its item is the first by key; "+k
+// more" counts the other items that matched, each once. Queries that
+// matched nothing print nothing: the exit status says so.
+func bestLine(db *hashdb.DB, query string, ms []hashdb.Match) (string, error) {
+	var best *hashdb.Match
+	for i := range ms {
+		if m := &ms[i]; len(m.Items) > 0 && (best == nil || nearer(m, best)) {
+			best = m
+		}
+	}
+	if best == nil {
+		return "", nil
+	}
+	it := &best.Items[0]
+	others := map[hashdb.Key]bool{}
+	for _, m := range ms {
+		for _, o := range m.Items {
+			if o.Key != it.Key {
+				others[o.Key] = true
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s %s distance %d", query, it.Key, best.Signal.Algorithm(), best.Distance)
+	if best.Transform != media.Original {
+		b.WriteString(" " + best.Transform.String())
+	}
+	if len(it.Labels) > 0 {
+		b.WriteString(" labels " + strings.Join(it.Labels, ","))
+	}
+	ops, err := db.Opinions(it.Key)
+	if err != nil {
+		return "", err
+	}
+	for i, op := range ops {
+		if i == 0 {
+			b.WriteString(" opinions ")
+		} else {
+			b.WriteString(",")
+		}
+		b.WriteString(op.Org + " " + op.Verdict.String())
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(&b, " (+%d more)", len(others))
+	}
+	b.WriteByte('\n')
+	return b.String(), nil
+}
+
+// nearer reports whether match a is nearer its query than b.
+func nearer(a, b *hashdb.Match) bool {
+	aa, ba := a.Signal.Algorithm(), b.Signal.Algorithm()
+	// a.Distance/aa.Bits() < b.Distance/ba.Bits(), in integers.
+	if l, r := a.Distance*ba.Bits(), b.Distance*aa.Bits(); l != r {
+		return l < r
+	}
+	return strength(aa) > strength(ba)
+}
+
+// strength ranks algorithms by how much an equally near match on them
+// says: an exact digest is the same file (the longer the surer), a PDQ
+// hash has 256 bits, the other perceptual hashes 64.
+func strength(a signal.Algorithm) int {
+	switch {
+	case !a.Perceptual():
+		return 1000 + a.Bits()
+	case a == signal.PDQ:
+		return 1
+	}
+	return 0
+}
