@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"flag"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,37 +43,6 @@ func pytxFile(n int) []byte {
 		b.WriteByte('\n')
 	}
 	return b.Bytes()
-}
-
-// linesReader reads a pytx local_file into records as the pytx reader
-// does (item id the signal, video_md5 a video's md5), standing in for it
-// until the readers are merged: what it measures is Ingest's own cost.
-func linesReader(r io.Reader) *Reader {
-	sc := bufio.NewScanner(r)
-	n := 0
-	return newReader(PyTX, func() (Record, error) {
-		for sc.Scan() {
-			n++
-			typ, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), " ")
-			if !ok {
-				continue
-			}
-			alg, ct := signal.PDQ, hashdb.ContentPhoto
-			if typ == "video_md5" {
-				alg, ct = signal.MD5, hashdb.ContentVideo
-			}
-			s, err := signal.ParseHex(alg, val)
-			if err != nil {
-				return Record{Kind: Skip, Reason: "malformed value", Err: err, Line: n}, nil
-			}
-			return Record{Kind: Upsert, Line: n, Item: hashdb.Item{Key: hashdb.Key{ID: s.String()},
-				Signals: []signal.Signal{s}, ContentType: ct}}, nil
-		}
-		if err := sc.Err(); err != nil {
-			return Record{}, err
-		}
-		return Record{}, io.EOF
-	})
 }
 
 // putLikeAdd stores the file's signals the way `hashdb add --signals`
@@ -128,7 +96,11 @@ func BenchmarkIngestPyTX(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		sum, err := Ingest(ctx, db, linesReader(bytes.NewReader(file)), &IngestOptions{Batch: *benchBatch})
+		r, err := NewReader(bytes.NewReader(file), PyTX, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum, err := Ingest(ctx, db, r, &IngestOptions{Batch: *benchBatch})
 		ingest += time.Since(t0)
 		if err != nil || sum.Items != n {
 			b.Fatalf("Ingest: %+v, %v", sum, err)

@@ -308,9 +308,8 @@ func TestIngestErrors(t *testing.T) {
 }
 
 func TestIngestDumpRoundTrip(t *testing.T) {
-	// A pytx local_file, as linesReader (standing in for the pytx
-	// reader) reads it, stored and written back in first-stored order:
-	// the same bytes, though key order differs from the file's.
+	// A pytx local_file, read, stored and written back in first-stored
+	// order: the same bytes, though key order differs from the file's.
 	file := "pdq " + hex64('c') + "\n" +
 		"video_md5 " + strings.Repeat("b", 32) + "\n" +
 		"pdq " + hex64('a') + "\n" +
@@ -318,7 +317,11 @@ func TestIngestDumpRoundTrip(t *testing.T) {
 	want := strings.Join(strings.SplitAfter(file, "\n")[:3], "")
 	db := openDB(t, "acme")
 	ctx := context.Background()
-	if _, err := Ingest(ctx, db, linesReader(strings.NewReader(file)), &IngestOptions{Batch: 2}); err != nil {
+	r, err := NewReader(strings.NewReader(file), PyTX, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, db, r, &IngestOptions{Batch: 2}); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
