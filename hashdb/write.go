@@ -1,6 +1,7 @@
 package hashdb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,11 @@ type writer struct {
 	counter
 	delta indexDelta
 	cw    codesWriter // writes delta into the packed codes
-	seq0  uint64      // the last sequence number before this write
+	// deferred holds the item records of a Put, when it is deferring them,
+	// to write in key order at its end (see Put).
+	deferred  []deferredRecord
+	deferring bool
+	seq0      uint64 // the last sequence number before this write
 
 	coder
 }
@@ -232,10 +237,37 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 // and number num (0 if new). An item a staged write created has no state
 // before it to keep: its rollback removes it by its number.
 func (w *writer) putRecord(ik []byte, num uint64, v []byte) error {
-	if num == 0 || num > w.t.Journal().Num0 && w.t.Staged() {
+	isNew := num == 0 || num > w.t.Journal().Num0 && w.t.Staged()
+	if w.deferring {
+		w.deferred = append(w.deferred, deferredRecord{ik: ik, v: v, isNew: isNew})
+		return nil
+	}
+	if isNew {
 		return w.items.PutNew(ik, v)
 	}
 	return w.items.Put(ik, v)
+}
+
+// A deferredRecord is an item record a Put has yet to write.
+type deferredRecord struct {
+	ik, v []byte
+	isNew bool
+}
+
+// writeDeferred writes the deferred item records in key order.
+func (w *writer) writeDeferred() error {
+	slices.SortFunc(w.deferred, func(a, b deferredRecord) int { return bytes.Compare(a.ik, b.ik) })
+	for _, d := range w.deferred {
+		put := w.items.Put
+		if d.isNew {
+			put = w.items.PutNew
+		}
+		if err := put(d.ik, d.v); err != nil {
+			return err
+		}
+	}
+	w.deferred = w.deferred[:0]
+	return nil
 }
 
 // appendChange logs c as the next change and returns its sequence number.
@@ -296,6 +328,13 @@ func (db *DB) Put(ctx context.Context, items ...Item) (err error) {
 		norm[i] = n
 	}
 	return db.update(ctx, func(w *writer) error {
+		// Items are numbered and logged in the order given, but their
+		// records are written in key order: bbolt inserts keys that
+		// arrive in order by appending, and those that do not by moving
+		// a node's entries along, which for a batch of keys without order
+		// (a list keyed by hash value) cost more than all the rest. No key
+		// is read after it is written, since each appears once.
+		w.deferring = true
 		for i := range norm {
 			if i%1024 == 1023 {
 				if err := ctx.Err(); err != nil {
@@ -306,7 +345,7 @@ func (db *DB) Put(ctx context.Context, items ...Item) (err error) {
 				return fmt.Errorf("%s: %w", norm[i].Key, err)
 			}
 		}
-		return nil
+		return w.writeDeferred()
 	})
 }
 
