@@ -1,0 +1,192 @@
+package main
+
+import (
+	"hash/maphash"
+	"io"
+	"slices"
+
+	"github.com/hashshare/hashshare/hashdb/signal"
+)
+
+// Grouping the lines of a --signals file by item id without holding the
+// file.
+//
+// Lines with the same id make one item with the union of their signals
+// and labels. In the common case the lines of an id are consecutive (a
+// run), as "hashdb hash" prints them, and a run is an item: it is complete
+// when the next line names another id, so grouping holds one item. An id
+// may also recur after other ids (A B A); then its item is complete only at
+// its last line, and its runs must be gathered.
+//
+// So the file is read twice. The first pass (planGroups) checks every line
+// (a bad line stores nothing) and notes the 64-bit fingerprint of each
+// run's id in a slice, 8 bytes a run; sorted, the slice tells which
+// fingerprints start more than one run, and how many. Only those go on,
+// into a map from fingerprint to runs still to come; the slice is dropped.
+// The second pass (groupPlan.groups) hands on each run whose fingerprint
+// recurs nowhere as soon as it ends, and holds the lines of recurring ids
+// until their last run has been read, then hands on the gathered item.
+// What the second pass holds is one run plus the recurring items begun and
+// not yet finished: nothing for a file whose ids are consecutive, and in
+// the worst case (every id recurring far apart, say all pdq lines, then all
+// md5 lines) the recurring items, which is what reading the whole file
+// into a map held before, less the ids that do not recur.
+//
+// A fingerprint collision between two ids (about 2^-64 per pair) only
+// makes both look recurring: they are held and handed on when the
+// fingerprint's last run ends, each id still one item, since the held
+// items are keyed by their exact id. An external sort of the lines would
+// bound memory in the worst case too, at the cost of writing and reading
+// the file a third time in every case that has one recurring id; the
+// recurring case is rare enough that holding those items is the better
+// trade.
+
+// A group is the lines of one item id: their signals and labels, each
+// once, in the order the file first gives them.
+type group struct {
+	id      string
+	line    int // the first line of the group
+	signals []signal.Signal
+	labels  []string
+}
+
+// add merges one line into g.
+func (g *group) add(l signalLine) {
+	if !slices.Contains(g.signals, l.signal) {
+		g.signals = append(g.signals, l.signal)
+	}
+	for _, lab := range l.labels {
+		if !slices.Contains(g.labels, lab) {
+			g.labels = append(g.labels, lab)
+		}
+	}
+}
+
+// merge merges the lines of h, a later run of g's id, into g.
+func (g *group) merge(h *group) {
+	for _, s := range h.signals {
+		if !slices.Contains(g.signals, s) {
+			g.signals = append(g.signals, s)
+		}
+	}
+	for _, lab := range h.labels {
+		if !slices.Contains(g.labels, lab) {
+			g.labels = append(g.labels, lab)
+		}
+	}
+}
+
+// A groupPlan is what the first pass over a --signals file learnt: the
+// fingerprints of the ids that start more than one run.
+type groupPlan struct {
+	seed  maphash.Seed
+	recur map[uint64]int // fingerprint → runs not yet read in the second pass
+	items int            // distinct ids (fingerprints, so a collision counts one)
+	lines int            // signal lines, not counting blank lines and comments
+}
+
+// planGroups reads a --signals file once, checking every line, and returns
+// the plan for grouping it; an error names the first bad line.
+func planGroups(r io.Reader, name string) (*groupPlan, error) {
+	p := &groupPlan{seed: maphash.MakeSeed()}
+	var runs []uint64
+	prev, started := "", false
+	err := readSignals(r, name, func(l signalLine) error {
+		p.lines++
+		if !started || l.id != prev {
+			runs = append(runs, maphash.String(p.seed, l.id))
+			prev, started = l.id, true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(runs)
+	p.recur = map[uint64]int{}
+	for i := 0; i < len(runs); {
+		j := i + 1
+		for j < len(runs) && runs[j] == runs[i] {
+			j++
+		}
+		if j-i > 1 {
+			p.recur[runs[i]] = j - i
+		}
+		p.items++
+		i = j
+	}
+	return p, nil
+}
+
+// groups reads the file planGroups read, again, and calls fn once for each
+// item id with its group, when the last line of the id has been read; fn
+// owns the group. Ids that recur are handed on at their last line, so the
+// order is that of the ids' last lines. groups runs once per plan; the
+// file must not have changed since planGroups read it (addSignals checks),
+// or an id may be handed on twice, or late, at the end.
+func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) error {
+	held := map[uint64][]*group{} // the recurring ids begun, by fingerprint
+	var cur *group                // the run being read
+	end := func() error {         // ends the run cur
+		g := cur
+		cur = nil
+		if g == nil {
+			return nil
+		}
+		fp := maphash.String(p.seed, g.id)
+		left, ok := p.recur[fp]
+		if !ok {
+			return fn(g)
+		}
+		gs := held[fp]
+		i := slices.IndexFunc(gs, func(h *group) bool { return h.id == g.id })
+		if i < 0 {
+			gs = append(gs, g)
+		} else {
+			gs[i].merge(g)
+		}
+		if left--; left > 0 {
+			p.recur[fp] = left
+			held[fp] = gs
+			return nil
+		}
+		delete(p.recur, fp)
+		delete(held, fp)
+		for _, h := range gs {
+			if err := fn(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := readSignals(r, name, func(l signalLine) error {
+		if cur != nil && l.id == cur.id {
+			cur.add(l)
+			return nil
+		}
+		if err := end(); err != nil {
+			return err
+		}
+		cur = &group{id: l.id, line: l.line}
+		cur.add(l)
+		return nil
+	})
+	if err == nil {
+		err = end()
+	}
+	if err != nil {
+		return err
+	}
+	// Only if the file changed: ids whose runs did not all come.
+	var rest []*group
+	for _, gs := range held {
+		rest = append(rest, gs...)
+	}
+	slices.SortFunc(rest, func(a, b *group) int { return a.line - b.line })
+	for _, g := range rest {
+		if err := fn(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
