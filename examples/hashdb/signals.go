@@ -62,28 +62,33 @@ func parseSignalLine(text string) (l signalLine, ok bool, err error) {
 	if t := strings.TrimSpace(text); t == "" || strings.HasPrefix(t, "#") {
 		return l, false, nil
 	}
-	fields := strings.Split(text, "\t")
-	if len(fields) > 3 {
-		return l, false, fmt.Errorf("%d tab-separated fields, want at most 3: signal, item id, labels", len(fields))
+	if n := strings.Count(text, "\t") + 1; n > 3 {
+		return l, false, fmt.Errorf("%d tab-separated fields, want at most 3: signal, item id, labels", n)
 	}
-	s := strings.TrimSpace(fields[0])
+	// Cut rather than Split, and the id's string form only when it is
+	// left out: a line costs no allocation beyond its labels' slice.
+	first, rest, hasID := strings.Cut(text, "\t")
+	idField, labelField, hasLabels := strings.Cut(rest, "\t")
+	s := strings.TrimSpace(first)
 	if !strings.Contains(s, ":") {
 		return l, false, fmt.Errorf("signal %q lacks its algorithm prefix (pdq:, md5:, ...)", truncate(s))
 	}
 	if l.signal, err = signal.Parse(s); err != nil {
 		return l, false, err
 	}
-	l.id = l.signal.String()
-	if len(fields) > 1 {
-		if id := strings.TrimSpace(fields[1]); id != "" {
+	if hasID {
+		if id := strings.TrimSpace(idField); id != "" {
 			if err := checkID(id); err != nil {
 				return l, false, err
 			}
 			l.id = id
 		}
 	}
-	if len(fields) > 2 {
-		for _, lab := range strings.Split(fields[2], ",") {
+	if l.id == "" {
+		l.id = l.signal.String()
+	}
+	if hasLabels {
+		for lab := range strings.SplitSeq(labelField, ",") {
 			lab = strings.TrimSpace(lab)
 			if lab == "" {
 				continue
