@@ -163,17 +163,8 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 		return nil
 	}
 	err = plan.groups(src.second(), name, func(g *group) error {
-		it := base
-		it.ID = g.id
-		it.Signals = g.signals
-		it.Labels = slices.Clone(base.Labels)
-		for _, lab := range g.labels {
-			if !slices.Contains(it.Labels, lab) {
-				it.Labels = append(it.Labels, lab)
-			}
-		}
 		nsig += len(g.signals)
-		batch = append(batch, it)
+		batch = append(batch, itemOf(base, g))
 		if len(batch) == putBatch {
 			return flush()
 		}
@@ -189,4 +180,19 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 	}
 	fmt.Fprintf(e.stderr, "%s: stored %d items with %d signals from %s in %s\n", e.name, stored, nsig, name, dbPath)
 	return closeDB(e, db, exitOK)
+}
+
+// itemOf is the item of a group: base with the group's id and signals,
+// and base's labels then the group's.
+func itemOf(base hashdb.Item, g *group) hashdb.Item {
+	it := base
+	it.ID = g.id
+	it.Signals = g.signals
+	it.Labels = slices.Clone(base.Labels)
+	for _, lab := range g.labels {
+		if !slices.Contains(it.Labels, lab) {
+			it.Labels = append(it.Labels, lab)
+		}
+	}
+	return it
 }

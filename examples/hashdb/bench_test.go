@@ -6,25 +6,70 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hashshare/hashshare/hashdb"
 )
 
-// BenchmarkCLIFile runs "hashdb add --signals" of $HASHDB_BENCH_SIGNALS
-// into a fresh database in process, then "hashdb match --signals" of
-// $HASHDB_BENCH_QUERIES against it, so that go test -cpuprofile shows
-// where the time goes (bench.sh). It is skipped without them.
+// BenchmarkCLIFile splits the time of "hashdb add --signals" of the file
+// $HASHDB_BENCH_SIGNALS and of "hashdb match --signals" of the file
+// $HASHDB_BENCH_QUERIES against the result, in process, so that
+// -cpuprofile shows where it goes (bench.sh runs it with PROFILE=1):
+//
+//	cli-s    the CLI's part of add: both passes over the file, the items
+//	         built and batched, but nothing stored
+//	add-s    the whole add into a new database (cli-s plus Open, Put, Close)
+//	open-s   opening the database read-only, as match does, and closing it
+//	match-s  the whole match (open-s plus reading and matching the queries)
+//
+// It is skipped without $HASHDB_BENCH_SIGNALS.
 func BenchmarkCLIFile(b *testing.B) {
 	signals, queries := os.Getenv("HASHDB_BENCH_SIGNALS"), os.Getenv("HASHDB_BENCH_QUERIES")
 	if signals == "" {
 		b.Skip("set HASHDB_BENCH_SIGNALS (and HASHDB_BENCH_QUERIES) to a --signals file")
 	}
+	e := &env{ctx: b.Context(), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, name: "bench"}
 	for b.Loop() {
+		t0 := time.Now()
+		src, err := openSignals(e, signals)
+		if err != nil {
+			b.Fatal(err)
+		}
+		plan, err := planGroups(src.first(), signals)
+		if err == nil {
+			err = src.rewind()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch := make([]hashdb.Item, 0, putBatch)
+		err = plan.groups(src.second(), signals, func(g *group) error {
+			if batch = append(batch, itemOf(hashdb.Item{}, g)); len(batch) == putBatch {
+				clear(batch)
+				batch = batch[:0]
+			}
+			return nil
+		})
+		src.close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(t0).Seconds(), "cli-s")
+
 		db := filepath.Join(b.TempDir(), "b.db")
 		var out, errs bytes.Buffer
-		t0 := time.Now()
+		t0 = time.Now()
 		if code := run([]string{"add", "--db", db, "--source", "acme", "--signals", signals}, nil, &out, &errs); code != 0 {
 			b.Fatalf("add: %d %s", code, errs.String())
 		}
 		b.ReportMetric(time.Since(t0).Seconds(), "add-s")
+
+		t0 = time.Now()
+		d, err := openDB(db, "", true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d.Close()
+		b.ReportMetric(time.Since(t0).Seconds(), "open-s")
 		if queries == "" {
 			continue
 		}
