@@ -24,13 +24,19 @@
 # prints the profile's top cumulative entries: the rest of add is
 # hashdb's Put and Close, the rest of match is hashdb's Open and Match.
 #
-# Variables: N (items, 1000000), Q (queries, 200), WORK (directory for the
-# files and databases; default a new temporary one, removed at the end
-# unless KEEP=1).
+# Each command runs REPS times (default 1; the add into a new database
+# each time) and the run with the least wall time is printed, with its
+# max RSS and CPU time (user+system): on a shared machine the CPU time
+# moves less than the wall time.
+#
+# Variables: N (items, 1000000), Q (queries, 200), REPS (1), WORK
+# (directory for the files and databases; default a new temporary one,
+# removed at the end unless KEEP=1).
 set -euo pipefail
 
 N=${N:-1000000}
 Q=${Q:-200}
+REPS=${REPS:-1}
 if [[ ! -f examples/hashdb/bench.sh ]]; then
 	echo "bench.sh: run it from the repository root" >&2
 	exit 2
@@ -65,38 +71,53 @@ if [[ -n ${BASE:-} ]]; then
 	bins+=(base)
 fi
 
-# timed LABEL COMMAND...: runs COMMAND under /usr/bin/time, its output
-# discarded, and sets wall (seconds) and rss (KB). Exit status 1 (match:
-# nothing matched) is not an error.
+# timed LABEL COMMAND...: runs COMMAND REPS times under /usr/bin/time,
+# its output discarded, and sets wall (seconds), rss (KB) and cpu
+# (seconds) of the fastest run. Exit status 1 (match: nothing matched) is
+# not an error. $before, if set, is run before each run (unmeasured).
 timed() {
 	local label=$1
 	shift
-	local rc=0
-	/usr/bin/time -f '%e s %M KB' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" || rc=$?
-	if ((rc > 1)); then
-		echo "$label failed ($rc):" >&2
-		cat "$WORK/stderr.txt" >&2
-		exit 1
-	fi
-	read -r wall _ rss _ <"$WORK/time.txt"
+	local rc r w m u s
+	wall='' rss='' cpu=''
+	for ((r = 0; r < REPS; r++)); do
+		[[ -z ${before:-} ]] || eval "$before"
+		rc=0
+		/usr/bin/time -f '%e s %M KB %U %S' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" || rc=$?
+		if ((rc > 1)); then
+			echo "$label failed ($rc):" >&2
+			cat "$WORK/stderr.txt" "$WORK/time.txt" >&2
+			exit 1
+		fi
+		read -r w _ m _ u s <"$WORK/time.txt"
+		if [[ -z $wall ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then
+			wall=$w rss=$m cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+		fi
+	done
+}
+
+# row LABEL [ITEMS]: prints the last timed run.
+row() {
+	local rate=''
+	[[ -z ${2:-} ]] || rate=$(awk -v n="$2" -v w="$wall" 'BEGIN { printf "%d/s", n / w }')
+	printf '%-26s %8s s wall %8s s cpu %10s %6d MB max RSS\n' "$1" "$wall" "$cpu" "$rate" "$((rss / 1024))"
 }
 
 cat "$signals" >/dev/null # into the page cache, for every run alike
 timed "wc -l" wc -l "$signals"
-printf '%-28s %8s s %12s %10s MB\n' "wc -l (read once)" "$wall" "" "$((rss / 1024))"
+row "wc -l (read once)"
 
-echo "== runs (best of one; the machine is shared: run twice to compare)"
+echo "== best of $REPS"
 for b in "${bins[@]}"; do
 	bin=$WORK/hashdb
 	[[ $b == base ]] && bin=$WORK/hashdb-base
 	db=$WORK/$b.db
-	rm -f "$db"
-	timed "add ($b)" "$bin" add --db "$db" --source acme --signals "$signals"
-	printf '%-28s %8s s %9d/s %10s MB\n' "add --signals ($b)" "$wall" "$(awk -v n="$N" -v w="$wall" 'BEGIN { printf "%d", n / w }')" "$((rss / 1024))"
+	before="rm -f '$db'" timed "add ($b)" "$bin" add --db "$db" --source acme --signals "$signals"
+	row "add --signals ($b)" "$N"
 	timed "match ($b)" "$bin" match --db "$db" --signals "$queries"
-	printf '%-28s %8s s %12s %10s MB\n' "match --signals ($b)" "$wall" "" "$((rss / 1024))"
+	row "match --signals ($b)"
 	timed "stats ($b)" "$bin" stats --db "$db"
-	printf '%-28s %8s s %12s %10s MB\n' "stats (open only) ($b)" "$wall" "" "$((rss / 1024))"
+	row "stats: open only ($b)"
 done
 
 if [[ ${PROFILE:-} == 1 ]]; then

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -17,6 +18,9 @@ import (
 //
 //	cli-s    the CLI's part of add: both passes over the file, the items
 //	         built and batched, but nothing stored
+//	cli-sys-MB  the memory the Go runtime holds from the system after it
+//	         (it never gives back much: about the peak)
+//	add-sys-MB  the same after the add
 //	add-s    the whole add into a new database (cli-s plus Open, Put, Close)
 //	open-s   opening the database read-only, as match does, and closing it
 //	match-s  the whole match (open-s plus reading and matching the queries)
@@ -54,6 +58,9 @@ func BenchmarkCLIFile(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(t0).Seconds(), "cli-s")
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.Sys)/(1<<20), "cli-sys-MB")
 
 		db := filepath.Join(b.TempDir(), "b.db")
 		var out, errs bytes.Buffer
@@ -62,6 +69,8 @@ func BenchmarkCLIFile(b *testing.B) {
 			b.Fatalf("add: %d %s", code, errs.String())
 		}
 		b.ReportMetric(time.Since(t0).Seconds(), "add-s")
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.Sys)/(1<<20), "add-sys-MB")
 
 		t0 = time.Now()
 		d, err := openDB(db, "", true)

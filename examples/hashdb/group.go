@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 )
@@ -48,16 +49,18 @@ type group struct {
 	line    int // the first line of the group
 	signals []signal.Signal
 	labels  []string
+	buf     [2]signal.Signal // signals' first array: most items have one or two
 }
 
-// add merges one line into g.
-func (g *group) add(l signalLine) {
+// add merges one line into g, copying the line's labels (see
+// scanSignals).
+func (g *group) add(l *signalLine) {
 	if !slices.Contains(g.signals, l.signal) {
 		g.signals = append(g.signals, l.signal)
 	}
 	for _, lab := range l.labels {
 		if !slices.Contains(g.labels, lab) {
-			g.labels = append(g.labels, lab)
+			g.labels = append(g.labels, strings.Clone(lab))
 		}
 	}
 }
@@ -90,12 +93,13 @@ type groupPlan struct {
 func planGroups(r io.Reader, name string) (*groupPlan, error) {
 	p := &groupPlan{seed: maphash.MakeSeed()}
 	var runs []uint64
-	prev, started := "", false
-	err := readSignals(r, name, func(l signalLine) error {
+	var prev []byte // the id of the run being read
+	started := false
+	err := scanSignals(r, name, func(l *signalLine) error {
 		p.lines++
-		if !started || l.id != prev {
+		if !started || l.id != string(prev) {
 			runs = append(runs, maphash.String(p.seed, l.id))
-			prev, started = l.id, true
+			prev, started = append(prev[:0], l.id...), true
 		}
 		return nil
 	})
@@ -159,7 +163,7 @@ func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) erro
 		}
 		return nil
 	}
-	err := readSignals(r, name, func(l signalLine) error {
+	err := scanSignals(r, name, func(l *signalLine) error {
 		if cur != nil && l.id == cur.id {
 			cur.add(l)
 			return nil
@@ -167,7 +171,8 @@ func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) erro
 		if err := end(); err != nil {
 			return err
 		}
-		cur = &group{id: l.id, line: l.line}
+		cur = &group{id: strings.Clone(l.id), line: l.line}
+		cur.signals = cur.buf[:0]
 		cur.add(l)
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/signal"
@@ -32,12 +33,33 @@ const maxIDLen = 512
 // stops at the first bad one, with an error that names name and the line
 // number.
 func readSignals(r io.Reader, name string, fn func(signalLine) error) error {
+	return scanSignals(r, name, func(l *signalLine) error {
+		c := *l
+		c.id = strings.Clone(l.id)
+		c.labels = nil
+		for _, lab := range l.labels {
+			c.labels = append(c.labels, strings.Clone(lab))
+		}
+		return fn(c)
+	})
+}
+
+// scanSignals is readSignals without its copies, for the passes over a
+// large file (group.go): the line fn is given, its id and its labels are
+// only valid until fn returns (they alias the scanner's buffer, and the
+// labels slice is reused); fn clones what it keeps.
+func scanSignals(r io.Reader, name string, fn func(*signalLine) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	n := 0
+	var l signalLine
 	for sc.Scan() {
 		n++
-		l, ok, err := parseSignalLine(sc.Text())
+		// The line's bytes as a string without a copy: the parser keeps
+		// no part of it but in l, and the error messages copy what they
+		// quote.
+		b := sc.Bytes()
+		ok, err := l.parse(unsafe.String(unsafe.SliceData(b), len(b)))
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", name, n, err)
 		}
@@ -45,7 +67,7 @@ func readSignals(r io.Reader, name string, fn func(signalLine) error) error {
 			continue
 		}
 		l.line = n
-		if err := fn(l); err != nil {
+		if err := fn(&l); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, n, err)
 		}
 	}
@@ -58,28 +80,37 @@ func readSignals(r io.Reader, name string, fn func(signalLine) error) error {
 // parseSignalLine parses one line of a --signals file; ok is false for a
 // blank line or a comment.
 func parseSignalLine(text string) (l signalLine, ok bool, err error) {
+	ok, err = l.parse(text)
+	return l, ok, err
+}
+
+// parse parses text into l, reusing l.labels' array; on an error or a
+// blank line l is left in an unspecified state.
+func (l *signalLine) parse(text string) (ok bool, err error) {
+	*l = signalLine{labels: l.labels[:0]}
 	text = strings.TrimSuffix(text, "\r")
 	if t := strings.TrimSpace(text); t == "" || strings.HasPrefix(t, "#") {
-		return l, false, nil
+		return false, nil
 	}
 	if n := strings.Count(text, "\t") + 1; n > 3 {
-		return l, false, fmt.Errorf("%d tab-separated fields, want at most 3: signal, item id, labels", n)
+		return false, fmt.Errorf("%d tab-separated fields, want at most 3: signal, item id, labels", n)
 	}
 	// Cut rather than Split, and the id's string form only when it is
-	// left out: a line costs no allocation beyond its labels' slice.
+	// left out: a line that names its id costs no allocation beyond the
+	// labels' array, which scanSignals reuses.
 	first, rest, hasID := strings.Cut(text, "\t")
 	idField, labelField, hasLabels := strings.Cut(rest, "\t")
 	s := strings.TrimSpace(first)
 	if !strings.Contains(s, ":") {
-		return l, false, fmt.Errorf("signal %q lacks its algorithm prefix (pdq:, md5:, ...)", truncate(s))
+		return false, fmt.Errorf("signal %q lacks its algorithm prefix (pdq:, md5:, ...)", truncate(s))
 	}
 	if l.signal, err = signal.Parse(s); err != nil {
-		return l, false, err
+		return false, err
 	}
 	if hasID {
 		if id := strings.TrimSpace(idField); id != "" {
 			if err := checkID(id); err != nil {
-				return l, false, err
+				return false, err
 			}
 			l.id = id
 		}
@@ -94,12 +125,12 @@ func parseSignalLine(text string) (l signalLine, ok bool, err error) {
 				continue
 			}
 			if err := hashdb.ValidateLabel(lab); err != nil {
-				return l, false, err
+				return false, err
 			}
 			l.labels = append(l.labels, lab)
 		}
 	}
-	return l, true, nil
+	return true, nil
 }
 
 // checkID reports whether id is an item id hashdb accepts, so that a bad
