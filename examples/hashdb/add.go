@@ -14,6 +14,10 @@ import (
 // commit's fsync is amortised, small enough to show progress.
 const putBatch = 2000
 
+// signalsBatch is how many items of a --signals file one Put stores; a
+// variable so that BenchmarkCLIFile can try others.
+var signalsBatch = putBatch
+
 func runAdd(e *env, args []string) int {
 	fs := e.flags(usageOf("add"))
 	dbPath := dbFlag(fs)
@@ -147,7 +151,7 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 		return e.fail(err)
 	}
 	b = newBar(e, int64(plan.items), false, "storing")
-	batch := make([]hashdb.Item, 0, min(putBatch, plan.items))
+	batch := make([]hashdb.Item, 0, min(signalsBatch, plan.items))
 	stored, nsig := 0, 0
 	flush := func() error {
 		if len(batch) == 0 {
@@ -165,7 +169,7 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 	err = plan.groups(src.second(), name, func(g *group) error {
 		nsig += len(g.signals)
 		batch = append(batch, itemOf(base, g))
-		if len(batch) == putBatch {
+		if len(batch) == signalsBatch {
 			return flush()
 		}
 		return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -25,11 +26,16 @@ import (
 //	open-s   opening the database read-only, as match does, and closing it
 //	match-s  the whole match (open-s plus reading and matching the queries)
 //
-// It is skipped without $HASHDB_BENCH_SIGNALS.
+// $HASHDB_BENCH_BATCH sets the items a Put (signalsBatch). It is skipped
+// without $HASHDB_BENCH_SIGNALS.
 func BenchmarkCLIFile(b *testing.B) {
 	signals, queries := os.Getenv("HASHDB_BENCH_SIGNALS"), os.Getenv("HASHDB_BENCH_QUERIES")
 	if signals == "" {
 		b.Skip("set HASHDB_BENCH_SIGNALS (and HASHDB_BENCH_QUERIES) to a --signals file")
+	}
+	if n, err := strconv.Atoi(os.Getenv("HASHDB_BENCH_BATCH")); err == nil && n > 0 {
+		defer func(n int) { signalsBatch = n }(signalsBatch)
+		signalsBatch = n
 	}
 	e := &env{ctx: b.Context(), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, name: "bench"}
 	for b.Loop() {
@@ -45,9 +51,9 @@ func BenchmarkCLIFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		batch := make([]hashdb.Item, 0, putBatch)
+		batch := make([]hashdb.Item, 0, signalsBatch)
 		err = plan.groups(src.second(), signals, func(g *group) error {
-			if batch = append(batch, itemOf(hashdb.Item{}, g)); len(batch) == putBatch {
+			if batch = append(batch, itemOf(hashdb.Item{}, g)); len(batch) == signalsBatch {
 				clear(batch)
 				batch = batch[:0]
 			}

@@ -194,6 +194,14 @@ func TestAddSignalsStreamed(t *testing.T) {
 			t.Errorf("%s: stats %+v", c.db, st)
 		}
 	}
+	// A pipe named on the command line cannot be read twice either: it
+	// is spooled as stdin is.
+	if runtime.GOOS != "windows" {
+		r := cli(t, dir, strings.Join(apart, "\n"), "add", "--db", "pipe.db", "--source", "acme", "--signals", "/dev/stdin").want(t, 0)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("/dev/stdin: %q, want %q", r.stderr, want)
+		}
+	}
 	// A bad line late in stdin stores nothing and is named.
 	bad := slices.Insert(slices.Clone(apart), len(apart)-1, "md5:zz")
 	code, stderr := add("bad.db", strings.NewReader(strings.Join(bad, "\n")), "--signals", "-")
