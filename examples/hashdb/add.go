@@ -192,6 +192,10 @@ func itemOf(base hashdb.Item, g *group) hashdb.Item {
 	it := base
 	it.ID = g.id
 	it.Signals = g.signals
+	if len(base.Labels) == 0 {
+		it.Labels = g.labels
+		return it
+	}
 	it.Labels = slices.Clone(base.Labels)
 	for _, lab := range g.labels {
 		if !slices.Contains(it.Labels, lab) {

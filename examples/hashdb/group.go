@@ -49,20 +49,43 @@ type group struct {
 	line    int // the first line of the group
 	signals []signal.Signal
 	labels  []string
-	buf     [2]signal.Signal // signals' first array: most items have one or two
+	// the first arrays of signals and labels: most items have one or two
+	// signals and a label or none
+	buf      [2]signal.Signal
+	labelBuf [1]string
 }
 
 // add merges one line into g, copying the line's labels (see
-// scanSignals).
-func (g *group) add(l *signalLine) {
+// scanSignals) through in.
+func (g *group) add(l *signalLine, in *interner) {
 	if !slices.Contains(g.signals, l.signal) {
 		g.signals = append(g.signals, l.signal)
 	}
 	for _, lab := range l.labels {
 		if !slices.Contains(g.labels, lab) {
-			g.labels = append(g.labels, strings.Clone(lab))
+			g.labels = append(g.labels, in.intern(lab))
 		}
 	}
+}
+
+// An interner copies strings, keeping one copy of each of the first
+// maxInterned: the labels of a file are few and repeated on every item.
+type interner map[string]string
+
+const maxInterned = 4096
+
+func (in *interner) intern(s string) string {
+	if t, ok := (*in)[s]; ok {
+		return t
+	}
+	t := strings.Clone(s)
+	if *in == nil {
+		*in = interner{}
+	}
+	if len(*in) < maxInterned {
+		(*in)[t] = t
+	}
+	return t
 }
 
 // merge merges the lines of h, a later run of g's id, into g.
@@ -130,8 +153,9 @@ func planGroups(r io.Reader, name string) (*groupPlan, error) {
 // or an id may be handed on twice, or late, at the end.
 func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) error {
 	held := map[uint64][]*group{} // the recurring ids begun, by fingerprint
-	var cur *group                // the run being read
-	end := func() error {         // ends the run cur
+	var labels interner
+	var cur *group        // the run being read
+	end := func() error { // ends the run cur
 		g := cur
 		cur = nil
 		if g == nil {
@@ -165,15 +189,15 @@ func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) erro
 	}
 	err := scanSignals(r, name, func(l *signalLine) error {
 		if cur != nil && l.id == cur.id {
-			cur.add(l)
+			cur.add(l, &labels)
 			return nil
 		}
 		if err := end(); err != nil {
 			return err
 		}
 		cur = &group{id: strings.Clone(l.id), line: l.line}
-		cur.signals = cur.buf[:0]
-		cur.add(l)
+		cur.signals, cur.labels = cur.buf[:0], cur.labelBuf[:0]
+		cur.add(l, &labels)
 		return nil
 	})
 	if err == nil {

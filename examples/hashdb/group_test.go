@@ -56,7 +56,7 @@ func memoryGroups(text string) ([]gathered, error) {
 			byID[l.id] = g
 			order = append(order, l.id)
 		}
-		g.add(&l)
+		g.add(&l, new(interner))
 		return nil
 	})
 	if err != nil {
