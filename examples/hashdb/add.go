@@ -129,7 +129,7 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 // addSignals stores the items a --signals file describes, streaming: the
 // file is read twice (group.go), first to check every line, so that a bad
 // line stores nothing, and to find the ids that recur apart; then to group
-// its lines by item id and store the items putBatch at a time. Stdin is
+// its lines by item id and store the items signalsBatch at a time. Stdin is
 // spooled to a temporary file in the first pass, to be read again.
 func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 	src, err := openSignals(e, name)
@@ -194,6 +194,9 @@ func itemOf(base hashdb.Item, g *group) hashdb.Item {
 	it.Signals = g.signals
 	if len(base.Labels) == 0 {
 		it.Labels = g.labels
+		if len(it.Labels) == 0 {
+			it.Labels = nil
+		}
 		return it
 	}
 	it.Labels = slices.Clone(base.Labels)

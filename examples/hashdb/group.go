@@ -105,23 +105,30 @@ func (g *group) merge(h *group) {
 // A groupPlan is what the first pass over a --signals file learnt: the
 // fingerprints of the ids that start more than one run.
 type groupPlan struct {
-	seed  maphash.Seed
-	recur map[uint64]int // fingerprint → runs not yet read in the second pass
-	items int            // distinct ids (fingerprints, so a collision counts one)
-	lines int            // signal lines, not counting blank lines and comments
+	fp    func(id string) uint64 // the fingerprint of an id
+	recur map[uint64]int         // fingerprint → runs not yet read in the second pass
+	items int                    // distinct ids (fingerprints, so a collision counts one)
+	lines int                    // signal lines, not counting blank lines and comments
 }
 
 // planGroups reads a --signals file once, checking every line, and returns
 // the plan for grouping it; an error names the first bad line.
 func planGroups(r io.Reader, name string) (*groupPlan, error) {
-	p := &groupPlan{seed: maphash.MakeSeed()}
+	seed := maphash.MakeSeed()
+	return planGroupsWith(r, name, func(id string) uint64 { return maphash.String(seed, id) })
+}
+
+// planGroupsWith is planGroups with the fingerprint function fp, for
+// tests that make fingerprints collide.
+func planGroupsWith(r io.Reader, name string, fp func(string) uint64) (*groupPlan, error) {
+	p := &groupPlan{fp: fp}
 	var runs []uint64
 	var prev []byte // the id of the run being read
 	started := false
 	err := scanSignals(r, name, func(l *signalLine) error {
 		p.lines++
 		if !started || l.id != string(prev) {
-			runs = append(runs, maphash.String(p.seed, l.id))
+			runs = append(runs, p.fp(l.id))
 			prev, started = append(prev[:0], l.id...), true
 		}
 		return nil
@@ -161,7 +168,7 @@ func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) erro
 		if g == nil {
 			return nil
 		}
-		fp := maphash.String(p.seed, g.id)
+		fp := p.fp(g.id)
 		left, ok := p.recur[fp]
 		if !ok {
 			return fn(g)

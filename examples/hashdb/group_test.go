@@ -30,9 +30,19 @@ func gatheredOf(g *group) gathered {
 	return gathered{g.id, sigs, slices.Clone(g.labels)}
 }
 
-// streamGroups groups text with the two passes addSignals makes.
-func streamGroups(text string) ([]gathered, error) {
-	p, err := planGroups(strings.NewReader(text), "f")
+// collide is a fingerprint under which many ids collide.
+func collide(id string) uint64 { return uint64(len(id) % 3) }
+
+// streamGroups groups text with the two passes addSignals makes, with
+// fingerprints that collide if collide.
+func streamGroups(text string, fps ...func(string) uint64) ([]gathered, error) {
+	var p *groupPlan
+	var err error
+	if len(fps) > 0 {
+		p, err = planGroupsWith(strings.NewReader(text), "f", fps[0])
+	} else {
+		p, err = planGroups(strings.NewReader(text), "f")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +133,12 @@ func TestGroupSignals(t *testing.T) {
 			mem, _ := memoryGroups(text)
 			if !equalGathered(sortedByID(got), sortedByID(mem)) {
 				t.Errorf("streamed %q\nin memory %q", got, mem)
+			}
+			// Ids whose fingerprints collide are held, and still each
+			// one item.
+			coll, err := streamGroups(text, collide)
+			if err != nil || !equalGathered(sortedByID(coll), sortedByID(mem)) {
+				t.Errorf("colliding fingerprints: %q, %v\nin memory %q", coll, err, mem)
 			}
 		})
 	}
@@ -248,20 +264,22 @@ func FuzzGroupSignals(f *testing.F) {
 			lines = append(lines, l)
 		}
 		text := strings.Join(lines, "\n")
-		got, err := streamGroups(text)
 		want, werr := memoryGroups(text)
-		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
-			t.Fatalf("streamed error %v, in memory %v", err, werr)
-		}
-		if !equalGathered(sortedByID(got), sortedByID(want)) {
-			t.Fatalf("streamed %q\nin memory %q", got, want)
-		}
-		ids := map[string]bool{}
-		for _, g := range got {
-			if ids[g.id] {
-				t.Fatalf("id %q handed on twice", g.id)
+		for _, fps := range [][]func(string) uint64{nil, {collide}} {
+			got, err := streamGroups(text, fps...)
+			if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+				t.Fatalf("streamed error %v, in memory %v", err, werr)
 			}
-			ids[g.id] = true
+			if !equalGathered(sortedByID(got), sortedByID(want)) {
+				t.Fatalf("streamed %q\nin memory %q", got, want)
+			}
+			ids := map[string]bool{}
+			for _, g := range got {
+				if ids[g.id] {
+					t.Fatalf("id %q handed on twice", g.id)
+				}
+				ids[g.id] = true
+			}
 		}
 	})
 }
