@@ -343,3 +343,26 @@ func BenchmarkGroupSignals(b *testing.B) {
 		})
 	}
 }
+
+// TestSignalSourceChanged checks that a named file that changes between
+// the passes is an error rather than a second pass over other lines.
+func TestSignalSourceChanged(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.txt")
+	if err := os.WriteFile(p, []byte(testSig(0)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := openSignals(&env{}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.close()
+	if _, err := io.ReadAll(src.first()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(testSig(0)+"\n"+testSig(1)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.rewind(); err == nil || !strings.Contains(err.Error(), "changed while it was read") {
+		t.Errorf("rewind after a change: %v", err)
+	}
+}
