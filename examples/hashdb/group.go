@@ -21,26 +21,29 @@ import (
 //
 // So the file is read twice. The first pass (planGroups) checks every line
 // (a bad line stores nothing) and notes the 64-bit fingerprint of each
-// run's id in a slice, 8 bytes a run; sorted, the slice tells which
-// fingerprints start more than one run, and how many. Only those go on,
-// into a map from fingerprint to runs still to come; the slice is dropped.
+// run's id in a slice, 8 bytes a run (8 MB for a million items); sorted,
+// the slice tells which fingerprints start more than one run, and how
+// many. Only those go on, into a map from fingerprint to runs still to
+// come; the slice is dropped. (A Bloom filter would be smaller still, but
+// needs the exact check of a second structure; a million items is 8 MB.)
 // The second pass (groupPlan.groups) hands on each run whose fingerprint
-// recurs nowhere as soon as it ends, and holds the lines of recurring ids
-// until their last run has been read, then hands on the gathered item.
-// What the second pass holds is one run plus the recurring items begun and
-// not yet finished: nothing for a file whose ids are consecutive, and in
-// the worst case (every id recurring far apart, say all pdq lines, then all
-// md5 lines) the recurring items, which is what reading the whole file
-// into a map held before, less the ids that do not recur.
+// starts no other run as soon as it ends, and holds the lines of
+// recurring ids until their last run has been read, then hands on the
+// gathered item. What the second pass holds is one run plus the recurring
+// items begun and not yet finished: nothing more for a file whose ids are
+// consecutive, and in the worst case (every id recurring far apart, say
+// all pdq lines, then all md5 lines) the recurring items, which is what
+// reading the whole file into a map held before, less the ids that do not
+// recur. Items are handed on in the order of their last lines.
 //
-// A fingerprint collision between two ids (about 2^-64 per pair) only
-// makes both look recurring: they are held and handed on when the
-// fingerprint's last run ends, each id still one item, since the held
-// items are keyed by their exact id. An external sort of the lines would
-// bound memory in the worst case too, at the cost of writing and reading
-// the file a third time in every case that has one recurring id; the
-// recurring case is rare enough that holding those items is the better
-// trade.
+// A fingerprint collision between two ids (about 2^-64 a pair) only makes
+// both look recurring: they are held and handed on when the fingerprint's
+// last run ends, each id still one item, since the held items are keyed
+// by their exact id. An external sort of the recurring ids' lines through
+// a temporary file would bound the worst case too, at the cost of writing
+// them out and reading them back; that case is rare ("hashdb hash" prints
+// an item's lines together) and costs no more memory than before, so
+// holding them is the simpler trade.
 
 // A group is the lines of one item id: their signals and labels, each
 // once, in the order the file first gives them.
