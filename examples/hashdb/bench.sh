@@ -6,10 +6,12 @@
 #	N=100000 examples/hashdb/bench.sh        # smaller
 #	BASE=e03fa34 examples/hashdb/bench.sh    # also the CLI of revision e03fa34
 #	PROFILE=1 examples/hashdb/bench.sh       # also split the time in process
+#	APART=1 examples/hashdb/bench.sh         # the worst case for grouping
 #
 # It generates a deterministic --signals file of N items (one pdq and one
 # md5 line each, the lines of an item together, as "hashdb hash" prints
-# them; gensignals.go) and a query file of Q of its pdq signals, builds the
+# them; gensignals.go; with APART=1 all the pdq lines come first, then all
+# the md5 lines, so every id recurs far apart) and a query file of Q of its pdq signals, builds the
 # CLI, and runs add --signals into a new database and match --signals
 # against it under /usr/bin/time, printing wall time, items/s and max RSS.
 #
@@ -46,19 +48,26 @@ if [[ -z ${WORK:-} ]]; then
 	[[ ${KEEP:-} == 1 ]] || trap 'rm -rf "$WORK"' EXIT
 fi
 mkdir -p "$WORK"
+gen=()
 signals=$WORK/signals-$N.txt
+if [[ ${APART:-} == 1 ]]; then
+	gen=(-interleave)
+	signals=$WORK/signals-$N-apart.txt
+fi
 queries=$WORK/queries-$Q.txt
 
 echo "== generating $N items ($WORK)"
+if [[ ! -s $WORK/signals-$N.txt ]]; then
+	go run ./examples/hashdb/gensignals.go -n "$N" >"$WORK/signals-$N.txt"
+fi
 if [[ ! -s $signals ]]; then
-	go run ./examples/hashdb/gensignals.go -n "$N" >"$signals"
+	go run ./examples/hashdb/gensignals.go -n "$N" "${gen[@]}" >"$signals"
 fi
 lines=$(wc -l <"$signals")
-# Q pdq lines spread evenly over the file (pdq lines are the odd ones),
-# signals only.
+# Q pdq signals spread evenly over the items.
 step=$(((lines / Q) / 2 * 2))
 ((step >= 2)) || step=2
-awk -v step="$step" -v q="$Q" 'NR % step == 1 && n < q { print $1; n++ }' "$signals" >"$queries"
+awk -v step="$step" -v q="$Q" 'NR % step == 1 && n < q { print $1; n++ }' "$WORK/signals-$N.txt" >"$queries"
 echo "$lines lines, $(du -h "$signals" | cut -f1); $(wc -l <"$queries") queries"
 
 echo "== building"
