@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"hash/maphash"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -27,23 +30,30 @@ import (
 // come; the slice is dropped. (A Bloom filter would be smaller still, but
 // needs the exact check of a second structure; a million items is 8 MB.)
 // The second pass (groupPlan.groups) hands on each run whose fingerprint
-// starts no other run as soon as it ends, and holds the lines of
-// recurring ids until their last run has been read, then hands on the
-// gathered item. What the second pass holds is one run plus the recurring
-// items begun and not yet finished: nothing more for a file whose ids are
-// consecutive, and in the worst case (every id recurring far apart, say
-// all pdq lines, then all md5 lines) the recurring items, which is what
-// reading the whole file into a map held before, less the ids that do not
-// recur. Items are handed on in the order of their last lines.
+// starts no other run as soon as it ends: for a file whose ids are
+// consecutive it holds one item. What it does with the lines of the
+// recurring ids depends on how many there are. Up to maxHeld (65536), it
+// holds them, keyed by exact id, until their last run has been read, and
+// then hands on the gathered item. With more (in the worst case every id
+// recurs far apart: all pdq lines, then all md5 lines), it copies their
+// lines as they are to k temporary files, an id's lines all to the file
+// its fingerprint picks, with k such that a file holds about maxHeld ids;
+// then it reads the files one by one and groups each in a map (a hash
+// partitioning, where an external sort would sort all the lines to group
+// them). So memory stays at about maxHeld items plus k write buffers
+// whatever the file, at the cost, only when many ids recur, of writing
+// and reading their lines once more. Items are handed on in the order of
+// their last lines, or, partitioned, the others first.
+//
+// What grows with the file is the first pass's slice (8 bytes a run) and
+// the map of recurring fingerprints (some 30 bytes a recurring id).
 //
 // A fingerprint collision between two ids (about 2^-64 a pair) only makes
-// both look recurring: they are held and handed on when the fingerprint's
-// last run ends, each id still one item, since the held items are keyed
-// by their exact id. An external sort of the recurring ids' lines through
-// a temporary file would bound the worst case too, at the cost of writing
-// them out and reading them back; that case is rare ("hashdb hash" prints
-// an item's lines together) and costs no more memory than before, so
-// holding them is the simpler trade.
+// both look recurring; they are still grouped by their exact ids.
+
+// maxHeld is how many recurring ids (see groupPlan) the second pass holds
+// in memory, a few hundred bytes each; a variable for tests.
+var maxHeld = 1 << 16
 
 // A group is the lines of one item id: their signals and labels, each
 // once, in the order the file first gives them.
@@ -112,6 +122,9 @@ type groupPlan struct {
 	recur map[uint64]int         // fingerprint → runs not yet read in the second pass
 	items int                    // distinct ids (fingerprints, so a collision counts one)
 	lines int                    // signal lines, not counting blank lines and comments
+	// maxHeld is how many recurring ids the second pass holds in memory;
+	// with more, their lines go to temporary files (see partitioned).
+	maxHeld int
 }
 
 // planGroups reads a --signals file once, checking every line, and returns
@@ -124,7 +137,7 @@ func planGroups(r io.Reader, name string) (*groupPlan, error) {
 // planGroupsWith is planGroups with the fingerprint function fp, for
 // tests that make fingerprints collide.
 func planGroupsWith(r io.Reader, name string, fp func(string) uint64) (*groupPlan, error) {
-	p := &groupPlan{fp: fp}
+	p := &groupPlan{fp: fp, maxHeld: maxHeld}
 	var runs []uint64
 	var prev []byte // the id of the run being read
 	started := false
@@ -162,6 +175,9 @@ func planGroupsWith(r io.Reader, name string, fp func(string) uint64) (*groupPla
 // file must not have changed since planGroups read it (addSignals checks),
 // or an id may be handed on twice, or late, at the end.
 func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) error {
+	if len(p.recur) > p.maxHeld {
+		return p.partitioned(r, name, fn)
+	}
 	held := map[uint64][]*group{} // the recurring ids begun, by fingerprint
 	var labels interner
 	var cur *group        // the run being read
@@ -223,6 +239,109 @@ func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) erro
 	}
 	slices.SortFunc(rest, func(a, b *group) int { return a.line - b.line })
 	for _, g := range rest {
+		if err := fn(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partitioned is groups for a file with more than p.maxHeld recurring
+// ids: it hands on the runs of the ids that do not recur as it reads, and
+// copies the lines of those that do to k temporary files, by fingerprint,
+// k such that a file holds about maxHeld ids; then it reads the files one
+// by one, grouping each in memory. Memory stays at about maxHeld items
+// whatever the file, for a third pass over the recurring lines only.
+func (p *groupPlan) partitioned(r io.Reader, name string, fn func(*group) error) (err error) {
+	k := (len(p.recur) + p.maxHeld - 1) / p.maxHeld
+	parts := make([]*os.File, k)
+	ws := make([]*bufio.Writer, k)
+	defer func() {
+		for _, f := range parts {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	for i := range parts {
+		f, err := os.CreateTemp("", "hashdb-group-*")
+		if err != nil {
+			return fmt.Errorf("grouping %s: %w", name, err)
+		}
+		parts[i] = f
+		if err := os.Remove(f.Name()); err != nil {
+			defer os.Remove(f.Name()) // where an open file cannot be removed
+		}
+		ws[i] = bufio.NewWriterSize(f, 32<<10)
+	}
+	var labels interner
+	var cur *group
+	end := func() error {
+		g := cur
+		cur = nil
+		if g == nil {
+			return nil
+		}
+		return fn(g)
+	}
+	err = scanSignals(r, name, func(l *signalLine) error {
+		if fp := p.fp(l.id); p.recur[fp] > 0 {
+			if err := end(); err != nil {
+				return err
+			}
+			w := ws[fp%uint64(k)]
+			w.WriteString(l.text)
+			return w.WriteByte('\n')
+		}
+		if cur != nil && l.id == cur.id {
+			cur.add(l, &labels)
+			return nil
+		}
+		if err := end(); err != nil {
+			return err
+		}
+		cur = &group{id: strings.Clone(l.id), line: l.line}
+		cur.signals, cur.labels = cur.buf[:0], cur.labelBuf[:0]
+		cur.add(l, &labels)
+		return nil
+	})
+	if err == nil {
+		err = end()
+	}
+	for i := 0; err == nil && i < k; i++ {
+		if err = ws[i].Flush(); err != nil {
+			break
+		}
+		if _, err = parts[i].Seek(0, io.SeekStart); err != nil {
+			break
+		}
+		err = groupInMemory(parts[i], name, &labels, fn)
+		parts[i].Close()
+		parts[i] = nil
+	}
+	return err
+}
+
+// groupInMemory groups the lines r holds in a map and hands on each group,
+// in the order of their first lines.
+func groupInMemory(r io.Reader, name string, labels *interner, fn func(*group) error) error {
+	byID := map[string]*group{}
+	var order []*group
+	err := scanSignals(r, name, func(l *signalLine) error {
+		g := byID[l.id]
+		if g == nil {
+			g = &group{id: strings.Clone(l.id), line: l.line}
+			g.signals, g.labels = g.buf[:0], g.labelBuf[:0]
+			byID[g.id] = g
+			order = append(order, g)
+		}
+		g.add(l, labels)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range order {
 		if err := fn(g); err != nil {
 			return err
 		}

@@ -33,18 +33,21 @@ func gatheredOf(g *group) gathered {
 // collide is a fingerprint under which many ids collide.
 func collide(id string) uint64 { return uint64(len(id) % 3) }
 
-// streamGroups groups text with the two passes addSignals makes, with
-// fingerprints that collide if collide.
-func streamGroups(text string, fps ...func(string) uint64) ([]gathered, error) {
+// streamGroups groups text with the passes addSignals makes, with the
+// fingerprint fp if not nil, holding at most held recurring ids if not 0.
+func streamGroups(text string, fp func(string) uint64, held int) ([]gathered, error) {
 	var p *groupPlan
 	var err error
-	if len(fps) > 0 {
-		p, err = planGroupsWith(strings.NewReader(text), "f", fps[0])
+	if fp != nil {
+		p, err = planGroupsWith(strings.NewReader(text), "f", fp)
 	} else {
 		p, err = planGroups(strings.NewReader(text), "f")
 	}
 	if err != nil {
 		return nil, err
+	}
+	if held != 0 {
+		p.maxHeld = held
 	}
 	var out []gathered
 	err = p.groups(strings.NewReader(text), "f", func(g *group) error {
@@ -116,6 +119,8 @@ func TestGroupSignals(t *testing.T) {
 			[]gathered{{s(1), []string{s(1)}, nil}, {s(0), []string{s(0)}, nil}, {s(2), []string{s(2)}, []string{"l"}}}},
 		{"labels union, first-seen order", []string{s(0) + "\tA\tb,a", s(1) + "\tA\ta,c", s(2) + "\tB\tz", s(0) + "\tA\td,b"},
 			[]gathered{{"B", []string{s(2)}, []string{"z"}}, {"A", []string{s(0), s(1)}, []string{"b", "a", "c", "d"}}}},
+		{"three recurring, one not, between", []string{s(0) + "\tA", s(1) + "\tB", s(2) + "\tC", s(3) + "\tA", s(4) + "\tD", s(5) + "\tB\tl", s(6) + "\tC"},
+			[]gathered{{"A", []string{s(0), s(3)}, nil}, {"D", []string{s(4)}, nil}, {"B", []string{s(1), s(5)}, []string{"l"}}, {"C", []string{s(2), s(6)}, nil}}},
 		{"the same signal twice in a run", []string{s(0) + "\tA", s(0) + "\tA\tl"},
 			[]gathered{{"A", []string{s(0)}, []string{"l"}}}},
 		{"comments between a run's lines", []string{s(0) + "\tA", "# c", "", s(1) + "\tA"},
@@ -123,7 +128,7 @@ func TestGroupSignals(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			text := strings.Join(c.lines, "\n")
-			got, err := streamGroups(text)
+			got, err := streamGroups(text, nil, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,14 +141,21 @@ func TestGroupSignals(t *testing.T) {
 			}
 			// Ids whose fingerprints collide are held, and still each
 			// one item.
-			coll, err := streamGroups(text, collide)
+			coll, err := streamGroups(text, collide, 0)
 			if err != nil || !equalGathered(sortedByID(coll), sortedByID(mem)) {
 				t.Errorf("colliding fingerprints: %q, %v\nin memory %q", coll, err, mem)
+			}
+			// More recurring ids than are held: through temporary files.
+			for _, fp := range []func(string) uint64{nil, collide} {
+				part, err := streamGroups(text, fp, 1)
+				if err != nil || !equalGathered(sortedByID(part), sortedByID(mem)) {
+					t.Errorf("partitioned: %q, %v\nin memory %q", part, err, mem)
+				}
 			}
 		})
 	}
 	t.Run("far apart", func(t *testing.T) {
-		got, err := streamGroups(strings.Join(far, "\n"))
+		got, err := streamGroups(strings.Join(far, "\n"), nil, 0)
 		if err != nil || len(got) != 1001 {
 			t.Fatalf("%d groups, %v", len(got), err)
 		}
@@ -195,11 +207,17 @@ func TestAddSignalsStreamed(t *testing.T) {
 		db    string
 		stdin io.Reader
 		args  []string
+		held  int // maxHeld, if not 0
 	}{
-		{"together.db", nil, []string{"--signals", file("together.txt", together)}},
-		{"apart.db", nil, []string{"--signals", file("apart.txt", apart)}},
-		{"stdin.db", strings.NewReader(strings.Join(apart, "\n")), []string{"--signals", "-"}},
+		{"together.db", nil, []string{"--signals", file("together.txt", together)}, 0},
+		{"apart.db", nil, []string{"--signals", file("apart.txt", apart)}, 0},
+		{"stdin.db", strings.NewReader(strings.Join(apart, "\n")), []string{"--signals", "-"}, 0},
+		{"partitioned.db", strings.NewReader(strings.Join(apart, "\n")), []string{"--signals", "-"}, 100},
 	} {
+		if c.held != 0 {
+			defer func(n int) { maxHeld = n }(maxHeld)
+			maxHeld = c.held
+		}
 		code, stderr := add(c.db, c.stdin, c.args...)
 		if code != 0 || !strings.Contains(stderr, want) {
 			t.Errorf("%s: %d %q, want %q", c.db, code, stderr, want)
@@ -265,8 +283,11 @@ func FuzzGroupSignals(f *testing.F) {
 		}
 		text := strings.Join(lines, "\n")
 		want, werr := memoryGroups(text)
-		for _, fps := range [][]func(string) uint64{nil, {collide}} {
-			got, err := streamGroups(text, fps...)
+		for _, c := range []struct {
+			fp   func(string) uint64
+			held int
+		}{{nil, 0}, {collide, 0}, {nil, 1}, {collide, 1}} {
+			got, err := streamGroups(text, c.fp, c.held)
 			if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
 				t.Fatalf("streamed error %v, in memory %v", err, werr)
 			}

@@ -15,7 +15,8 @@ import (
 
 // A signalLine is one line of a --signals file.
 type signalLine struct {
-	line   int // 1-based line number
+	line   int    // 1-based line number
+	text   string // the line as read (set by scanSignals only, and aliased)
 	signal signal.Signal
 	id     string   // the item id; the signal's string form when left out
 	labels []string // validated, possibly empty
@@ -35,7 +36,7 @@ const maxIDLen = 512
 func readSignals(r io.Reader, name string, fn func(signalLine) error) error {
 	return scanSignals(r, name, func(l *signalLine) error {
 		c := *l
-		c.id = strings.Clone(l.id)
+		c.id, c.text = strings.Clone(l.id), ""
 		c.labels = nil
 		for _, lab := range l.labels {
 			c.labels = append(c.labels, strings.Clone(lab))
@@ -66,7 +67,7 @@ func scanSignals(r io.Reader, name string, fn func(*signalLine) error) error {
 		if !ok {
 			continue
 		}
-		l.line = n
+		l.line, l.text = n, unsafe.String(unsafe.SliceData(b), len(b))
 		if err := fn(&l); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, n, err)
 		}
