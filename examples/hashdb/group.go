@@ -169,11 +169,12 @@ func planGroupsWith(r io.Reader, name string, fp func(string) uint64) (*groupPla
 }
 
 // groups reads the file planGroups read, again, and calls fn once for each
-// item id with its group, when the last line of the id has been read; fn
-// owns the group. Ids that recur are handed on at their last line, so the
-// order is that of the ids' last lines. groups runs once per plan; the
-// file must not have changed since planGroups read it (addSignals checks),
-// or an id may be handed on twice, or late, at the end.
+// item id with its group, once the last line of the id has been read; fn
+// owns the group. The order is that of the ids' last lines, or, with more
+// than maxHeld recurring ids, the ids that do not recur in that order and
+// then the others (see partitioned). groups runs once per plan; the file
+// must not have changed since planGroups read it (addSignals checks), or
+// an id may be handed on twice, or late, at the end.
 func (p *groupPlan) groups(r io.Reader, name string, fn func(*group) error) error {
 	if len(p.recur) > p.maxHeld {
 		return p.partitioned(r, name, fn)
