@@ -122,7 +122,10 @@ func (p *matchPrinter) print(query, id string, ms, suppressed []hashdb.Match) er
 
 // matchSignals matches each line of a --signals file; the item-id field,
 // if any, is echoed as "id" and labels are ignored, so "hashdb hash"
-// output can be piped in.
+// output can be piped in. It streams: matchBatch lines are read, matched
+// with one Match call and printed before the next are read, and nothing
+// else is kept of a line (so a bad line stops the command after the
+// batches before it printed).
 func matchSignals(e *env, db *hashdb.DB, name string, opts *hashdb.MatchOptions, p *matchPrinter) error {
 	var r io.Reader = e.stdin
 	if name != "-" {
@@ -133,34 +136,32 @@ func matchSignals(e *env, db *hashdb.DB, name string, opts *hashdb.MatchOptions,
 		defer f.Close()
 		r = f
 	}
-	var lines []signalLine
+	qs := make([]signal.Signal, 0, matchBatch)
+	ids := make([]string, 0, matchBatch) // "" when the line has none
 	flush := func() error {
-		if len(lines) == 0 {
+		if len(qs) == 0 {
 			return nil
-		}
-		qs := make([]signal.Signal, len(lines))
-		for i, l := range lines {
-			qs[i] = l.signal
 		}
 		res, err := db.Match(e.ctx, qs, opts)
 		if err != nil {
 			return err
 		}
 		for i, r := range res {
-			id := lines[i].id
-			if id == lines[i].signal.String() {
-				id = ""
-			}
-			if err := p.print(lines[i].signal.String(), id, r.Matches, r.Suppressed); err != nil {
+			if err := p.print(qs[i].String(), ids[i], r.Matches, r.Suppressed); err != nil {
 				return err
 			}
 		}
-		lines = lines[:0]
+		clear(ids)
+		qs, ids = qs[:0], ids[:0]
 		return nil
 	}
 	err := readSignals(r, name, func(l signalLine) error {
-		lines = append(lines, l)
-		if len(lines) == matchBatch {
+		id := l.id
+		if id == l.signal.String() {
+			id = ""
+		}
+		qs, ids = append(qs, l.signal), append(ids, id)
+		if len(qs) == matchBatch {
 			return flush()
 		}
 		return nil
