@@ -175,6 +175,9 @@ func BenchmarkOpen(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				if err := db.useIndexes(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 				for _, a := range []signal.Algorithm{signal.PDQ, signal.PHash, signal.MD5} {
 					if got := db.idx.by[a].Len(); got != n {
 						b.Fatalf("%s index holds %d signals, want %d", a, got, n)

@@ -114,10 +114,10 @@ func TestCodesDistrusted(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "h.db")
 			live := codesDB(t, path, "org-a", 300, 0)
 			ro := openOrg(t, path, "org-a", true)
-			if !ro.codesRead {
-				t.Fatal("Open did not use intact packed codes")
-			}
 			findsAll(t, ro, live)
+			if !ro.codesRead {
+				t.Fatal("the indexes were not built from intact packed codes")
+			}
 			ro.Close()
 
 			raw, err := bolt.Open(path, 0o600, nil)
@@ -130,10 +130,10 @@ func TestCodesDistrusted(t *testing.T) {
 			raw.Close()
 
 			ro = openOrg(t, path, "org-a", true)
-			if ro.codesRead {
-				t.Fatal("Open trusted damaged packed codes")
-			}
 			findsAll(t, ro, live)
+			if ro.codesRead {
+				t.Fatal("damaged packed codes were trusted")
+			}
 			probs, err := ro.Check(context.Background())
 			if err != nil || len(probs) == 0 || probs[0].Bucket != "codes" {
 				t.Fatalf("Check = %v, %v; want a codes problem", probs, err)
@@ -145,11 +145,36 @@ func TestCodesDistrusted(t *testing.T) {
 			mustCheck(t, rw)
 			rw.Close()
 			ro = openOrg(t, path, "org-a", true)
+			findsAll(t, ro, live)
 			if !ro.codesRead {
 				t.Fatal("a writable open did not rebuild the packed codes")
 			}
-			findsAll(t, ro, live)
 			ro.Close()
 		})
 	}
+}
+
+// TestIndexesBuiltOnFirstSearch checks that Open and writes leave the
+// indexes unbuilt, and that the first search builds them over everything
+// committed.
+func TestIndexesBuiltOnFirstSearch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	live := codesDB(t, path, "org-a", 50, 0)
+	db := openOrg(t, path, "org-a", false)
+	it := orgItem("org-a", "late", 999, tlp.Green)
+	if err := db.Put(context.Background(), it); err != nil {
+		t.Fatal(err)
+	}
+	if db.idxBuilt.Load() {
+		t.Fatal("Open or Put built the indexes")
+	}
+	findsAll(t, db, append(live, it))
+	if !db.idxBuilt.Load() || !db.codesRead {
+		t.Fatalf("built %v, from the packed codes %v", db.idxBuilt.Load(), db.codesRead)
+	}
+	it2 := orgItem("org-a", "later", 1000, tlp.Green)
+	if err := db.Put(context.Background(), it2); err != nil {
+		t.Fatal(err)
+	}
+	findsAll(t, db, []Item{it2}) // a commit after the build matches at once
 }

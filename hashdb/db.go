@@ -36,9 +36,13 @@ type DB struct {
 	// onCommit, if set, is told after every commit how the live signals
 	// changed (see [indexDelta]) and the last change committed.
 	onCommit func(d *indexDelta, seq uint64)
-	// codesRead reports that Open built the indexes from the packed codes
+	// codesRead reports that the indexes were built from the packed codes
 	// rather than by decoding the items (for tests).
 	codesRead bool
+	// idxBuilt is set once the indexes are built, by the first search
+	// (see useIndexes); idxMu serialises that build.
+	idxBuilt atomic.Bool
+	idxMu    sync.Mutex
 
 	// idx are the match indexes, built at Open and kept in step with every
 	// commit by onCommit.
@@ -119,7 +123,8 @@ func Open(path string, opts *Options) (*DB, error) {
 		b.Close()
 		return nil, opError("open "+path, err)
 	}
-	if err := db.buildIndexes(context.Background()); err != nil {
+	db.onCommit = db.committed
+	if err := db.settleCodes(); err != nil {
 		b.Close()
 		return nil, opError("open "+path, err)
 	}
@@ -196,7 +201,9 @@ func (db *DB) Close() error {
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	db.idx.wait()
+	if db.idxBuilt.Load() {
+		db.idx.wait()
+	}
 	if err := db.bolt.Close(); err != nil {
 		return opError("close "+db.path, err)
 	}

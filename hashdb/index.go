@@ -1,6 +1,7 @@
 package hashdb
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -8,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/internal/store"
 	"github.com/hashshare/hashshare/match"
 )
 
@@ -152,11 +154,80 @@ func (d *indexDelta) add(num uint64, sigs []signal.Signal) {
 	}
 }
 
+// The indexes are built when first needed: by the first search, not by
+// Open, so that a process that only writes (an import, "hashdb add")
+// never pays for them, and the first Match of one that searches pays
+// instead of Open. Until then commits only write the packed codes, which
+// the build reads.
+
+// settleCodes, in Open, makes sure a writable database has packed codes
+// it can keep up to date: if their marker is not this database's last
+// change, it builds the indexes now, by decoding the items, which
+// rebuilds the codes. Damage the marker does not show (a bad chunk) is
+// found by the build, which repairs it the same way.
+func (db *DB) settleCodes() error {
+	if db.opts.ReadOnly {
+		return nil
+	}
+	var fresh bool
+	err := db.view(func(v *view) error {
+		m, err := v.Meta()
+		if err != nil {
+			return err
+		}
+		mark, ok := decodeCodesMark(v.Get(store.BucketCodes, codesMarker))
+		fresh = ok && bytes.Equal(mark.id, db.id) && mark.seq == m.GetLastSeq()
+		return nil
+	})
+	if err != nil || fresh {
+		return err
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.buildIndexes(context.Background()); err != nil {
+		return err
+	}
+	db.idxBuilt.Store(true)
+	return nil
+}
+
+// useIndexes builds the indexes if they are not built yet. It holds the
+// write lock meanwhile, so that no commit falls between the snapshot the
+// build reads and the hook that applies later ones. Callers must not be
+// inside a read transaction (a writer waiting for bbolt to grow its
+// memory map would wait for it).
+func (db *DB) useIndexes(ctx context.Context) error {
+	if db.idxBuilt.Load() {
+		return nil
+	}
+	db.idxMu.Lock()
+	defer db.idxMu.Unlock()
+	if db.idxBuilt.Load() {
+		return nil
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	if err := db.buildIndexes(ctx); err != nil {
+		return err
+	}
+	db.idxBuilt.Store(true)
+	return nil
+}
+
+// committed is the commit hook: it keeps the indexes, once built, in step.
+func (db *DB) committed(d *indexDelta, seq uint64) {
+	if db.idxBuilt.Load() {
+		db.idx.apply(d, seq)
+	}
+}
+
 // buildIndexes builds the index of each algorithm over the live items'
 // signals, from the packed codes when it can trust them and otherwise by
-// decoding every item (rebuilding the packed codes, opened for writing),
-// then installs the commit hook that keeps them in step. It runs in Open,
-// before the DB is shared.
+// decoding every item (rebuilding the packed codes, opened for writing).
+// The caller holds the write lock.
 func (db *DB) buildIndexes(ctx context.Context) error {
 	batches, seq, ok, err := db.readCodes(ctx)
 	if err != nil {
@@ -186,7 +257,6 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 	}
 	db.idx.cond.L = &db.idx.mu
 	db.idx.seq = seq
-	db.onCommit = db.idx.apply
 	return nil
 }
 

@@ -95,6 +95,9 @@ type query struct {
 // matching at once. The result holds one MatchResult per query, in order.
 func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOptions) (_ []MatchResult, err error) {
 	defer wrapErr(&err, "match")
+	if err := db.useIndexes(ctx); err != nil {
+		return nil, err
+	}
 	out := make([]MatchResult, len(queries))
 	for i, q := range queries {
 		if err := ctx.Err(); err != nil {
@@ -122,6 +125,9 @@ func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptio
 	defer wrapErr(&err, "match")
 	if h == nil {
 		return nil, nil
+	}
+	if err := db.useIndexes(ctx); err != nil {
+		return nil, err
 	}
 	var out []MatchResult
 	for _, s := range h.Signals {

@@ -38,6 +38,9 @@ func (db *DB) Lookup(s signal.Signal) (_ []Item, err error) {
 	if s.IsZero() {
 		return nil, fmt.Errorf("%w: zero Signal", signal.ErrInvalid)
 	}
+	if err := db.useIndexes(context.Background()); err != nil {
+		return nil, err
+	}
 	var hits []hit
 	err = db.view(func(v *view) error {
 		ids, err := db.idx.search(v, s, 0, nil)
