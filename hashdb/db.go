@@ -70,6 +70,13 @@ type DB struct {
 // it was before; read-only, it reads the file that way without changing
 // it.
 //
+// Open reads only the file's metadata. The in-memory match indexes are
+// built by the first search ([DB.Match], [DB.MatchHashes], [DB.Lookup]),
+// from codes every commit also writes in a packed form (about a second
+// for ten million PDQ hashes), so a process that only writes never builds
+// them. A service builds them before taking requests by matching nothing:
+// db.Match(ctx, nil, nil).
+//
 // Errors wrap [ErrLocked] when another writer holds the file past
 // opts.Timeout, [ErrNotDatabase] when path is empty, a directory or a file
 // that is not a hashshare database, [ErrSchemaVersion] when newer code wrote

@@ -88,6 +88,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	// A Match of nothing builds the match indexes, so that the first
+	// request does not wait for them.
+	start := time.Now()
+	if _, err := db.Match(ctx, nil, nil); err != nil {
+		return err
+	}
+	log.Info("indexes ready", "took", time.Since(start).Round(time.Millisecond))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
