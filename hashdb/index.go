@@ -170,13 +170,15 @@ func (db *DB) settleCodes() error {
 		return nil
 	}
 	var fresh bool
+	var seq uint64
 	err := db.view(func(v *view) error {
 		m, err := v.Meta()
 		if err != nil {
 			return err
 		}
+		seq = m.GetLastSeq()
 		mark, ok := decodeCodesMark(v.Get(store.BucketCodes, codesMarker))
-		fresh = ok && bytes.Equal(mark.id, db.id) && mark.seq == m.GetLastSeq()
+		fresh = ok && bytes.Equal(mark.id, db.id) && mark.seq == seq
 		return nil
 	})
 	if err != nil || fresh {
@@ -184,6 +186,10 @@ func (db *DB) settleCodes() error {
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	if seq == 0 {
+		// A new file: no items, so no codes, only the marker to write.
+		return db.rebuildCodes(context.Background(), new([signal.SHA256 + 1]codeBatch), 0)
+	}
 	if err := db.buildIndexes(context.Background()); err != nil {
 		return err
 	}
