@@ -17,9 +17,12 @@ import (
 var ErrNoSource = errors.New("no source")
 
 // DefaultBatch is how many items [Ingest] stores per transaction by
-// default: enough to amortise a commit's fsync over many items, few
-// enough that memory stays flat whatever the list's size.
-const DefaultBatch = 8192
+// default. Lists keyed by hash value (pytx, StopNCII) arrive in no key
+// order, so each commit rewrites pages all over the items' B+tree: fewer,
+// larger commits cost much less (a million-line pytx file went in 2.7
+// times as fast with 65536 as with 8192), and a batch this size still
+// holds memory to tens of megabytes whatever the list's size.
+const DefaultBatch = 65536
 
 // DefaultTLP is the sharing level [Ingest] gives items whose list names
 // none. Hash lists are shared within a community under its terms, not

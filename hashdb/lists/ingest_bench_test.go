@@ -45,9 +45,9 @@ func pytxFile(n int) []byte {
 	return b.Bytes()
 }
 
-// putLikeAdd stores the file's signals the way `hashdb add --signals`
-// does: read whole into items keyed by the signal, then Put in batches of
-// 2000.
+// putLikeAdd stores the file's signals as `hashdb add --signals` stores
+// its items: each line an item keyed by its signal, Put in batches of
+// 8192.
 func putLikeAdd(ctx context.Context, db *hashdb.DB, file []byte) error {
 	var items []hashdb.Item
 	sc := bufio.NewScanner(bytes.NewReader(file))
@@ -64,7 +64,7 @@ func putLikeAdd(ctx context.Context, db *hashdb.DB, file []byte) error {
 		items = append(items, hashdb.Item{Key: hashdb.Key{Source: "acme", ID: s.String()}, Signals: []signal.Signal{s}, TLP: tlp.Green})
 	}
 	for len(items) > 0 {
-		n := min(len(items), 2000)
+		n := min(len(items), 8192)
 		if err := db.Put(ctx, items[:n]...); err != nil {
 			return err
 		}
