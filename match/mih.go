@@ -142,7 +142,8 @@ func (x *MIH) Substrings() int {
 }
 
 // substrings returns m for n codes: Options.Substrings if set, else the m
-// that minimises the modelled cost of a search at the typical radius.
+// that minimises the modelled cost of a search at the typical radius among
+// those whose tables fit the memory budget (the leanest if none does).
 func (x *MIH) substrings(n int) int {
 	if x.opts.Substrings != 0 {
 		return x.opts.Substrings
@@ -151,17 +152,62 @@ func (x *MIH) substrings(n int) int {
 	if r == 0 {
 		r = defaultRadius(x.bits)
 	}
-	// Substrings wider than log₂N+4 bits would spend more on empty buckets
-	// (2.1 bytes each) than on codes.
-	lg := math.Ceil(math.Log2(float64(max(n, 1))))
-	lo := max(ceilDiv(x.bits, maxWidth), ceilDiv(x.bits, int(lg)+4))
-	best, bestCost := lo, math.Inf(1)
-	for m := lo; m <= x.bits/4; m++ {
+	budget := tableBudget(x.bits)
+	best, bestCost := 0, math.Inf(1)
+	lean, leanBytes := 0, math.Inf(1)
+	for m := ceilDiv(x.bits, maxWidth); m <= x.bits/4; m++ {
+		b := tableBytes(x.bits, m, n)
+		if b < leanBytes {
+			lean, leanBytes = m, b
+		}
+		if b > budget {
+			continue
+		}
 		if c := searchCost(x.bits, m, n, r); c < bestCost {
 			best, bestCost = m, c
 		}
 	}
+	if best == 0 {
+		return lean
+	}
 	return best
+}
+
+// tableBudget is the memory, in bytes per code, that the tables may take
+// when m is chosen: with the id and the code, at most about 90 bytes per
+// 256-bit code and 50 per 64-bit one. A tighter budget would force more,
+// narrower substrings: at 10M 256-bit codes 12 tables take 3 bytes per code
+// less than 11 but model twice the search time.
+func tableBudget(bits int) float64 {
+	if bits == 64 {
+		return 34
+	}
+	return 50
+}
+
+// width returns the width of substring i of m of a bits-bit code: the
+// first bits%m substrings are one bit wider.
+func width(bits, m, i int) int {
+	if i < bits%m {
+		return bits/m + 1
+	}
+	return bits / m
+}
+
+// tableBytes models the bytes per code of m tables over n uniform codes:
+// a quarter byte per bucket (used bit, block entry), a byte per non-empty
+// bucket, a packed slot per code, and for 64-bit codes the code copy.
+func tableBytes(bits, m, n int) float64 {
+	nn := float64(max(n, 1))
+	total := 0.0
+	for i := range m {
+		nb := math.Exp2(float64(width(bits, m, i)))
+		total += nb/4 - nb*math.Expm1(-nn/nb) + nn*float64(packWidth(n))/8
+		if bits == 64 {
+			total += 8 * nn
+		}
+	}
+	return total / nn
 }
 
 // defaultRadius is the radius the substring count is tuned for when
@@ -188,10 +234,7 @@ const (
 func searchCost(bits, m, n, r int) float64 {
 	cost := 0.0
 	for i := range m {
-		w := bits / m
-		if i < bits%m {
-			w++
-		}
+		w := width(bits, m, i)
 		probes := 0.0
 		for s := 0; s <= subRadius(r, m, i); s++ {
 			probes += binomial(w, s)
@@ -211,12 +254,9 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 	tabs := make([]table, m)
 	start := uint(0)
 	for i := range tabs {
-		width := uint(x.bits / m)
-		if i < x.bits%m {
-			width++
-		}
-		tabs[i].start, tabs[i].width = start, width
-		start += width
+		w := uint(width(x.bits, m, i))
+		tabs[i].start, tabs[i].width = start, w
+		start += w
 	}
 	// One allocation for all the used bitsets, so that huge pages can back
 	// them: they are read at random by every probe.
@@ -237,9 +277,10 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 	close(next)
 	for range min(runtime.GOMAXPROCS(0), m) {
 		wg.Go(func() {
+			var buf buildBuf
 			for i := range next {
 				if ctx.Err() == nil {
-					tabs[i].build(codes, x.w, n)
+					tabs[i].build(codes, x.w, n, &buf)
 				}
 			}
 		})
@@ -295,7 +336,17 @@ func (x *MIH) Nearest(query []uint64, k int) ([]Result, error) {
 	return t.sorted(), nil
 }
 
-// bytes returns the memory held by the index's arrays.
+// Size returns the bytes of memory held by the index's arrays: ids, codes,
+// tombstones, the pending buffer and the tables, but not the Go structures
+// around them nor, during a background rebuild, the tables being built.
+// Divided by Len it is the memory cost per code to plan capacity with.
+func (x *MIH) Size() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.bytes()
+}
+
+// bytes is Size for a caller holding the lock.
 func (x *MIH) bytes() int {
 	n := 8*len(x.ids) + 8*len(x.codes) + 8*len(x.dead) + 8*len(x.pids) + 8*len(x.pcodes)
 	for i := range x.tabs {

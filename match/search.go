@@ -85,7 +85,7 @@ func (x *MIH) probe1(dst []Result, t *table, i int, q uint64, r int, sc *scratch
 		cands += int(hi - lo)
 		for p, c := range t.codes[lo:hi] {
 			if d := bits.OnesCount64(c ^ q); d <= r {
-				dst = x.accept(dst, t.slots[int(lo)+p], d, i, r, sc)
+				dst = x.accept(dst, t.slot(lo+uint32(p)), d, i, r, sc)
 			}
 		}
 	}
@@ -106,8 +106,8 @@ func (x *MIH) probe4(dst []Result, t *table, i int, q []uint64, r int, sc *scrat
 	sc.slots = sc.slots[:n]
 	n = 0
 	for _, lh := range sc.ranges {
-		for _, s := range t.slots[uint32(lh):uint32(lh>>32)] {
-			sc.slots[n] = s
+		for p := uint32(lh); p < uint32(lh>>32); p++ {
+			sc.slots[n] = t.slot(p)
 			n++
 		}
 	}
@@ -181,7 +181,7 @@ func (x *MIH) nearest(t *topK, q []uint64, sc *scratch) {
 			for _, k := range sc.keys {
 				lo, hi := tb.bucket(k)
 				for p := lo; p < hi; p++ {
-					slot := tb.slots[p]
+					slot := tb.slot(p)
 					code := x.codes[int(slot)*x.w : int(slot+1)*x.w]
 					d := distance(code, q)
 					if !t.admits(d, x.ids[slot]) || isDead(x.dead, int(slot)) || x.seen(code, i, s, sc) {

@@ -1,0 +1,113 @@
+package match
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// A table's bucket offsets are stored compactly, in space that follows the
+// number of codes rather than the 2^width buckets. Buckets are grouped in
+// blocks of 64, the buckets of one word of the used bitset. Each block has
+// one uint64 (blk): the position of its first entry and, above it, the rank
+// of its first non-empty bucket among all non-empty buckets. Each non-empty
+// bucket has one byte (off8): its start minus its block's. A bucket's
+// rank is then its block's plus a popcount of the used word below it, and
+// it ends where the next non-empty bucket of its block starts, or where the
+// next block does. That is 0.25 bytes per bucket plus one per non-empty
+// bucket, against 2.1 for direct uint16 offsets: with about as many
+// buckets as codes, about 0.9 bytes per code and table.
+//
+// A start 255 or more entries into its block (a block crowded by many ids
+// sharing a code, or a rare dense block) is stored as escByte in off8 and
+// exactly in esc, found by binary search: correct for any data, and only
+// those buckets pay for it.
+
+// escByte marks an off8 entry whose start is in esc.
+const escByte = 255
+
+// blockShift is log₂ of the buckets per offsets block: one used word.
+const blockShift = 6
+
+// bucket returns the range of entries whose substring is k: empty unless
+// k is marked in the used bitset.
+func (t *table) bucket(k uint32) (lo, hi uint32) {
+	b, bit := k>>blockShift, k&63
+	u := t.used[b]
+	if u&(1<<bit) == 0 {
+		return 0, 0
+	}
+	e := t.blk[b]
+	base := uint32(e)
+	j := uint32(e>>32) + uint32(bits.OnesCount64(u&(1<<bit-1)))
+	lo = t.start8(j, base)
+	if u>>bit>>1 == 0 {
+		return lo, uint32(t.blk[b+1])
+	}
+	return lo, t.start8(j+1, base)
+}
+
+// start8 returns the start of the non-empty bucket of rank j, in the
+// block whose entries start at base.
+func (t *table) start8(j, base uint32) uint32 {
+	if o := t.off8[j]; o != escByte {
+		return base + uint32(o)
+	}
+	i, _ := slices.BinarySearchFunc(t.esc, j, func(e uint64, j uint32) int {
+		return int(e>>32) - int(j)
+	})
+	return uint32(t.esc[i])
+}
+
+// offBuilder fills a table's blk, off8, esc and used bitset from the entry
+// counts of its buckets, given in bucket order.
+type offBuilder struct {
+	t    *table
+	off8 []byte // scratch for t.off8, room for every non-empty bucket
+	k    int    // buckets seen
+	pos  uint32 // entries seen
+	nnz  uint32 // non-empty buckets seen
+	base uint32 // start of the current block
+}
+
+// newOffBuilder prepares t for nb = 2^width buckets, with off8 as scratch
+// of at least min(nb, entries) bytes.
+func newOffBuilder(t *table, nb int, off8 []byte) *offBuilder {
+	t.blk = makeHuge[uint64]((nb+63)>>blockShift + 1)
+	t.esc = nil
+	return &offBuilder{t: t, off8: off8}
+}
+
+// add takes the counts of the next len(cnt) buckets and turns each into
+// the bucket's start. len(cnt) is a multiple of 64, or all the buckets.
+func (ob *offBuilder) add(cnt []uint32) {
+	t := ob.t
+	for i, c := range cnt {
+		k := ob.k + i
+		if k&63 == 0 {
+			ob.base = ob.pos
+			t.blk[k>>blockShift] = uint64(ob.pos) | uint64(ob.nnz)<<32
+		}
+		cnt[i] = ob.pos
+		if c == 0 {
+			continue
+		}
+		t.used[k>>blockShift] |= 1 << (k & 63)
+		if d := ob.pos - ob.base; d < escByte {
+			ob.off8[ob.nnz] = byte(d)
+		} else {
+			ob.off8[ob.nnz] = escByte
+			t.esc = append(t.esc, uint64(ob.nnz)<<32|uint64(ob.pos))
+		}
+		ob.nnz++
+		ob.pos += c
+	}
+	ob.k += len(cnt)
+}
+
+// finish closes the last block and keeps off8 at its exact size.
+func (ob *offBuilder) finish() {
+	t := ob.t
+	t.blk[len(t.blk)-1] = uint64(ob.pos) | uint64(ob.nnz)<<32
+	t.off8 = makeHuge[byte](int(ob.nnz))
+	copy(t.off8, ob.off8)
+}

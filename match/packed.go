@@ -1,0 +1,48 @@
+package match
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// packed is an array of unsigned integers of a fixed bit width, stored
+// back to back: a table's slot numbers need only ⌈log₂N⌉ bits each (20 at
+// 1M codes, 24 at 10M) rather than 32, and slots are most of a table.
+// Any element is read with one unaligned 64-bit load, a shift and a mask,
+// which the 7 bytes of padding keep in bounds.
+type packed struct {
+	b     []byte
+	width uint   // bits per element, 1 to 32
+	mask  uint64 // 1<<width - 1
+}
+
+// packWidth returns the bits needed for the slot numbers 0 … n-1.
+func packWidth(n int) uint {
+	return uint(max(1, bits.Len(uint(max(n, 1)-1))))
+}
+
+// makePacked returns n zero elements of the given width.
+func makePacked(n int, width uint) packed {
+	return packed{
+		b:     makeHuge[byte]((n*int(width)+7)/8 + 7),
+		width: width,
+		mask:  1<<width - 1,
+	}
+}
+
+// get returns element i.
+func (p *packed) get(i uint32) uint32 {
+	bit := uint64(i) * uint64(p.width)
+	return uint32(binary.LittleEndian.Uint64(p.b[bit>>3:]) >> (bit & 7) & p.mask)
+}
+
+// set stores v (less than 1<<width) as element i, which must still be
+// zero: it ORs v in, so that no neighbour's bits need reading apart.
+func (p *packed) set(i, v uint32) {
+	bit := uint64(i) * uint64(p.width)
+	b := p.b[bit>>3:]
+	binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)|uint64(v)<<(bit&7))
+}
+
+// bytes returns the memory held by p.
+func (p *packed) bytes() int { return len(p.b) }
