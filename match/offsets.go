@@ -1,21 +1,24 @@
 package match
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 )
 
 // A table's bucket offsets are stored compactly, in space that follows the
 // number of codes rather than the 2^width buckets. Buckets are grouped in
-// blocks of 64, the buckets of one word of the used bitset. Each block has
-// one uint64 (blk): the position of its first entry and, above it, the rank
-// of its first non-empty bucket among all non-empty buckets. Each non-empty
-// bucket has one byte (off8): its start minus its block's. A bucket's
-// rank is then its block's plus a popcount of the used word below it, and
-// it ends where the next non-empty bucket of its block starts, or where the
-// next block does. That is 0.25 bytes per bucket plus one per non-empty
-// bucket, against 2.1 for direct uint16 offsets: with about as many
-// buckets as codes, about 0.9 bytes per code and table.
+// blocks of 64, 128 or 256, one to four words of the used bitset. Each
+// block has one uint64 (blk): the position of its first entry and, above
+// it, the rank of its first non-empty bucket among all non-empty buckets.
+// Each non-empty bucket has one byte (off8): its start minus its block's. A
+// bucket's rank is then its block's plus a popcount of the used words below
+// it in the block, and it ends where the next non-empty bucket of its block
+// starts, or where the next block does. That is 1/8 byte per bucket for the
+// bitset, 1/8 to 1/32 for blk and one per non-empty bucket, against 2.1 for
+// direct uint16 offsets. Sparse tables (many more buckets than codes) get
+// the larger blocks, dense ones the small blocks that keep a block's
+// entries, and so its offsets, under 256.
 //
 // A start 255 or more entries into its block (a block crowded by many ids
 // sharing a code, or a rare dense block) is stored as escByte in off8 and
@@ -25,25 +28,43 @@ import (
 // escByte marks an off8 entry whose start is in esc.
 const escByte = 255
 
-// blockShift is log₂ of the buckets per offsets block: one used word.
-const blockShift = 6
+// blockShift returns log₂ of the buckets per offsets block for a table of
+// 2^width buckets over n entries: as large as keeps about 64 entries per
+// block, between one and four words of the used bitset.
+func blockShift(width uint, n int) uint {
+	s := uint(6)
+	for s < 8 && s < width && float64(n)*math.Exp2(float64(s+1)-float64(width)) <= 64 {
+		s++
+	}
+	return s
+}
 
 // bucket returns the range of entries whose substring is k: empty unless
 // k is marked in the used bitset.
 func (t *table) bucket(k uint32) (lo, hi uint32) {
-	b, bit := k>>blockShift, k&63
-	u := t.used[b]
+	kw, bit := k>>6, k&63
+	u := t.used[kw]
 	if u&(1<<bit) == 0 {
 		return 0, 0
 	}
+	b := k >> t.shift
 	e := t.blk[b]
 	base := uint32(e)
 	j := uint32(e>>32) + uint32(bits.OnesCount64(u&(1<<bit-1)))
-	lo = t.start8(j, base)
-	if u>>bit>>1 == 0 {
-		return lo, uint32(t.blk[b+1])
+	first := b << (t.shift - 6) // the block's first used word
+	for _, w := range t.used[first:kw] {
+		j += uint32(bits.OnesCount64(w))
 	}
-	return lo, t.start8(j+1, base)
+	lo = t.start8(j, base)
+	if u>>bit>>1 != 0 {
+		return lo, t.start8(j+1, base)
+	}
+	for _, w := range t.used[kw+1 : min(int(first)+1<<(t.shift-6), len(t.used))] {
+		if w != 0 {
+			return lo, t.start8(j+1, base)
+		}
+	}
+	return lo, uint32(t.blk[b+1])
 }
 
 // start8 returns the start of the non-empty bucket of rank j, in the
@@ -69,29 +90,31 @@ type offBuilder struct {
 	base uint32 // start of the current block
 }
 
-// newOffBuilder prepares t for nb = 2^width buckets, with off8 as scratch
-// of at least min(nb, entries) bytes.
-func newOffBuilder(t *table, nb int, off8 []byte) *offBuilder {
-	t.blk = makeHuge[uint64]((nb+63)>>blockShift + 1)
+// newOffBuilder prepares t for its 2^width buckets over n entries, with
+// off8 as scratch of at least min(2^width, n) bytes.
+func newOffBuilder(t *table, n int, off8 []byte) *offBuilder {
+	t.shift = blockShift(t.width, n)
+	t.blk = makeHuge[uint64]((1<<t.width-1)>>t.shift + 2)
 	t.esc = nil
 	return &offBuilder{t: t, off8: off8}
 }
 
 // add takes the counts of the next len(cnt) buckets and turns each into
-// the bucket's start. len(cnt) is a multiple of 64, or all the buckets.
+// the bucket's start. len(cnt) is a multiple of 256, or all the buckets.
 func (ob *offBuilder) add(cnt []uint32) {
 	t := ob.t
+	mask := 1<<t.shift - 1
 	for i, c := range cnt {
 		k := ob.k + i
-		if k&63 == 0 {
+		if k&mask == 0 {
 			ob.base = ob.pos
-			t.blk[k>>blockShift] = uint64(ob.pos) | uint64(ob.nnz)<<32
+			t.blk[k>>t.shift] = uint64(ob.pos) | uint64(ob.nnz)<<32
 		}
 		cnt[i] = ob.pos
 		if c == 0 {
 			continue
 		}
-		t.used[k>>blockShift] |= 1 << (k & 63)
+		t.used[k>>6] |= 1 << (k & 63)
 		if d := ob.pos - ob.base; d < escByte {
 			ob.off8[ob.nnz] = byte(d)
 		} else {

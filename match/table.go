@@ -12,8 +12,9 @@ const maxWidth = 24
 // table costs about ⌈log₂N⌉/8 + 0.9 bytes per code when 2^width ≈ N.
 type table struct {
 	start, width uint     // bit range of the substring in the code
+	shift        uint     // log₂ of the buckets per offsets block
 	used         []uint64 // bitset of non-empty buckets, read before the offsets
-	blk          []uint64 // per block of 64 buckets: first entry | rank of first non-empty bucket<<32
+	blk          []uint64 // per block of buckets: first entry | rank of first non-empty bucket<<32
 	off8         []byte   // per non-empty bucket: its start within its block, or escByte
 	esc          []uint64 // rank<<32 | start of the buckets whose off8 is escByte
 	slots        packed   // entry slots grouped by bucket
@@ -84,7 +85,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	}
 	nb := 1 << t.width
 	buf.off8 = grow(buf.off8, min(n, nb))
-	ob := newOffBuilder(t, nb, buf.off8)
+	ob := newOffBuilder(t, n, buf.off8)
 	t.slots = makePacked(n, packWidth(n))
 	if w == 1 {
 		t.codes = makeHuge[uint64](n)
