@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"sync"
@@ -167,7 +168,7 @@ func runQueries(b *testing.B, s *benchSet, kind string, radius int) {
 	b.ReportMetric(float64(found)/float64(b.N), "hits/q")
 	if m, ok := x.(*MIH); ok {
 		b.ReportMetric(float64(m.cands.Load()-c0)/float64(b.N), "cands/q")
-		b.ReportMetric(float64(m.bytes())/float64(len(s.ids)), "B/code")
+		b.ReportMetric(float64(m.Size())/float64(len(s.ids)), "B/code")
 		b.ReportMetric(float64(m.Substrings()), "m")
 	}
 }
@@ -282,10 +283,88 @@ func BenchmarkBuild(b *testing.B) {
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(heap)/float64(c.n), "heapB/code")
-			b.ReportMetric(float64(x.bytes())/float64(c.n), "B/code")
+			b.ReportMetric(float64(x.Size())/float64(c.n), "B/code")
 			b.ReportMetric(float64(heap)/(1<<20), "heapMiB")
 		})
 	}
+}
+
+// BenchmarkBytesPerCode builds a fresh MIH over uniform codes and reports
+// what it holds per code (Size), the build time, the heap it keeps and the
+// peak heap growth while building, sampled every millisecond, relative to
+// Size. The 10M sets are skipped under -short.
+func BenchmarkBytesPerCode(b *testing.B) {
+	for _, bits := range []int{64, 256} {
+		for _, c := range []struct {
+			n    int
+			name string
+		}{{100_000, "100k"}, {1 << 20, "1M"}, {10_000_000, "10M"}} {
+			b.Run(fmt.Sprintf("bits=%d/n=%s", bits, c.name), func(b *testing.B) {
+				if c.n > 1<<20 && testing.Short() {
+					b.Skip("10M set skipped in -short mode")
+				}
+				s := uniformSet(bits, c.n, 0)
+				var x *MIH
+				var build time.Duration
+				var kept, peak uint64
+				b.ResetTimer()
+				for range b.N {
+					b.StopTimer()
+					x = nil
+					runtime.GC()
+					before := heapObjects()
+					stop, peakc := samplePeak()
+					b.StartTimer()
+					start := time.Now()
+					x, _ = NewMIH(bits, benchOptions())
+					if err := x.Build(context.Background(), s.ids, s.codes); err != nil {
+						b.Fatal(err)
+					}
+					build = time.Since(start)
+					b.StopTimer()
+					close(stop)
+					peak = <-peakc - before
+					runtime.GC()
+					kept = heapObjects() - before
+					b.StartTimer()
+				}
+				size := float64(x.Size())
+				b.ReportMetric(size/float64(c.n), "B/code")
+				b.ReportMetric(float64(x.Substrings()), "m")
+				b.ReportMetric(float64(build.Milliseconds()), "build-ms")
+				b.ReportMetric(float64(kept)/float64(c.n), "heapB/code")
+				b.ReportMetric(float64(peak)/size, "peak/size")
+			})
+		}
+	}
+}
+
+// heapObjects returns the bytes of live and not yet swept heap objects.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// samplePeak samples heapObjects until stop is closed, then sends the
+// largest value seen.
+func samplePeak() (stop chan struct{}, peak chan uint64) {
+	stop, peak = make(chan struct{}), make(chan uint64, 1)
+	go func() {
+		hi := heapObjects()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				peak <- max(hi, heapObjects())
+				return
+			case <-t.C:
+				hi = max(hi, heapObjects())
+			}
+		}
+	}()
+	return stop, peak
 }
 
 // benchOptions lets MATCH_M set the substring count for experiments.

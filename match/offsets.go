@@ -83,7 +83,7 @@ func (t *table) start8(j, base uint32) uint32 {
 // counts of its buckets, given in bucket order.
 type offBuilder struct {
 	t    *table
-	off8 []byte // scratch for t.off8, room for every non-empty bucket
+	off8 []byte // scratch for t.off8, room for every non-empty bucket and one more
 	k    int    // buckets seen
 	pos  uint32 // entries seen
 	nnz  uint32 // non-empty buckets seen
@@ -91,7 +91,7 @@ type offBuilder struct {
 }
 
 // newOffBuilder prepares t for its 2^width buckets over n entries, with
-// off8 as scratch of at least min(2^width, n) bytes.
+// off8 as scratch of at least min(2^width, n)+1 bytes.
 func newOffBuilder(t *table, n int, off8 []byte) *offBuilder {
 	t.shift = blockShift(t.width, n)
 	t.blk = makeHuge[uint64]((1<<t.width-1)>>t.shift + 2)
@@ -101,29 +101,39 @@ func newOffBuilder(t *table, n int, off8 []byte) *offBuilder {
 
 // add takes the counts of the next len(cnt) buckets and turns each into
 // the bucket's start. len(cnt) is a multiple of 256, or all the buckets.
+// The loop is branch-free but for block starts and escapes: whether a
+// bucket is empty is unpredictable.
 func (ob *offBuilder) add(cnt []uint32) {
 	t := ob.t
 	mask := 1<<t.shift - 1
+	off8 := ob.off8
+	pos, nnz, base := ob.pos, ob.nnz, ob.base
+	var word uint64 // used bits of the current word, stored every 64 buckets
 	for i, c := range cnt {
 		k := ob.k + i
 		if k&mask == 0 {
-			ob.base = ob.pos
-			t.blk[k>>t.shift] = uint64(ob.pos) | uint64(ob.nnz)<<32
+			base = pos
+			t.blk[k>>t.shift] = uint64(pos) | uint64(nnz)<<32
 		}
-		cnt[i] = ob.pos
-		if c == 0 {
-			continue
+		cnt[i] = pos
+		nz := uint32(0)
+		if c != 0 {
+			nz = 1
 		}
-		t.used[k>>6] |= 1 << (k & 63)
-		if d := ob.pos - ob.base; d < escByte {
-			ob.off8[ob.nnz] = byte(d)
-		} else {
-			ob.off8[ob.nnz] = escByte
-			t.esc = append(t.esc, uint64(ob.nnz)<<32|uint64(ob.pos))
+		word |= uint64(nz) << (k & 63)
+		d := pos - base
+		off8[nnz] = byte(min(d, escByte)) // overwritten unless non-empty
+		if d >= escByte && nz != 0 {
+			t.esc = append(t.esc, uint64(nnz)<<32|uint64(pos))
 		}
-		ob.nnz++
-		ob.pos += c
+		nnz += nz
+		pos += c
+		if k&63 == 63 || i == len(cnt)-1 {
+			t.used[k>>6] |= word
+			word = 0
+		}
 	}
+	ob.pos, ob.nnz, ob.base = pos, nnz, base
 	ob.k += len(cnt)
 }
 

@@ -42,12 +42,15 @@ type buildBuf struct {
 	hist  []uint32
 	cur   []uint32
 	cnt   []uint32
+	part  []uint32 // one partition's slots in bucket order
 }
 
-// grow returns s resized to n, reusing its array when large enough.
+// grow returns s resized to n, reusing its array when large enough. The
+// arrays are advised to use huge pages: the scatter into pairs writes to
+// thousands of places at once, each on its own 4 KiB page.
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]T, n)
+		return makeHuge[T](n)
 	}
 	return s[:n]
 }
@@ -84,7 +87,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 		cur[p]++
 	}
 	nb := 1 << t.width
-	buf.off8 = grow(buf.off8, min(n, nb))
+	buf.off8 = grow(buf.off8, min(n, nb)+1)
 	ob := newOffBuilder(t, n, buf.off8)
 	t.slots = makePacked(n, packWidth(n))
 	if w == 1 {
@@ -92,6 +95,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	}
 	cnt := grow(buf.cnt, 1<<lowBits)
 	lowMask := uint32(1)<<lowBits - 1
+	pw := packWriter{p: &t.slots}
 	for p := range parts {
 		part := pairs[hist[p]:hist[p+1]]
 		clear(cnt)
@@ -99,13 +103,22 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 			cnt[uint32(v>>32)&lowMask]++
 		}
 		ob.add(cnt)
+		// Scatter within the partition, in cache, then pack in order.
+		lo := hist[p]
+		buf.part = grow(buf.part, len(part))
 		for _, v := range part {
 			l := uint32(v>>32) & lowMask
-			t.slots.set(cnt[l], uint32(v))
-			if w == 1 {
-				t.codes[cnt[l]] = codes[uint32(v)]
-			}
+			buf.part[cnt[l]-lo] = uint32(v)
 			cnt[l]++
+		}
+		for _, s := range buf.part {
+			pw.put(s)
+		}
+		if w == 1 {
+			out := t.codes[lo:hist[p+1]]
+			for i, s := range buf.part {
+				out[i] = codes[s]
+			}
 		}
 	}
 	ob.finish()
