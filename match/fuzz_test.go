@@ -153,8 +153,7 @@ func FuzzTableLayout(f *testing.F) {
 				codes = append(codes, k&(1<<w-1)<<5|uint64(len(codes))<<32)
 			}
 		}
-		tb := table{start: 5, width: w, used: make([]uint64, (1<<w+63)/64)}
-		tb.build(codes, 1, len(codes), new(buildBuf))
+		tb := testTable(5, w, codes)
 		checkTable(t, &tb, codes)
 	})
 }

@@ -45,6 +45,14 @@ func checkTable(t *testing.T, tb *table, codes []uint64) {
 	}
 }
 
+// testTable builds a table over 64-bit codes.
+func testTable(start, width uint, codes []uint64) table {
+	tabs := []table{{start: start, width: width}}
+	allocTables(tabs, len(codes))
+	tabs[0].build(codes, 1, len(codes), new(buildBuf))
+	return tabs[0]
+}
+
 func head32(s []uint32) []uint32 { return s[:min(len(s), 12)] }
 
 func TestTableLayout(t *testing.T) {
@@ -86,8 +94,7 @@ func TestTableLayout(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tb := table{start: 3, width: c.width, used: make([]uint64, (1<<c.width+63)/64)}
-			tb.build(c.codes, 1, len(c.codes), new(buildBuf))
+			tb := testTable(3, c.width, c.codes)
 			checkTable(t, &tb, c.codes)
 			if c.esc && len(tb.esc) == 0 {
 				t.Error("no escaped start")
@@ -98,7 +105,9 @@ func TestTableLayout(t *testing.T) {
 	var buf buildBuf
 	for _, n := range []int{5000, 10, 70000, 0, 300} {
 		codes := uniform(n)
-		tb := table{start: 9, width: 14, used: make([]uint64, 1<<14/64)}
+		tabs := []table{{start: 9, width: 14}}
+		allocTables(tabs, n)
+		tb := tabs[0]
 		tb.build(codes, 1, n, &buf)
 		checkTable(t, &tb, codes)
 	}

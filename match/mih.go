@@ -259,17 +259,7 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 		tabs[i].start, tabs[i].width = start, w
 		start += w
 	}
-	// One allocation for all the used bitsets, so that huge pages can back
-	// them: they are read at random by every probe.
-	words := 0
-	for i := range tabs {
-		words += (1<<tabs[i].width + 63) / 64
-	}
-	used := makeHuge[uint64](words)
-	for i := range tabs {
-		n := (1<<tabs[i].width + 63) / 64
-		tabs[i].used, used = used[:n:n], used[n:]
-	}
+	allocTables(tabs, n)
 	var wg sync.WaitGroup
 	next := make(chan int, m)
 	for i := range m {
@@ -290,7 +280,52 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	joinOff8(tabs)
 	return tabs, nil
+}
+
+// allocTables sets the block size of tables, whose substrings are set, for
+// n codes and allocates their used bitsets, blocks and slots: one
+// allocation for each kind of array of all the tables, so that huge pages
+// can back them even when each table's is small. They are read at random
+// by every probe, and with 4 KiB pages each read would also miss the TLB.
+func allocTables(tabs []table, n int) {
+	sw := packWidth(n)
+	var words, blks, slotBytes int
+	for i := range tabs {
+		tabs[i].shift = blockShift(tabs[i].width, n)
+		words += (1<<tabs[i].width + 63) / 64
+		blks += blocks(&tabs[i])
+		slotBytes += packedBytes(n, sw)
+	}
+	used, blk, slots := makeHuge[uint64](words), makeHuge[uint64](blks), makeHuge[byte](slotBytes)
+	for i := range tabs {
+		t := &tabs[i]
+		nw, nb, ns := (1<<t.width+63)/64, blocks(t), packedBytes(n, sw)
+		t.used, used = used[:nw:nw], used[nw:]
+		t.blk, blk = blk[:nb:nb], blk[nb:]
+		t.slots = packed{b: slots[:ns:ns], width: sw, mask: 1<<sw - 1}
+		slots = slots[ns:]
+	}
+}
+
+// joinOff8 moves the tables' off8 arrays into one allocation, for huge
+// pages, when each is too small to get them alone. The sizes are known
+// only once the tables are built.
+func joinOff8(tabs []table) {
+	total, small := 0, false
+	for i := range tabs {
+		total += len(tabs[i].off8)
+		small = small || len(tabs[i].off8) < hugeMin
+	}
+	if !small || total < hugeMin {
+		return
+	}
+	all := makeHuge[byte](total)
+	for i := range tabs {
+		n := copy(all, tabs[i].off8)
+		tabs[i].off8, all = all[:n:n], all[n:]
+	}
 }
 
 // Search returns every stored code within radius of query, sorted by

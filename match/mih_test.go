@@ -459,8 +459,7 @@ func TestAppendUsed(t *testing.T) {
 		for range 3000 {
 			codes = append(codes, g.r.Uint64())
 		}
-		tb := table{start: 3, width: width, used: make([]uint64, (1<<width+63)/64)}
-		tb.build(codes, 1, len(codes), new(buildBuf))
+		tb := testTable(3, width, codes)
 		for _, v := range []uint32{0, 1<<width - 1, uint32(g.r.Uint64() & (1<<width - 1))} {
 			for _, rr := range [][2]int{{0, 0}, {0, 2}, {1, 1}, {2, 3}, {0, 7}, {5, 9}} {
 				var want []uint32

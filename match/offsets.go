@@ -90,11 +90,12 @@ type offBuilder struct {
 	base uint32 // start of the current block
 }
 
-// newOffBuilder prepares t for its 2^width buckets over n entries, with
-// off8 as scratch of at least min(2^width, n)+1 bytes.
-func newOffBuilder(t *table, n int, off8 []byte) *offBuilder {
-	t.shift = blockShift(t.width, n)
-	t.blk = makeHuge[uint64]((1<<t.width-1)>>t.shift + 2)
+// blocks returns the length of t.blk: one per block and one past the end.
+func blocks(t *table) int { return (1<<t.width-1)>>t.shift + 2 }
+
+// newOffBuilder prepares t, whose blk is allocated, with off8 as scratch
+// of at least min(2^width, entries)+1 bytes.
+func newOffBuilder(t *table, off8 []byte) *offBuilder {
 	t.esc = nil
 	return &offBuilder{t: t, off8: off8}
 }

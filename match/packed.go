@@ -21,13 +21,12 @@ func packWidth(n int) uint {
 	return uint(max(1, bits.Len(uint(max(n, 1)-1))))
 }
 
+// packedBytes returns the bytes that n elements of the given width take.
+func packedBytes(n int, width uint) int { return (n*int(width)+7)/8 + 8 }
+
 // makePacked returns n zero elements of the given width.
 func makePacked(n int, width uint) packed {
-	return packed{
-		b:     makeHuge[byte]((n*int(width)+7)/8 + 8),
-		width: width,
-		mask:  1<<width - 1,
-	}
+	return packed{b: makeHuge[byte](packedBytes(n, width)), width: width, mask: 1<<width - 1}
 }
 
 // get returns element i.

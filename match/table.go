@@ -59,8 +59,8 @@ func grow[T any](s []T, n int) []T {
 // stay in the L1 cache.
 const lowDigit = 12
 
-// build fills t with the n codes (w words each); t.used must be a zeroed
-// bitset of 2^width bits. It is a two-pass counting sort: a stable scatter
+// build fills t with the n codes (w words each). t.shift must be set and
+// t.used, t.blk and t.slots allocated, zeroed, to their sizes for n codes. It is a two-pass counting sort: a stable scatter
 // of (substring, slot) pairs by the substring's high bits, whose few
 // thousand destinations stay in cache, then, partition by partition, a
 // count of the low bits that gives the bucket offsets directly and a
@@ -88,8 +88,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	}
 	nb := 1 << t.width
 	buf.off8 = grow(buf.off8, min(n, nb)+1)
-	ob := newOffBuilder(t, n, buf.off8)
-	t.slots = makePacked(n, packWidth(n))
+	ob := newOffBuilder(t, buf.off8)
 	if w == 1 {
 		t.codes = makeHuge[uint64](n)
 	}
