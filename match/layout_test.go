@@ -84,6 +84,8 @@ func TestTableLayout(t *testing.T) {
 		{"one code, many ids", 10, keys(repeat(77, 70000)...), false},
 		{"254 then one", 8, keys(append(repeat(3, 254), 4)...), false},
 		{"255 then one", 8, keys(append(repeat(3, 255), 4)...), true},
+		{"255 then one, sparse", 16, keys(append(repeat(3, 255), 4)...), true},
+		{"crowded line end", 10, keys(slices.Concat(repeat(57, 300), []int{58, 59, 60})...), true},
 		{"crowded block", 12, keys(slices.Concat(repeat(64, 1000), []int{65, 66, 127, 128}, repeat(127, 3))...), true},
 		{"crowded last block", 8, keys(append(repeat(250, 300), 251, 255, 255)...), true},
 		{"narrow", 4, uniform(500), false},
@@ -96,6 +98,9 @@ func TestTableLayout(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tb := testTable(3, c.width, c.codes)
 			checkTable(t, &tb, c.codes)
+			if (tb.lines != nil) != dense(c.width, len(c.codes)) {
+				t.Errorf("dense layout %v for %d codes of %d bits", tb.lines != nil, len(c.codes), c.width)
+			}
 			if c.esc && len(tb.esc) == 0 {
 				t.Error("no escaped start")
 			}

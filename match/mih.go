@@ -98,6 +98,7 @@ type scratch struct {
 	keys   []uint32 // non-empty buckets to visit
 	hs     []uint32 // high parts of bucket values
 	ranges []uint64 // bucket ranges, lo | hi<<32
+	ends   []uint64 // scratch for ranges
 	slots  []uint32 // candidate slots
 	qs     []uint32 // the query's substrings
 }
@@ -195,15 +196,21 @@ func width(bits, m, i int) int {
 }
 
 // tableBytes models the bytes per code of m tables over n uniform codes:
-// a bit per bucket, a block entry per 64 to 256, a byte per non-empty
-// bucket, a packed slot per code, and for 64-bit codes the code copy.
+// a bit per bucket, a packed slot per code, for 64-bit codes the code copy,
+// and the offsets: a line per 59 buckets (dense) or a block entry per 64
+// to 256 buckets and a byte per non-empty one.
 func tableBytes(bits, m, n int) float64 {
 	nn := float64(max(n, 1))
 	total := 0.0
 	for i := range m {
 		w := uint(width(bits, m, i))
 		nb := math.Exp2(float64(w))
-		total += nb/8 + 8*nb/math.Exp2(float64(blockShift(w, n))) - nb*math.Expm1(-nn/nb) + nn*float64(packWidth(n))/8
+		total += nb/8 + nn*float64(packWidth(n))/8
+		if dense(w, n) {
+			total += nb * lineSize / lineBuckets
+		} else {
+			total += 8*nb/math.Exp2(float64(blockShift(w, n))) - nb*math.Expm1(-nn/nb)
+		}
 		if bits == 64 {
 			total += 8 * nn
 		}
@@ -291,34 +298,45 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 // by every probe, and with 4 KiB pages each read would also miss the TLB.
 func allocTables(tabs []table, n int) {
 	sw := packWidth(n)
-	var words, blks, slotBytes int
-	for i := range tabs {
-		tabs[i].shift = blockShift(tabs[i].width, n)
-		words += (1<<tabs[i].width + 63) / 64
-		blks += blocks(&tabs[i])
-		slotBytes += packedBytes(n, sw)
-	}
-	used, blk, slots := makeHuge[uint64](words), makeHuge[uint64](blks), makeHuge[byte](slotBytes)
+	var words, blks, lineBytes, slotBytes int
 	for i := range tabs {
 		t := &tabs[i]
-		nw, nb, ns := (1<<t.width+63)/64, blocks(t), packedBytes(n, sw)
+		t.shift = blockShift(t.width, n)
+		words += (1<<t.width + 63) / 64
+		if dense(t.width, n) {
+			lineBytes += lineCount(t.width) * lineSize
+		} else {
+			blks += blocks(t)
+		}
+		slotBytes += packedBytes(n, sw)
+	}
+	used, blk, lines := makeHuge[uint64](words), makeHuge[uint64](blks), makeHuge[byte](lineBytes)
+	slots := makeHuge[byte](slotBytes)
+	for i := range tabs {
+		t := &tabs[i]
+		nw, ns := (1<<t.width+63)/64, packedBytes(n, sw)
 		t.used, used = used[:nw:nw], used[nw:]
-		t.blk, blk = blk[:nb:nb], blk[nb:]
+		if dense(t.width, n) {
+			nl := lineCount(t.width) * lineSize
+			t.lines, lines = lines[:nl:nl], lines[nl:]
+		} else {
+			nb := blocks(t)
+			t.blk, blk = blk[:nb:nb], blk[nb:]
+		}
 		t.slots = packed{b: slots[:ns:ns], width: sw, mask: 1<<sw - 1}
 		slots = slots[ns:]
 	}
 }
 
 // joinOff8 moves the tables' off8 arrays into one allocation, for huge
-// pages, when each is too small to get them alone. The sizes are known
-// only once the tables are built.
+// pages, as allocTables does for the others: their sizes are known only
+// once the tables are built.
 func joinOff8(tabs []table) {
-	total, small := 0, false
+	total := 0
 	for i := range tabs {
 		total += len(tabs[i].off8)
-		small = small || len(tabs[i].off8) < hugeMin
 	}
-	if !small || total < hugeMin {
+	if total < hugeMin {
 		return
 	}
 	all := makeHuge[byte](total)

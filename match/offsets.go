@@ -3,7 +3,6 @@ package match
 import (
 	"math"
 	"math/bits"
-	"slices"
 )
 
 // A table's bucket offsets are stored compactly, in space that follows the
@@ -42,6 +41,9 @@ func blockShift(width uint, n int) uint {
 // bucket returns the range of entries whose substring is k: empty unless
 // k is marked in the used bitset.
 func (t *table) bucket(k uint32) (lo, hi uint32) {
+	if t.lines != nil {
+		return t.lineRange(k)
+	}
 	kw, bit := k>>6, k&63
 	u := t.used[kw]
 	if u&(1<<bit) == 0 {
@@ -67,23 +69,68 @@ func (t *table) bucket(k uint32) (lo, hi uint32) {
 	return lo, uint32(t.blk[b+1])
 }
 
+// ranges sets rs[i] to lo | hi<<32 for the range of the non-empty bucket
+// keys[i], as bucket would, using ends as scratch. It reads the block
+// entries of all the buckets first and their offsets after, rather than
+// bucket by bucket: each offset's address depends on a block entry, and
+// the loads of one pass, independent of each other, overlap their cache
+// misses.
+func (t *table) ranges(keys []uint32, rs, ends []uint64) {
+	if t.lines != nil {
+		for i, k := range keys {
+			lo, hi := t.lineRange(k)
+			rs[i] = uint64(lo) | uint64(hi)<<32
+		}
+		return
+	}
+	const inBlock = 1 << 63 // the end is the next offset in the block
+	for i, k := range keys {
+		kw, bit := k>>6, k&63
+		u := t.used[kw]
+		b := k >> t.shift
+		e := t.blk[b]
+		j := uint32(e>>32) + uint32(bits.OnesCount64(u&(1<<bit-1)))
+		first := b << (t.shift - 6)
+		for _, w := range t.used[first:kw] {
+			j += uint32(bits.OnesCount64(w))
+		}
+		rs[i] = uint64(uint32(e)) | uint64(j)<<32
+		if u>>bit>>1 != 0 {
+			ends[i] = inBlock
+			continue
+		}
+		ends[i] = t.blk[b+1] & (1<<32 - 1)
+		for _, w := range t.used[kw+1 : min(int(first)+1<<(t.shift-6), len(t.used))] {
+			if w != 0 {
+				ends[i] = inBlock
+				break
+			}
+		}
+	}
+	for i, r := range rs {
+		base, j := uint32(r), uint32(r>>32)
+		lo, hi := t.start8(j, base), uint32(ends[i])
+		if ends[i] == inBlock {
+			hi = t.start8(j+1, base)
+		}
+		rs[i] = uint64(lo) | uint64(hi)<<32
+	}
+}
+
 // start8 returns the start of the non-empty bucket of rank j, in the
 // block whose entries start at base.
 func (t *table) start8(j, base uint32) uint32 {
 	if o := t.off8[j]; o != escByte {
 		return base + uint32(o)
 	}
-	i, _ := slices.BinarySearchFunc(t.esc, j, func(e uint64, j uint32) int {
-		return int(e>>32) - int(j)
-	})
-	return uint32(t.esc[i])
+	return t.escaped(j)
 }
 
 // offBuilder fills a table's blk, off8, esc and used bitset from the entry
 // counts of its buckets, given in bucket order.
 type offBuilder struct {
 	t    *table
-	off8 []byte // scratch for t.off8, room for every non-empty bucket and one more
+	off8 []byte // scratch for t.off8: min(2^width, entries)+1 bytes
 	k    int    // buckets seen
 	pos  uint32 // entries seen
 	nnz  uint32 // non-empty buckets seen
@@ -92,13 +139,6 @@ type offBuilder struct {
 
 // blocks returns the length of t.blk: one per block and one past the end.
 func blocks(t *table) int { return (1<<t.width-1)>>t.shift + 2 }
-
-// newOffBuilder prepares t, whose blk is allocated, with off8 as scratch
-// of at least min(2^width, entries)+1 bytes.
-func newOffBuilder(t *table, off8 []byte) *offBuilder {
-	t.esc = nil
-	return &offBuilder{t: t, off8: off8}
-}
 
 // add takes the counts of the next len(cnt) buckets and turns each into
 // the bucket's start. len(cnt) is a multiple of 256, or all the buckets.
@@ -142,6 +182,6 @@ func (ob *offBuilder) add(cnt []uint32) {
 func (ob *offBuilder) finish() {
 	t := ob.t
 	t.blk[len(t.blk)-1] = uint64(ob.pos) | uint64(ob.nnz)<<32
-	t.off8 = makeHuge[byte](int(ob.nnz))
+	t.off8 = make([]byte, ob.nnz) // joined with the others' by joinOff8
 	copy(t.off8, ob.off8)
 }

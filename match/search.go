@@ -65,15 +65,9 @@ func (x *MIH) search(dst []Result, q []uint64, r int, sc *scratch) []Result {
 // fillRanges sets sc.ranges to the slot ranges of the buckets sc.keys,
 // which are all non-empty.
 func (sc *scratch) fillRanges(t *table) {
-	if cap(sc.ranges) < len(sc.keys) {
-		sc.ranges = make([]uint64, len(sc.keys))
-	}
-	rs := sc.ranges[:len(sc.keys)]
-	for i, k := range sc.keys {
-		lo, hi := t.bucket(k)
-		rs[i] = uint64(lo) | uint64(hi)<<32
-	}
-	sc.ranges = rs
+	sc.ranges = grow(sc.ranges, len(sc.keys))
+	sc.ends = grow(sc.ends, len(sc.keys))
+	t.ranges(sc.keys, sc.ranges, sc.ends)
 }
 
 // probe1 verifies the 64-bit candidates in the buckets sc.keys of table i.

@@ -16,7 +16,8 @@ type table struct {
 	used         []uint64 // bitset of non-empty buckets, read before the offsets
 	blk          []uint64 // per block of buckets: first entry | rank of first non-empty bucket<<32
 	off8         []byte   // per non-empty bucket: its start within its block, or escByte
-	esc          []uint64 // rank<<32 | start of the buckets whose off8 is escByte
+	esc          []uint64 // rank (bucket, if dense)<<32 | start of the escaped starts
+	lines        []byte   // dense tables: offsets in cache lines, instead of blk and off8
 	slots        packed   // entry slots grouped by bucket
 	codes        []uint64 // 64-bit codes only: codes[p] is the code of slot p, read contiguously
 }
@@ -86,9 +87,17 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 		pairs[cur[p]] = uint64(k)<<32 | uint64(i)
 		cur[p]++
 	}
-	nb := 1 << t.width
-	buf.off8 = grow(buf.off8, min(n, nb)+1)
-	ob := newOffBuilder(t, buf.off8)
+	var ob interface {
+		add(cnt []uint32)
+		finish()
+	}
+	t.esc = nil
+	if t.lines != nil {
+		ob = &lineBuilder{t: t}
+	} else {
+		buf.off8 = grow(buf.off8, min(n, 1<<t.width)+1)
+		ob = &offBuilder{t: t, off8: buf.off8}
+	}
 	if w == 1 {
 		t.codes = makeHuge[uint64](n)
 	}
@@ -126,7 +135,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 
 // bytes returns the memory held by t.
 func (t *table) bytes() int {
-	return 8*len(t.used) + 8*len(t.blk) + len(t.off8) + 8*len(t.esc) + t.slots.bytes() + 8*len(t.codes)
+	return 8*len(t.used) + 8*len(t.blk) + len(t.off8) + 8*len(t.esc) + len(t.lines) + t.slots.bytes() + 8*len(t.codes)
 }
 
 // appendShell appends to dst every width-bit value at Hamming distance
