@@ -85,7 +85,7 @@ func TestTableLayout(t *testing.T) {
 		{"254 then one", 8, keys(append(repeat(3, 254), 4)...), false},
 		{"255 then one", 8, keys(append(repeat(3, 255), 4)...), true},
 		{"255 then one, sparse", 16, keys(append(repeat(3, 255), 4)...), true},
-		{"crowded line end", 10, keys(slices.Concat(repeat(57, 300), []int{58, 59, 60})...), true},
+		{"crowded line end", 9, keys(slices.Concat(repeat(57, 300), []int{58, 59, 60})...), true},
 		{"crowded block", 12, keys(slices.Concat(repeat(64, 1000), []int{65, 66, 127, 128}, repeat(127, 3))...), true},
 		{"crowded last block", 8, keys(append(repeat(250, 300), 251, 255, 255)...), true},
 		{"narrow", 4, uniform(500), false},
