@@ -49,6 +49,7 @@ func checkTable(t *testing.T, tb *table, codes []uint64) {
 func testTable(start, width uint, codes []uint64) table {
 	tabs := []table{{start: start, width: width}}
 	allocTables(tabs, len(codes))
+	tabs[0].codes = make([]uint64, len(codes))
 	tabs[0].build(codes, 1, len(codes), new(buildBuf))
 	return tabs[0]
 }
@@ -112,6 +113,7 @@ func TestTableLayout(t *testing.T) {
 		codes := uniform(n)
 		tabs := []table{{start: 9, width: 14}}
 		allocTables(tabs, n)
+		tabs[0].codes = make([]uint64, n)
 		tb := tabs[0]
 		tb.build(codes, 1, n, &buf)
 		checkTable(t, &tb, codes)
@@ -146,6 +148,7 @@ func TestSizes(t *testing.T) {
 			t.Run(fmt.Sprintf("bits=%d/n=%d", wc.bits, n), func(t *testing.T) {
 				g := newGen(uint64(n), wc.bits)
 				p := newPair(t, wc.bits, &Options{Pending: 40}, testCost)
+				p.mih.alwaysCopy = n%2 == 1 // 64-bit code copies at odd sizes
 				ids, codes := g.numbered(n)
 				p.build(ids, codes)
 				queries := [][]uint64{g.code()}

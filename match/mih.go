@@ -89,6 +89,9 @@ type MIH struct {
 	// probeCost is the constant of that name; tests set 0 to never fall
 	// back to a linear scan.
 	probeCost float64
+	// alwaysCopy makes tables keep copies of 64-bit codes at any size, for
+	// tests.
+	alwaysCopy bool
 	// cands counts the candidates verified by all searches, for benchmarks.
 	cands atomic.Int64
 }
@@ -142,46 +145,64 @@ func (x *MIH) Substrings() int {
 	return len(x.tabs)
 }
 
-// substrings returns m for n codes: Options.Substrings if set, else the m
-// that minimises the modelled cost of a search at the typical radius among
-// those whose tables fit the memory budget (the leanest if none does).
+// substrings returns m for n codes (see layout).
 func (x *MIH) substrings(n int) int {
+	m, _ := x.layout(n)
+	return m
+}
+
+// layout returns m for n codes and whether the tables of 64-bit codes keep
+// copies of them: Options.Substrings if set, else the m that minimises the
+// modelled cost of a search at the typical radius among those whose tables
+// fit the memory budget (the leanest if none does). The copies, 8 bytes
+// per code and table, are dropped when no m fits with them: that is with
+// few codes, whose array then stays in cache anyway.
+func (x *MIH) layout(n int) (m int, copies bool) {
+	copies = x.bits == 64
+	if x.alwaysCopy && copies {
+		defer func() { copies = true }()
+	}
 	if x.opts.Substrings != 0 {
-		return x.opts.Substrings
+		return x.opts.Substrings, copies && tableBytes(x.bits, x.opts.Substrings, n, true) <= tableBudget(x.bits)
 	}
 	r := x.opts.Radius
 	if r == 0 {
 		r = defaultRadius(x.bits)
 	}
 	budget := tableBudget(x.bits)
-	best, bestCost := 0, math.Inf(1)
-	lean, leanBytes := 0, math.Inf(1)
-	for m := ceilDiv(x.bits, maxWidth); m <= x.bits/4; m++ {
-		b := tableBytes(x.bits, m, n)
-		if b < leanBytes {
-			lean, leanBytes = m, b
+	for {
+		best, bestCost := 0, math.Inf(1)
+		lean, leanBytes := 0, math.Inf(1)
+		for m := ceilDiv(x.bits, maxWidth); m <= x.bits/4; m++ {
+			b := tableBytes(x.bits, m, n, copies)
+			if b < leanBytes {
+				lean, leanBytes = m, b
+			}
+			if b > budget {
+				continue
+			}
+			if c := searchCost(x.bits, m, n, r); c < bestCost {
+				best, bestCost = m, c
+			}
 		}
-		if b > budget {
-			continue
+		switch {
+		case best != 0:
+			return best, copies
+		case !copies:
+			return lean, false
 		}
-		if c := searchCost(x.bits, m, n, r); c < bestCost {
-			best, bestCost = m, c
-		}
+		copies = false
 	}
-	if best == 0 {
-		return lean
-	}
-	return best
 }
 
 // tableBudget is the memory, in bytes per code, that the tables may take
 // when m is chosen: with the id and the code, at most about 96 bytes per
-// 256-bit code and 50 per 64-bit one. A tighter budget would force more,
+// 256-bit code and 54 per 64-bit one. A tighter budget would force more,
 // narrower substrings: at 1M 256-bit codes 12 tables take 10 bytes per code
 // less than 11 but searched 1.7 times slower.
 func tableBudget(bits int) float64 {
 	if bits == 64 {
-		return 34
+		return 38
 	}
 	return 56
 }
@@ -199,7 +220,7 @@ func width(bits, m, i int) int {
 // a bit per bucket, a packed slot per code, for 64-bit codes the code copy,
 // and the offsets: a line per 59 buckets (dense) or a block entry per 64
 // to 256 buckets and a byte per non-empty one.
-func tableBytes(bits, m, n int) float64 {
+func tableBytes(bits, m, n int, copies bool) float64 {
 	nn := float64(max(n, 1))
 	total := 0.0
 	for i := range m {
@@ -211,7 +232,7 @@ func tableBytes(bits, m, n int) float64 {
 		} else {
 			total += 8*nb/math.Exp2(float64(blockShift(w, n))) - nb*math.Expm1(-nn/nb)
 		}
-		if bits == 64 {
+		if copies {
 			total += 8 * nn
 		}
 	}
@@ -258,7 +279,7 @@ func searchCost(bits, m, n, r int) float64 {
 // CPU, and gives up with ctx's error when it is cancelled.
 func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, error) {
 	n := len(ids)
-	m := x.substrings(n)
+	m, copies := x.layout(n)
 	tabs := make([]table, m)
 	start := uint(0)
 	for i := range tabs {
@@ -267,6 +288,11 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 		start += w
 	}
 	allocTables(tabs, n)
+	if copies {
+		for i := range tabs {
+			tabs[i].codes = makeHuge[uint64](n)
+		}
+	}
 	var wg sync.WaitGroup
 	next := make(chan int, m)
 	for i := range m {

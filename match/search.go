@@ -77,6 +77,15 @@ func (x *MIH) probe1(dst []Result, t *table, i int, q uint64, r int, sc *scratch
 	for _, lh := range sc.ranges {
 		lo, hi := uint32(lh), uint32(lh>>32)
 		cands += int(hi - lo)
+		if t.codes == nil {
+			for p := lo; p < hi; p++ {
+				s := t.slot(p)
+				if d := bits.OnesCount64(x.codes[s] ^ q); d <= r {
+					dst = x.accept(dst, s, d, i, r, sc)
+				}
+			}
+			continue
+		}
 		for p, c := range t.codes[lo:hi] {
 			if d := bits.OnesCount64(c ^ q); d <= r {
 				dst = x.accept(dst, t.slot(lo+uint32(p)), d, i, r, sc)

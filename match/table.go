@@ -19,7 +19,7 @@ type table struct {
 	esc          []uint64 // rank (bucket, if dense)<<32 | start of the escaped starts
 	lines        []byte   // dense tables: offsets in cache lines, instead of blk and off8
 	slots        packed   // entry slots grouped by bucket
-	codes        []uint64 // 64-bit codes only: codes[p] is the code of slot p, read contiguously
+	codes        []uint64 // 64-bit codes, if copied: codes[p] is the code of slot p, read contiguously
 }
 
 // sub extracts the width-bit substring that starts at bit start of code.
@@ -61,7 +61,8 @@ func grow[T any](s []T, n int) []T {
 const lowDigit = 12
 
 // build fills t with the n codes (w words each). t.shift must be set and
-// t.used, t.blk and t.slots allocated, zeroed, to their sizes for n codes. It is a two-pass counting sort: a stable scatter
+// t.used, t.blk or t.lines, t.slots and, to keep copies of 64-bit codes,
+// t.codes allocated, zeroed, to their sizes for n codes. It is a two-pass counting sort: a stable scatter
 // of (substring, slot) pairs by the substring's high bits, whose few
 // thousand destinations stay in cache, then, partition by partition, a
 // count of the low bits that gives the bucket offsets directly and a
@@ -98,9 +99,6 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 		buf.off8 = grow(buf.off8, min(n, 1<<t.width)+1)
 		ob = &offBuilder{t: t, off8: buf.off8}
 	}
-	if w == 1 {
-		t.codes = makeHuge[uint64](n)
-	}
 	cnt := grow(buf.cnt, 1<<lowBits)
 	lowMask := uint32(1)<<lowBits - 1
 	pw := packWriter{p: &t.slots}
@@ -122,7 +120,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 		for _, s := range buf.part {
 			pw.put(s)
 		}
-		if w == 1 {
+		if t.codes != nil {
 			out := t.codes[lo:hist[p+1]]
 			for i, s := range buf.part {
 				out[i] = codes[s]
