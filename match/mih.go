@@ -15,10 +15,12 @@ import (
 type Options struct {
 	// Substrings is the number m of substrings each code is split into,
 	// between ⌈bits/24⌉ and bits/4. Zero picks m afresh at every rebuild
-	// from a cost model of a search at Radius over the codes then stored
-	// (close to Norouzi et al.'s m ≈ bits/log₂N but favouring fewer, wider
-	// substrings, which measured faster): 11 for 256-bit codes from about
-	// 1M codes up, 3 for 64-bit codes.
+	// from the number of codes then stored: the m whose modelled search
+	// time at Radius is least among those whose tables fit a memory budget
+	// (about 96 bytes per 256-bit code and 54 per 64-bit one, all told), so
+	// that substrings are about log₂N bits wide and the memory per code
+	// stays about the same at every size: 11 for 256-bit codes from about
+	// 1M codes up, 14 at 100k, 3 for 64-bit codes from about 50k.
 	Substrings int
 	// Radius is the search radius to tune m for; zero means 31 for 256-bit
 	// codes and 10 for 64-bit ones. Searches at any radius stay exact.
@@ -39,9 +41,9 @@ type Options struct {
 // within those sub-radii and verifies each candidate with the full distance,
 // so it finds exactly what a linear scan would.
 //
-// Codes are stored once, in id order; each table keeps only 4-byte slot
-// numbers grouped by substring value (64-bit codes are also copied into each
-// table so candidates are read contiguously). Adds go to a pending buffer
+// Codes are stored once, in id order; each table keeps only slot numbers
+// grouped by substring value (64-bit codes are also copied into each table,
+// where the memory budget allows, so candidates are read contiguously). Adds go to a pending buffer
 // that searches scan linearly and removals set a tombstone, so both are
 // visible to the next search. When the buffer outgrows Options.Pending, or a
 // quarter of the codes are tombstones, a background goroutine rebuilds the
@@ -50,10 +52,15 @@ type Options struct {
 // Load millions of codes with [MIH.Build], and apply large batches of
 // changes with [MIH.Update], not Add.
 //
-// Memory at 10M 256-bit codes with m = 11: 32 bytes of code, 8 of id, 44 of
-// slots and about 24 of bucket offsets and bitsets per code, 108 bytes per
-// code in all (1.08 GB). A background rebuild holds the old and the new
-// tables at once.
+// Tables are compact: slot numbers are bit-packed to ⌈log₂N⌉ bits, and
+// bucket offsets take about a byte per bucket (see table.go), so memory
+// follows N rather than the 2^width buckets. Measured (Size, see
+// BenchmarkBytesPerCode), in bytes per code: 256-bit codes 90 at 100k
+// (m = 14), 96 at 1M and 87 at 10M (m = 11), of which 40 are the id and
+// the code; 64-bit codes 28 at 100k, 54 at 1M and 51 at 10M (m = 3, with
+// the codes copied into each table from about 1M). A background rebuild
+// holds the old and the new tables at once; a Build peaks at about 1.3
+// times the index it makes.
 type MIH struct {
 	mu   sync.RWMutex
 	bits int

@@ -8,8 +8,9 @@ const maxWidth = 24
 
 // table is one substring's hash table in CSR form: the entries whose
 // substring equals k are slots[start(k):start(k+1)], in slot order. The
-// bucket starts are compact (see offsets.go) and the slots bit-packed, so a
-// table costs about ⌈log₂N⌉/8 + 0.9 bytes per code when 2^width ≈ N.
+// bucket starts are compact (lines.go for dense tables, offsets.go for
+// sparse ones) and the slots bit-packed, so a table costs about
+// ⌈log₂N⌉/8 + 1.2 bytes per code when 2^width ≈ N.
 type table struct {
 	start, width uint     // bit range of the substring in the code
 	shift        uint     // log₂ of the buckets per offsets block
