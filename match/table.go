@@ -57,15 +57,17 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// lowDigit is the most bits of a substring counted at once: 4096 counters
-// stay in the L1 cache.
-const lowDigit = 12
+// lowDigit is the most bits of a substring counted at once: 16384
+// counters stay in the L2 cache, and the scatter by the high bits goes to
+// at most 1024 partitions at 24 bits (fewer streams than 4096 measured a
+// little faster).
+const lowDigit = 14
 
 // build fills t with the n codes (w words each). t.shift must be set and
 // t.used, t.blk or t.lines, t.slots and, to keep copies of 64-bit codes,
 // t.codes allocated, zeroed, to their sizes for n codes. It is a two-pass counting sort: a stable scatter
-// of (substring, slot) pairs by the substring's high bits, whose few
-// thousand destinations stay in cache, then, partition by partition, a
+// of (substring, slot) pairs by the substring's high bits, whose
+// destinations stay in cache, then, partition by partition, a
 // count of the low bits that gives the bucket offsets directly and a
 // scatter of the slots into their buckets. Both are stable, so each bucket
 // lists its slots in ascending order.
