@@ -65,12 +65,13 @@ const lowDigit = 14
 
 // build fills t with the n codes (w words each). t.shift must be set and
 // t.used, t.blk or t.lines, t.slots and, to keep copies of 64-bit codes,
-// t.codes allocated, zeroed, to their sizes for n codes. It is a two-pass counting sort: a stable scatter
-// of (substring, slot) pairs by the substring's high bits, whose
-// destinations stay in cache, then, partition by partition, a
-// count of the low bits that gives the bucket offsets directly and a
-// scatter of the slots into their buckets. Both are stable, so each bucket
-// lists its slots in ascending order.
+// t.codes allocated, zeroed, to their sizes for n codes.
+//
+// It is a two-pass counting sort: a stable scatter of (substring, slot)
+// pairs by the substring's high bits, whose destinations stay in cache,
+// then, partition by partition, a count of the low bits that gives the
+// bucket offsets directly and a scatter of the slots into their buckets.
+// Both are stable, so each bucket lists its slots in ascending order.
 func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	lowBits := min(t.width, lowDigit)
 	parts := 1 << (t.width - lowBits)
