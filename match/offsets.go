@@ -7,14 +7,14 @@ import (
 
 // A table's bucket offsets are stored compactly, in space that follows the
 // number of codes rather than the 2^width buckets. Buckets are grouped in
-// blocks of 64, 128 or 256, one to four words of the used bitset. Each
+// blocks of 64 to 512, one to eight words of the used bitset. Each
 // block has one uint64 (blk): the position of its first entry and, above
 // it, the rank of its first non-empty bucket among all non-empty buckets.
 // Each non-empty bucket has one byte (off8): its start minus its block's. A
 // bucket's rank is then its block's plus a popcount of the used words below
-// it in the block, and it ends where the next non-empty bucket of its block
-// starts, or where the next block does. That is 1/8 byte per bucket for the
-// bitset, 1/8 to 1/32 for blk and one per non-empty bucket, against 2.1 for
+// it in the block, and it ends where the next non-empty bucket starts: in
+// its block, unless its rank is the next block's less one. That is 1/8 byte per bucket for the
+// bitset, 1/8 to 1/64 for blk and one per non-empty bucket, against 2.1 for
 // direct uint16 offsets. Sparse tables (many more buckets than codes) get
 // the larger blocks, dense ones the small blocks that keep a block's
 // entries, and so its offsets, under 256.
@@ -29,10 +29,11 @@ const escByte = 255
 
 // blockShift returns log₂ of the buckets per offsets block for a table of
 // 2^width buckets over n entries: as large as keeps about 64 entries per
-// block, between one and four words of the used bitset.
+// block, between one and eight words of the used bitset: one cache line,
+// which a probe has just read a word of.
 func blockShift(width uint, n int) uint {
 	s := uint(6)
-	for s < 8 && s < width && float64(n)*math.Exp2(float64(s+1)-float64(width)) <= 64 {
+	for s < 9 && s < width && float64(n)*math.Exp2(float64(s+1)-float64(width)) <= 64 {
 		s++
 	}
 	return s
@@ -58,15 +59,10 @@ func (t *table) bucket(k uint32) (lo, hi uint32) {
 		j += uint32(bits.OnesCount64(w))
 	}
 	lo = t.start8(j, base)
-	if u>>bit>>1 != 0 {
-		return lo, t.start8(j+1, base)
+	if next := t.blk[b+1]; j+1 == uint32(next>>32) {
+		return lo, uint32(next) // the last non-empty bucket of its block
 	}
-	for _, w := range t.used[kw+1 : min(int(first)+1<<(t.shift-6), len(t.used))] {
-		if w != 0 {
-			return lo, t.start8(j+1, base)
-		}
-	}
-	return lo, uint32(t.blk[b+1])
+	return lo, t.start8(j+1, base)
 }
 
 // ranges sets rs[i] to lo | hi<<32 for the range of the non-empty bucket
@@ -95,16 +91,9 @@ func (t *table) ranges(keys []uint32, rs, ends []uint64) {
 			j += uint32(bits.OnesCount64(w))
 		}
 		rs[i] = uint64(uint32(e)) | uint64(j)<<32
-		if u>>bit>>1 != 0 {
-			ends[i] = inBlock
-			continue
-		}
-		ends[i] = t.blk[b+1] & (1<<32 - 1)
-		for _, w := range t.used[kw+1 : min(int(first)+1<<(t.shift-6), len(t.used))] {
-			if w != 0 {
-				ends[i] = inBlock
-				break
-			}
+		ends[i] = inBlock
+		if next := t.blk[b+1]; j+1 == uint32(next>>32) {
+			ends[i] = next & (1<<32 - 1) // the last non-empty bucket of its block
 		}
 	}
 	for i, r := range rs {
@@ -141,7 +130,7 @@ type offBuilder struct {
 func blocks(t *table) int { return (1<<t.width-1)>>t.shift + 2 }
 
 // add takes the counts of the next len(cnt) buckets and turns each into
-// the bucket's start. len(cnt) is a multiple of 256, or all the buckets.
+// the bucket's start. len(cnt) is a multiple of 512, or all the buckets.
 // The loop is branch-free but for block starts and escapes: whether a
 // bucket is empty is unpredictable.
 func (ob *offBuilder) add(cnt []uint32) {
