@@ -200,6 +200,9 @@ func BenchmarkRadius(b *testing.B) {
 // BenchmarkHugePages compares, in one run, searches on tables built with
 // and without transparent huge-page advice.
 func BenchmarkHugePages(b *testing.B) {
+	if testing.Short() {
+		b.Skip("10M set skipped in -short mode")
+	}
 	base := uniformSet(256, 10_000_000, 30)
 	sets := map[bool]*benchSet{}
 	for _, huge := range []bool{false, true} {
