@@ -53,14 +53,14 @@ type Options struct {
 // changes with [MIH.Update], not Add.
 //
 // Tables are compact: slot numbers are bit-packed to ⌈log₂N⌉ bits, and
-// bucket offsets take about a byte per bucket (see table.go), so memory
-// follows N rather than the 2^width buckets. Measured (Size, see
-// BenchmarkBytesPerCode), in bytes per code: 256-bit codes 90 at 100k
-// (m = 14), 96 at 1M and 87 at 10M (m = 11), of which 40 are the id and
-// the code; 64-bit codes 28 at 100k, 54 at 1M and 51 at 10M (m = 3, with
-// the codes copied into each table from about 1M). A background rebuild
-// holds the old and the new tables at once; a Build peaks at about 1.3
-// times the index it makes.
+// bucket offsets take about a byte per bucket or less (see table.go), so
+// memory follows N rather than the 2^width buckets. Measured (Size, see
+// BenchmarkBytesPerCode), in bytes per code all told, of which the id and
+// the code are 40 or 16: 256-bit codes 90 at 100k (m = 14), 94 at 1M and
+// 87 at 10M (m = 11); 64-bit codes 37 at 100k, 54 at 1M and 50 at 10M
+// (m = 3; the codes are copied into each table from about 1M). A Build
+// peaks at 1.2 to 1.4 times the index it makes; a background rebuild
+// holds the old and the new tables at once.
 type MIH struct {
 	mu   sync.RWMutex
 	bits int
@@ -109,6 +109,7 @@ type scratch struct {
 	hs     []uint32 // high parts of bucket values
 	ranges []uint64 // bucket ranges, lo | hi<<32
 	ends   []uint64 // scratch for ranges
+	sink   uint64   // what the prefetching loops loaded, kept so that they stay
 	slots  []uint32 // candidate slots
 	qs     []uint32 // the query's substrings
 }
@@ -165,10 +166,13 @@ func (x *MIH) substrings(n int) int {
 // per code and table, are dropped when no m fits with them: that is with
 // few codes, whose array then stays in cache anyway.
 func (x *MIH) layout(n int) (m int, copies bool) {
+	m, copies = x.budgeted(n)
+	return m, copies || (x.alwaysCopy && x.bits == 64)
+}
+
+// budgeted is layout but for tests' alwaysCopy.
+func (x *MIH) budgeted(n int) (m int, copies bool) {
 	copies = x.bits == 64
-	if x.alwaysCopy && copies {
-		defer func() { copies = true }()
-	}
 	if x.opts.Substrings != 0 {
 		return x.opts.Substrings, copies && tableBytes(x.bits, x.opts.Substrings, n, true) <= tableBudget(x.bits)
 	}

@@ -71,13 +71,25 @@ func (t *table) bucket(k uint32) (lo, hi uint32) {
 // bucket by bucket: each offset's address depends on a block entry, and
 // the loads of one pass, independent of each other, overlap their cache
 // misses.
-func (t *table) ranges(keys []uint32, rs, ends []uint64) {
+//
+// Each pass starts with a loop that only loads the memory the next needs,
+// in effect a prefetch: its body is so short that the CPU has the loads of
+// dozens of buckets in flight at once, where the full computation of each
+// bucket would fill its window with only a few. The sum of what they load
+// is returned for the caller to keep, lest the compiler drop the loads.
+func (t *table) ranges(keys []uint32, rs, ends []uint64) (sink uint64) {
 	if t.lines != nil {
+		for _, k := range keys {
+			sink += uint64(t.lines[k/lineBuckets*lineSize])
+		}
 		for i, k := range keys {
 			lo, hi := t.lineRange(k)
 			rs[i] = uint64(lo) | uint64(hi)<<32
 		}
-		return
+		return sink
+	}
+	for _, k := range keys {
+		sink += t.blk[k>>t.shift]
 	}
 	const inBlock = 1 << 63 // the end is the next offset in the block
 	for i, k := range keys {
@@ -96,6 +108,9 @@ func (t *table) ranges(keys []uint32, rs, ends []uint64) {
 			ends[i] = next & (1<<32 - 1) // the last non-empty bucket of its block
 		}
 	}
+	for _, r := range rs {
+		sink += uint64(t.off8[r>>32])
+	}
 	for i, r := range rs {
 		base, j := uint32(r), uint32(r>>32)
 		lo, hi := t.start8(j, base), uint32(ends[i])
@@ -104,6 +119,7 @@ func (t *table) ranges(keys []uint32, rs, ends []uint64) {
 		}
 		rs[i] = uint64(lo) | uint64(hi)<<32
 	}
+	return sink
 }
 
 // start8 returns the start of the non-empty bucket of rank j, in the

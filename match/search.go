@@ -67,7 +67,7 @@ func (x *MIH) search(dst []Result, q []uint64, r int, sc *scratch) []Result {
 func (sc *scratch) fillRanges(t *table) {
 	sc.ranges = grow(sc.ranges, len(sc.keys))
 	sc.ends = grow(sc.ends, len(sc.keys))
-	t.ranges(sc.keys, sc.ranges, sc.ends)
+	sc.sink += t.ranges(sc.keys, sc.ranges, sc.ends)
 }
 
 // probe1 verifies the 64-bit candidates in the buckets sc.keys of table i.
