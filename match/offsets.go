@@ -5,24 +5,24 @@ import (
 	"math/bits"
 )
 
-// A table's bucket offsets are stored compactly, in space that follows the
+// Sparse tables, with many more buckets than codes, store their bucket
+// offsets by rank (dense ones use lines.go), in space that follows the
 // number of codes rather than the 2^width buckets. Buckets are grouped in
-// blocks of 64 to 512, one to eight words of the used bitset. Each
-// block has one uint64 (blk): the position of its first entry and, above
-// it, the rank of its first non-empty bucket among all non-empty buckets.
-// Each non-empty bucket has one byte (off8): its start minus its block's. A
+// blocks of 64 to 512, one to eight words of the used bitset. Each block
+// has one uint64 (blk): the position of its first entry and, above it, the
+// rank of its first non-empty bucket among all non-empty buckets. Each
+// non-empty bucket has one byte (off8): its start minus its block's. A
 // bucket's rank is then its block's plus a popcount of the used words below
 // it in the block, and it ends where the next non-empty bucket starts: in
-// its block, unless its rank is the next block's less one. That is 1/8 byte per bucket for the
-// bitset, 1/8 to 1/64 for blk and one per non-empty bucket, against 2.1 for
-// direct uint16 offsets. Sparse tables (many more buckets than codes) get
-// the larger blocks, dense ones the small blocks that keep a block's
-// entries, and so its offsets, under 256.
+// its block, unless its rank is the next block's less one. That is 1/8
+// byte per bucket for the bitset, 1/8 to 1/64 for blk and one per non-empty
+// bucket, against 2.1 for direct uint16 offsets. The sparser the table,
+// the larger its blocks, keeping about 64 entries in each, so that their
+// offsets stay under 256.
 //
 // A start 255 or more entries into its block (a block crowded by many ids
-// sharing a code, or a rare dense block) is stored as escByte in off8 and
-// exactly in esc, found by binary search: correct for any data, and only
-// those buckets pay for it.
+// sharing a code) is stored as escByte in off8 and exactly in esc, found by
+// binary search: correct for any data, and only those buckets pay for it.
 
 // escByte marks an off8 entry whose start is in esc.
 const escByte = 255

@@ -35,14 +35,6 @@ func (p *packed) get(i uint32) uint32 {
 	return uint32(binary.LittleEndian.Uint64(p.b[bit>>3:]) >> (bit & 7) & p.mask)
 }
 
-// set stores v (less than 1<<width) as element i, which must still be
-// zero: it ORs v in, so that no neighbour's bits need reading apart.
-func (p *packed) set(i, v uint32) {
-	bit := uint64(i) * uint64(p.width)
-	b := p.b[bit>>3:]
-	binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)|uint64(v)<<(bit&7))
-}
-
 // packWriter writes a packed array's elements in order, without a
 // branch: each put stores the whole accumulator at the current byte and
 // keeps only the bits of the last, partial byte. Bytes beyond it are
