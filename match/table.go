@@ -39,6 +39,7 @@ func (t *table) slot(p uint32) uint32 { return t.slots.get(p) }
 // buildBuf is one build goroutine's scratch, reused for every table it
 // builds so that a Build makes no garbage in proportion to N per table.
 type buildBuf struct {
+	keys  []uint32 // each code's substring
 	pairs []uint64 // substring<<32 | slot, grouped by high digit
 	off8  []byte
 	hist  []uint32
@@ -77,8 +78,13 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	parts := 1 << (t.width - lowBits)
 	hist := grow(buf.hist, parts+1)
 	clear(hist)
-	for i := range n {
-		hist[sub(codes[i*w:], t.start, t.width)>>lowBits+1]++
+	// The substrings are read from the codes once, into keys: the second
+	// pass then reads 4 bytes per code rather than a 256-bit code's 32.
+	keys := grow(buf.keys, n)
+	for i := range keys {
+		k := sub(codes[i*w:], t.start, t.width)
+		keys[i] = k
+		hist[k>>lowBits+1]++
 	}
 	for p := range parts {
 		hist[p+1] += hist[p]
@@ -86,8 +92,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	cur := grow(buf.cur, parts)
 	copy(cur, hist)
 	pairs := grow(buf.pairs, n)
-	for i := range n {
-		k := sub(codes[i*w:], t.start, t.width)
+	for i, k := range keys {
 		p := k >> lowBits
 		pairs[cur[p]] = uint64(k)<<32 | uint64(i)
 		cur[p]++
@@ -132,7 +137,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 		}
 	}
 	ob.finish()
-	buf.pairs, buf.hist, buf.cur, buf.cnt = pairs, hist, cur, cnt
+	buf.keys, buf.pairs, buf.hist, buf.cur, buf.cnt = keys, pairs, hist, cur, cnt
 }
 
 // bytes returns the memory held by t.
