@@ -310,7 +310,10 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 		next <- i
 	}
 	close(next)
-	for range min(runtime.GOMAXPROCS(0), m) {
+	// Each goroutine holds about 13 bytes of scratch per code: for small
+	// sets, which build in milliseconds anyway, one keeps the peak memory
+	// of a Build near the index's own.
+	for range min(runtime.GOMAXPROCS(0), m, max(1, n>>18)) {
 		wg.Go(func() {
 			var buf buildBuf
 			for i := range next {

@@ -78,12 +78,19 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	parts := 1 << (t.width - lowBits)
 	hist := grow(buf.hist, parts+1)
 	clear(hist)
-	// The substrings are read from the codes once, into keys: the second
-	// pass then reads 4 bytes per code rather than a 256-bit code's 32.
-	keys := grow(buf.keys, n)
-	for i := range keys {
+	// The substrings of wide codes are read from the codes once, into keys:
+	// the second pass then reads 4 bytes per code rather than 32. 64-bit
+	// codes are read again, which takes less memory and little longer.
+	var keys []uint32
+	if w > 1 {
+		keys = grow(buf.keys, n)
+		buf.keys = keys
+	}
+	for i := range n {
 		k := sub(codes[i*w:], t.start, t.width)
-		keys[i] = k
+		if keys != nil {
+			keys[i] = k
+		}
 		hist[k>>lowBits+1]++
 	}
 	for p := range parts {
@@ -92,7 +99,13 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 	cur := grow(buf.cur, parts)
 	copy(cur, hist)
 	pairs := grow(buf.pairs, n)
-	for i, k := range keys {
+	for i := range n {
+		var k uint32
+		if keys != nil {
+			k = keys[i]
+		} else {
+			k = sub(codes[i:], t.start, t.width)
+		}
 		p := k >> lowBits
 		pairs[cur[p]] = uint64(k)<<32 | uint64(i)
 		cur[p]++
@@ -137,7 +150,7 @@ func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
 		}
 	}
 	ob.finish()
-	buf.keys, buf.pairs, buf.hist, buf.cur, buf.cnt = keys, pairs, hist, cur, cnt
+	buf.pairs, buf.hist, buf.cur, buf.cnt = pairs, hist, cur, cnt
 }
 
 // bytes returns the memory held by t.
