@@ -139,7 +139,8 @@ func TestBlockShift(t *testing.T) {
 // the points where m, the substring widths, the slot width and the block
 // size change, and compares them with Linear throughout.
 func TestSizes(t *testing.T) {
-	sizes := []int{0, 1, 2, 255, 256, 257, 4097, 65537}
+	// 1<<18 + 1 is the first size built on more than one goroutine.
+	sizes := []int{0, 1, 2, 255, 256, 257, 4097, 65537, 1<<18 + 1}
 	if testing.Short() {
 		sizes = sizes[:6]
 	}
