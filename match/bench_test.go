@@ -22,14 +22,28 @@ import (
 //
 // The 10M sets take about 3 GB of memory and a minute to set up.
 //
-// Measured on a shared, loaded 2-core AMD EPYC (go test -bench
-// 'Radius|Clustered|Nearest' -benchtime 3s; v1 / GOAMD64=v3 runs):
+// Measured on a shared, loaded 2-core AMD EPYC with the compact tables
+// (bit-packed slots, rank or cache-line offsets). The load varied by 1.5×
+// from one sub-benchmark to the next, so speed is compared as ratios to
+// Linear in the same run, and against the direct-addressed tables these
+// replaced (e03fa34) searched query by query, interleaved, over the same
+// codes (an outside harness, several runs):
 //
-//	256-bit r=31, 1M:   MIH 20,400 / 21,300 q/s, p50 46 / 43 µs; Linear 420 / 572 q/s
-//	256-bit r=31, 10M:  MIH  3,740 /  3,160 q/s, p50 254 / 211 µs; Linear 41 / 25 q/s
-//	64-bit  r=10, 10M:  MIH  4,440 /  5,530 q/s, p50 211 / 172 µs; Linear 114 / 170 q/s
-//	clustered, r=31:    MIH 12,000 / 13,100 q/s, 606 candidates per query; Linear 213 / 284 q/s
-//	Build 10M 256-bit: 3.7 s, 1042 MiB of heap (109 bytes per code)
+//	256-bit r=31, 1M:   MIH 11,900 q/s (46× Linear), p50 76 µs (50×); before 49×, 46×
+//	256-bit r=31, 10M:  MIH  3,340 q/s (87× Linear), p50 276 µs (84×); before 126×, 124×
+//	interleaved, 1M:    q/s 0.93–1.07 of before, p50 0.99–1.08 of before
+//	interleaved, 10M:   q/s 1.04–1.23 of before, p50 0.94–1.00 of before
+//
+// BenchmarkBytesPerCode (memory held, all told, per code; peak heap growth
+// during Build over that):
+//
+//	256-bit: 100k 90 B (m = 14), 1M 94 B, 10M 87 B (m = 11); peak 1.2–1.4×
+//	         (before: 324 B at 1M, 109 B at 10M; peak 2.1–2.4× at 10M)
+//	64-bit:  100k 37 B, 1M 54 B, 10M 50 B (m = 3); peak 1.3–1.35×
+//	Build 10M 256-bit: 2.1–2.3 s of CPU on 2 goroutines, 1.8–2.9 s wall
+//	         (before 3.2–4.3 s of CPU, 4.4–6.9 s wall); in a fresh process
+//	         faulting in huge pages can add seconds of system time, before
+//	         and after alike
 
 const benchQueries = 4096
 

@@ -43,9 +43,9 @@ type Options struct {
 //
 // Codes are stored once, in id order; each table keeps only slot numbers
 // grouped by substring value (64-bit codes are also copied into each table,
-// where the memory budget allows, so candidates are read contiguously). Adds go to a pending buffer
-// that searches scan linearly and removals set a tombstone, so both are
-// visible to the next search. When the buffer outgrows Options.Pending, or a
+// where the memory budget allows, so candidates are read contiguously).
+// Adds go to a pending buffer that searches scan linearly and removals set
+// a tombstone, so both are visible to the next search. When the buffer outgrows Options.Pending, or a
 // quarter of the codes are tombstones, a background goroutine rebuilds the
 // tables from a snapshot while searches and changes go on; changes made in
 // the meantime are replayed on the new tables before they replace the old.
@@ -59,8 +59,9 @@ type Options struct {
 // the code are 40 or 16: 256-bit codes 90 at 100k (m = 14), 94 at 1M and
 // 87 at 10M (m = 11); 64-bit codes 37 at 100k, 54 at 1M and 50 at 10M
 // (m = 3; the codes are copied into each table from about 1M). A Build
-// peaks at 1.2 to 1.4 times the index it makes; a background rebuild
-// holds the old and the new tables at once.
+// peaks at 1.2 to 1.4 times the index it makes, and takes about 2 s of
+// CPU for 10M 256-bit codes; a background rebuild holds the old and the
+// new tables at once.
 type MIH struct {
 	mu   sync.RWMutex
 	bits int
