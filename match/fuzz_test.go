@@ -102,3 +102,54 @@ func FuzzUpdate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPacked writes values cut from the fuzzed bytes into a packed array
+// of a fuzzed width through packWriter, and reads them back.
+func FuzzPacked(f *testing.F) {
+	f.Add([]byte("\xff\xff\xff\xff\x00\x01\x02\x03 packed slots"), uint8(20))
+	f.Add(make([]byte, 40), uint8(32))
+	f.Add([]byte{1, 2, 3}, uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, width uint8) {
+		w := uint(width)%32 + 1
+		var vals []uint32
+		for len(data) >= 4 {
+			vals = append(vals, binary.LittleEndian.Uint32(data)&(1<<w-1))
+			data = data[4:]
+		}
+		p := makePacked(len(vals), w)
+		pw := packWriter{p: &p}
+		for _, v := range vals {
+			pw.put(v)
+		}
+		if got, want := p.bytes(), packedBytes(len(vals), w); got != want {
+			t.Fatalf("width %d: %d bytes, want %d", w, got, want)
+		}
+		for i, v := range vals {
+			if got := p.get(uint32(i)); got != v {
+				t.Fatalf("width %d, element %d of %d: %d, want %d", w, i, len(vals), got, v)
+			}
+		}
+	})
+}
+
+// FuzzTableLayout builds a table over substrings read from the fuzzed
+// bytes, each repeated a fuzzed number of times, so that buckets and blocks
+// of every fullness arise, and checks every bucket against a direct
+// grouping.
+func FuzzTableLayout(f *testing.F) {
+	f.Add([]byte{3, 0, 4, 1}, uint8(8), uint16(300))
+	f.Add([]byte("\x00\x01\x02\xff\xfe"), uint8(12), uint16(7))
+	f.Add([]byte{9}, uint8(3), uint16(0))
+	f.Fuzz(func(t *testing.T, data []byte, width uint8, repeat uint16) {
+		w := uint(width)%16 + 1
+		var codes []uint64
+		for i := 0; i+1 < len(data) && len(codes) < 100_000; i += 2 {
+			k := uint64(data[i]) | uint64(data[i+1])<<8
+			for range 1 + int(repeat)*int(data[i]&1) {
+				codes = append(codes, k&(1<<w-1)<<5|uint64(len(codes))<<32)
+			}
+		}
+		tb := testTable(5, w, codes)
+		checkTable(t, &tb, codes)
+	})
+}

@@ -8,6 +8,10 @@ import (
 // adviseHuge is cleared by benchmarks to compare with and without.
 var adviseHuge = true
 
+// hugeMin is the smallest array worth advising: smaller ones are not
+// worth a 2 MiB page each.
+const hugeMin = 4 << 20
+
 // makeHuge returns make([]T, n), advising the kernel to back a large one
 // with transparent huge pages. The tables are read at random, one cache
 // line per access, so with 4 KiB pages nearly every access also misses the
@@ -17,7 +21,7 @@ var adviseHuge = true
 func makeHuge[T any](n int) []T {
 	s := make([]T, n)
 	size := uintptr(n) * unsafe.Sizeof(*new(T))
-	if !adviseHuge || size < 4<<20 {
+	if !adviseHuge || size < hugeMin {
 		return s
 	}
 	const page = 4096

@@ -15,10 +15,12 @@ import (
 type Options struct {
 	// Substrings is the number m of substrings each code is split into,
 	// between ⌈bits/24⌉ and bits/4. Zero picks m afresh at every rebuild
-	// from a cost model of a search at Radius over the codes then stored
-	// (close to Norouzi et al.'s m ≈ bits/log₂N but favouring fewer, wider
-	// substrings, which measured faster): 11 for 256-bit codes from about
-	// 1M codes up, 3 for 64-bit codes.
+	// from the number of codes then stored: the m whose modelled search
+	// time at Radius is least among those whose tables fit a memory budget
+	// (about 96 bytes per 256-bit code and 54 per 64-bit one, all told), so
+	// that substrings are about log₂N bits wide and the memory per code
+	// stays about the same at every size: 11 for 256-bit codes from about
+	// 1M codes up, 14 at 100k, 3 for 64-bit codes from about 50k.
 	Substrings int
 	// Radius is the search radius to tune m for; zero means 31 for 256-bit
 	// codes and 10 for 64-bit ones. Searches at any radius stay exact.
@@ -39,21 +41,27 @@ type Options struct {
 // within those sub-radii and verifies each candidate with the full distance,
 // so it finds exactly what a linear scan would.
 //
-// Codes are stored once, in id order; each table keeps only 4-byte slot
-// numbers grouped by substring value (64-bit codes are also copied into each
-// table so candidates are read contiguously). Adds go to a pending buffer
-// that searches scan linearly and removals set a tombstone, so both are
-// visible to the next search. When the buffer outgrows Options.Pending, or a
+// Codes are stored once, in id order; each table keeps only slot numbers
+// grouped by substring value (64-bit codes are also copied into each table,
+// where the memory budget allows, so candidates are read contiguously).
+// Adds go to a pending buffer that searches scan linearly and removals set
+// a tombstone, so both are visible to the next search. When the buffer outgrows Options.Pending, or a
 // quarter of the codes are tombstones, a background goroutine rebuilds the
 // tables from a snapshot while searches and changes go on; changes made in
 // the meantime are replayed on the new tables before they replace the old.
 // Load millions of codes with [MIH.Build], and apply large batches of
 // changes with [MIH.Update], not Add.
 //
-// Memory at 10M 256-bit codes with m = 11: 32 bytes of code, 8 of id, 44 of
-// slots and about 24 of bucket offsets and bitsets per code, 108 bytes per
-// code in all (1.08 GB). A background rebuild holds the old and the new
-// tables at once.
+// Tables are compact: slot numbers are bit-packed to ⌈log₂N⌉ bits, and
+// bucket offsets take about a byte per bucket or less (see table.go), so
+// memory follows N rather than the 2^width buckets. Measured (Size, see
+// BenchmarkBytesPerCode), in bytes per code all told, of which the id and
+// the code are 40 or 16: 256-bit codes 90 at 100k (m = 14), 94 at 1M and
+// 87 at 10M (m = 11); 64-bit codes 37 at 100k, 54 at 1M and 50 at 10M
+// (m = 3; the codes are copied into each table from about 1M). A Build
+// peaks at 1.2 to 1.4 times the index it makes, and takes about 2 s of
+// CPU for 10M 256-bit codes; a background rebuild holds the old and the
+// new tables at once.
 type MIH struct {
 	mu   sync.RWMutex
 	bits int
@@ -89,6 +97,9 @@ type MIH struct {
 	// probeCost is the constant of that name; tests set 0 to never fall
 	// back to a linear scan.
 	probeCost float64
+	// alwaysCopy makes tables keep copies of 64-bit codes at any size, for
+	// tests.
+	alwaysCopy bool
 	// cands counts the candidates verified by all searches, for benchmarks.
 	cands atomic.Int64
 }
@@ -98,6 +109,8 @@ type scratch struct {
 	keys   []uint32 // non-empty buckets to visit
 	hs     []uint32 // high parts of bucket values
 	ranges []uint64 // bucket ranges, lo | hi<<32
+	ends   []uint64 // scratch for ranges
+	sink   uint64   // what the prefetching loops loaded, kept so that they stay
 	slots  []uint32 // candidate slots
 	qs     []uint32 // the query's substrings
 }
@@ -141,27 +154,101 @@ func (x *MIH) Substrings() int {
 	return len(x.tabs)
 }
 
-// substrings returns m for n codes: Options.Substrings if set, else the m
-// that minimises the modelled cost of a search at the typical radius.
+// substrings returns m for n codes (see layout).
 func (x *MIH) substrings(n int) int {
+	m, _ := x.layout(n)
+	return m
+}
+
+// layout returns m for n codes and whether the tables of 64-bit codes keep
+// copies of them: Options.Substrings if set, else the m that minimises the
+// modelled cost of a search at the typical radius among those whose tables
+// fit the memory budget (the leanest if none does). The copies, 8 bytes
+// per code and table, are dropped when no m fits with them: that is with
+// few codes, whose array then stays in cache anyway.
+func (x *MIH) layout(n int) (m int, copies bool) {
+	m, copies = x.budgeted(n)
+	return m, copies || (x.alwaysCopy && x.bits == 64)
+}
+
+// budgeted is layout but for tests' alwaysCopy.
+func (x *MIH) budgeted(n int) (m int, copies bool) {
+	copies = x.bits == 64
 	if x.opts.Substrings != 0 {
-		return x.opts.Substrings
+		return x.opts.Substrings, copies && tableBytes(x.bits, x.opts.Substrings, n, true) <= tableBudget(x.bits)
 	}
 	r := x.opts.Radius
 	if r == 0 {
 		r = defaultRadius(x.bits)
 	}
-	// Substrings wider than log₂N+4 bits would spend more on empty buckets
-	// (2.1 bytes each) than on codes.
-	lg := math.Ceil(math.Log2(float64(max(n, 1))))
-	lo := max(ceilDiv(x.bits, maxWidth), ceilDiv(x.bits, int(lg)+4))
-	best, bestCost := lo, math.Inf(1)
-	for m := lo; m <= x.bits/4; m++ {
-		if c := searchCost(x.bits, m, n, r); c < bestCost {
-			best, bestCost = m, c
+	budget := tableBudget(x.bits)
+	for {
+		best, bestCost := 0, math.Inf(1)
+		lean, leanBytes := 0, math.Inf(1)
+		for m := ceilDiv(x.bits, maxWidth); m <= x.bits/4; m++ {
+			b := tableBytes(x.bits, m, n, copies)
+			if b < leanBytes {
+				lean, leanBytes = m, b
+			}
+			if b > budget {
+				continue
+			}
+			if c := searchCost(x.bits, m, n, r); c < bestCost {
+				best, bestCost = m, c
+			}
+		}
+		switch {
+		case best != 0:
+			return best, copies
+		case !copies:
+			return lean, false
+		}
+		copies = false
+	}
+}
+
+// tableBudget is the memory, in bytes per code, that the tables may take
+// when m is chosen: with the id and the code, at most about 96 bytes per
+// 256-bit code and 54 per 64-bit one. A tighter budget would force more,
+// narrower substrings: at 1M 256-bit codes 12 tables take 10 bytes per code
+// less than 11 but searched 1.7 times slower.
+func tableBudget(bits int) float64 {
+	if bits == 64 {
+		return 38
+	}
+	return 56
+}
+
+// width returns the width of substring i of m of a bits-bit code: the
+// first bits%m substrings are one bit wider.
+func width(bits, m, i int) int {
+	if i < bits%m {
+		return bits/m + 1
+	}
+	return bits / m
+}
+
+// tableBytes models the bytes per code of m tables over n uniform codes:
+// a bit per bucket, a packed slot per code, for 64-bit codes the code copy,
+// and the offsets: a line per 59 buckets (dense) or a block entry per 64
+// to 256 buckets and a byte per non-empty one.
+func tableBytes(bits, m, n int, copies bool) float64 {
+	nn := float64(max(n, 1))
+	total := 0.0
+	for i := range m {
+		w := uint(width(bits, m, i))
+		nb := math.Exp2(float64(w))
+		total += nb/8 + nn*float64(packWidth(n))/8
+		if dense(w, n) {
+			total += nb * lineSize / lineBuckets
+		} else {
+			total += 8*nb/math.Exp2(float64(blockShift(w, n))) - nb*math.Expm1(-nn/nb)
+		}
+		if copies {
+			total += 8 * nn
 		}
 	}
-	return best
+	return total / nn
 }
 
 // defaultRadius is the radius the substring count is tuned for when
@@ -188,10 +275,7 @@ const (
 func searchCost(bits, m, n, r int) float64 {
 	cost := 0.0
 	for i := range m {
-		w := bits / m
-		if i < bits%m {
-			w++
-		}
+		w := width(bits, m, i)
 		probes := 0.0
 		for s := 0; s <= subRadius(r, m, i); s++ {
 			probes += binomial(w, s)
@@ -207,27 +291,19 @@ func searchCost(bits, m, n, r int) float64 {
 // CPU, and gives up with ctx's error when it is cancelled.
 func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, error) {
 	n := len(ids)
-	m := x.substrings(n)
+	m, copies := x.layout(n)
 	tabs := make([]table, m)
 	start := uint(0)
 	for i := range tabs {
-		width := uint(x.bits / m)
-		if i < x.bits%m {
-			width++
+		w := uint(width(x.bits, m, i))
+		tabs[i].start, tabs[i].width = start, w
+		start += w
+	}
+	allocTables(tabs, n)
+	if copies {
+		for i := range tabs {
+			tabs[i].codes = makeHuge[uint64](n)
 		}
-		tabs[i].start, tabs[i].width = start, width
-		start += width
-	}
-	// One allocation for all the used bitsets, so that huge pages can back
-	// them: they are read at random by every probe.
-	words := 0
-	for i := range tabs {
-		words += (1<<tabs[i].width + 63) / 64
-	}
-	used := makeHuge[uint64](words)
-	for i := range tabs {
-		n := (1<<tabs[i].width + 63) / 64
-		tabs[i].used, used = used[:n:n], used[n:]
 	}
 	var wg sync.WaitGroup
 	next := make(chan int, m)
@@ -235,11 +311,15 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 		next <- i
 	}
 	close(next)
-	for range min(runtime.GOMAXPROCS(0), m) {
+	// Each goroutine holds about 13 bytes of scratch per code: for small
+	// sets, which build in milliseconds anyway, one keeps the peak memory
+	// of a Build near the index's own.
+	for range min(runtime.GOMAXPROCS(0), m, max(1, n>>18)) {
 		wg.Go(func() {
+			var buf buildBuf
 			for i := range next {
 				if ctx.Err() == nil {
-					tabs[i].build(codes, x.w, n)
+					tabs[i].build(codes, x.w, n, &buf)
 				}
 			}
 		})
@@ -248,7 +328,63 @@ func (x *MIH) makeTables(ctx context.Context, ids, codes []uint64) ([]table, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	joinOff8(tabs)
 	return tabs, nil
+}
+
+// allocTables sets the block size of tables, whose substrings are set, for
+// n codes and allocates their used bitsets, blocks and slots: one
+// allocation for each kind of array of all the tables, so that huge pages
+// can back them even when each table's is small. They are read at random
+// by every probe, and with 4 KiB pages each read would also miss the TLB.
+func allocTables(tabs []table, n int) {
+	sw := packWidth(n)
+	var words, blks, lineBytes, slotBytes int
+	for i := range tabs {
+		t := &tabs[i]
+		t.shift = blockShift(t.width, n)
+		words += (1<<t.width + 63) / 64
+		if dense(t.width, n) {
+			lineBytes += lineCount(t.width) * lineSize
+		} else {
+			blks += blocks(t)
+		}
+		slotBytes += packedBytes(n, sw)
+	}
+	used, blk, lines := makeHuge[uint64](words), makeHuge[uint64](blks), makeHuge[byte](lineBytes)
+	slots := makeHuge[byte](slotBytes)
+	for i := range tabs {
+		t := &tabs[i]
+		nw, ns := (1<<t.width+63)/64, packedBytes(n, sw)
+		t.used, used = used[:nw:nw], used[nw:]
+		if dense(t.width, n) {
+			nl := lineCount(t.width) * lineSize
+			t.lines, lines = lines[:nl:nl], lines[nl:]
+		} else {
+			nb := blocks(t)
+			t.blk, blk = blk[:nb:nb], blk[nb:]
+		}
+		t.slots = packed{b: slots[:ns:ns], width: sw, mask: 1<<sw - 1}
+		slots = slots[ns:]
+	}
+}
+
+// joinOff8 moves the tables' off8 arrays into one allocation, for huge
+// pages, as allocTables does for the others: their sizes are known only
+// once the tables are built.
+func joinOff8(tabs []table) {
+	total := 0
+	for i := range tabs {
+		total += len(tabs[i].off8)
+	}
+	if total < hugeMin {
+		return
+	}
+	all := makeHuge[byte](total)
+	for i := range tabs {
+		n := copy(all, tabs[i].off8)
+		tabs[i].off8, all = all[:n:n], all[n:]
+	}
 }
 
 // Search returns every stored code within radius of query, sorted by
@@ -295,7 +431,17 @@ func (x *MIH) Nearest(query []uint64, k int) ([]Result, error) {
 	return t.sorted(), nil
 }
 
-// bytes returns the memory held by the index's arrays.
+// Size returns the bytes of memory held by the index's arrays: ids, codes,
+// tombstones, the pending buffer and the tables, but not the Go structures
+// around them nor, during a background rebuild, the tables being built.
+// Divided by Len it is the memory cost per code to plan capacity with.
+func (x *MIH) Size() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.bytes()
+}
+
+// bytes is Size for a caller holding the lock.
 func (x *MIH) bytes() int {
 	n := 8*len(x.ids) + 8*len(x.codes) + 8*len(x.dead) + 8*len(x.pids) + 8*len(x.pcodes)
 	for i := range x.tabs {

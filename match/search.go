@@ -65,15 +65,9 @@ func (x *MIH) search(dst []Result, q []uint64, r int, sc *scratch) []Result {
 // fillRanges sets sc.ranges to the slot ranges of the buckets sc.keys,
 // which are all non-empty.
 func (sc *scratch) fillRanges(t *table) {
-	if cap(sc.ranges) < len(sc.keys) {
-		sc.ranges = make([]uint64, len(sc.keys))
-	}
-	rs := sc.ranges[:len(sc.keys)]
-	for i, k := range sc.keys {
-		lo, hi := t.bucket(k)
-		rs[i] = uint64(lo) | uint64(hi)<<32
-	}
-	sc.ranges = rs
+	sc.ranges = grow(sc.ranges, len(sc.keys))
+	sc.ends = grow(sc.ends, len(sc.keys))
+	sc.sink += t.ranges(sc.keys, sc.ranges, sc.ends)
 }
 
 // probe1 verifies the 64-bit candidates in the buckets sc.keys of table i.
@@ -83,9 +77,18 @@ func (x *MIH) probe1(dst []Result, t *table, i int, q uint64, r int, sc *scratch
 	for _, lh := range sc.ranges {
 		lo, hi := uint32(lh), uint32(lh>>32)
 		cands += int(hi - lo)
+		if t.codes == nil {
+			for p := lo; p < hi; p++ {
+				s := t.slot(p)
+				if d := bits.OnesCount64(x.codes[s] ^ q); d <= r {
+					dst = x.accept(dst, s, d, i, r, sc)
+				}
+			}
+			continue
+		}
 		for p, c := range t.codes[lo:hi] {
 			if d := bits.OnesCount64(c ^ q); d <= r {
-				dst = x.accept(dst, t.slots[int(lo)+p], d, i, r, sc)
+				dst = x.accept(dst, t.slot(lo+uint32(p)), d, i, r, sc)
 			}
 		}
 	}
@@ -106,8 +109,8 @@ func (x *MIH) probe4(dst []Result, t *table, i int, q []uint64, r int, sc *scrat
 	sc.slots = sc.slots[:n]
 	n = 0
 	for _, lh := range sc.ranges {
-		for _, s := range t.slots[uint32(lh):uint32(lh>>32)] {
-			sc.slots[n] = s
+		for p := uint32(lh); p < uint32(lh>>32); p++ {
+			sc.slots[n] = t.slot(p)
 			n++
 		}
 	}
@@ -181,7 +184,7 @@ func (x *MIH) nearest(t *topK, q []uint64, sc *scratch) {
 			for _, k := range sc.keys {
 				lo, hi := tb.bucket(k)
 				for p := lo; p < hi; p++ {
-					slot := tb.slots[p]
+					slot := tb.slot(p)
 					code := x.codes[int(slot)*x.w : int(slot+1)*x.w]
 					d := distance(code, q)
 					if !t.admits(d, x.ids[slot]) || isDead(x.dead, int(slot)) || x.seen(code, i, s, sc) {

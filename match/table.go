@@ -2,27 +2,25 @@ package match
 
 import "math/bits"
 
-// maxWidth bounds a substring so that a table's direct-addressed bucket
-// offsets stay affordable: 2²⁴ buckets take 32 MiB at two bytes each.
+// maxWidth bounds a substring so that a table's bitset and blocks stay
+// affordable whatever the data: 2²⁴ buckets take 4 MiB.
 const maxWidth = 24
 
-// blockBits is log2 of the buckets per block in the two-level offsets.
-const blockBits = 8
-
 // table is one substring's hash table in CSR form: the entries whose
-// substring equals k are slots[start(k):start(k+1)], in slot order. Bucket
-// starts are direct-addressed by k and stored in two levels — a uint32 base
-// per block of 256 buckets plus a uint16 offset per bucket — which halves
-// the memory of plain uint32 offsets; a table whose block holds 65536 or more
-// entries (many ids sharing a code) keeps plain uint32 offsets instead.
+// substring equals k are slots[start(k):start(k+1)], in slot order. The
+// bucket starts are compact (lines.go for dense tables, offsets.go for
+// sparse ones) and the slots bit-packed, so a table costs about
+// ⌈log₂N⌉/8 + 1.2 bytes per code when 2^width ≈ N.
 type table struct {
 	start, width uint     // bit range of the substring in the code
-	base         []uint32 // start of each block
-	off16        []uint16 // bucket start relative to its block's base; 2^width+1 entries
-	off32        []uint32 // absolute bucket starts, when a block is too full for off16
-	used         []uint64 // bitset of non-empty buckets (2 MiB at 24 bits), read before the offsets
-	slots        []uint32 // entry slots grouped by bucket
-	codes        []uint64 // 64-bit codes only: codes[p] is the code of slots[p], read contiguously
+	shift        uint     // log₂ of the buckets per offsets block
+	used         []uint64 // bitset of non-empty buckets, read before the offsets
+	blk          []uint64 // per block of buckets: first entry | rank of first non-empty bucket<<32
+	off8         []byte   // per non-empty bucket: its start within its block, or escByte
+	esc          []uint64 // rank (bucket, if dense)<<32 | start of the escaped starts
+	lines        []byte   // dense tables: offsets in cache lines, instead of blk and off8
+	slots        packed   // entry slots grouped by bucket
+	codes        []uint64 // 64-bit codes, if copied: codes[p] is the code of slot p, read contiguously
 }
 
 // sub extracts the width-bit substring that starts at bit start of code.
@@ -35,93 +33,129 @@ func sub(code []uint64, start, width uint) uint32 {
 	return uint32(v & (1<<width - 1))
 }
 
-// bucket returns the range of slots whose substring is k.
-func (t *table) bucket(k uint32) (lo, hi uint32) {
-	if t.off32 != nil {
-		return t.off32[k], t.off32[k+1]
-	}
-	return t.base[k>>blockBits] + uint32(t.off16[k]), t.base[(k+1)>>blockBits] + uint32(t.off16[k+1])
+// slot returns the slot of entry p.
+func (t *table) slot(p uint32) uint32 { return t.slots.get(p) }
+
+// buildBuf is one build goroutine's scratch, reused for every table it
+// builds so that a Build makes no garbage in proportion to N per table.
+type buildBuf struct {
+	keys  []uint32 // each code's substring
+	pairs []uint64 // substring<<32 | slot, grouped by high digit
+	off8  []byte
+	hist  []uint32
+	cur   []uint32
+	cnt   []uint32
+	part  []uint32 // one partition's slots in bucket order
 }
 
-// build fills t with the n codes (w words each); t.used must be a zeroed
-// bitset of 2^width bits. It sorts (substring, slot)
-// pairs with an LSD radix sort of 12-bit digits, whose 4096-way scatters
-// stay in cache, rather than counting into 2^width buckets at random; the
-// sort is stable, so each bucket lists its slots in ascending order.
-func (t *table) build(codes []uint64, w, n int) {
-	const digit = 12
-	pairs := make([]uint64, n) // substring<<32 | slot
-	for i := range pairs {
-		pairs[i] = uint64(sub(codes[i*w:], t.start, t.width))<<32 | uint64(i)
+// grow returns s resized to n, reusing its array when large enough. The
+// arrays are advised to use huge pages: the scatter into pairs writes to
+// thousands of places at once, each on its own 4 KiB page.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return makeHuge[T](n)
 	}
-	tmp := make([]uint64, n)
-	var count [1 << digit]int
-	for shift := uint(32); shift < 32+t.width; shift += digit {
-		clear(count[:])
-		for _, v := range pairs {
-			count[v>>shift&(1<<digit-1)]++
-		}
-		sum := 0
-		for d, c := range count {
-			count[d] = sum
-			sum += c
-		}
-		for _, v := range pairs {
-			d := v >> shift & (1<<digit - 1)
-			tmp[count[d]] = v
-			count[d]++
-		}
-		pairs, tmp = tmp, pairs
-	}
-	tmp = nil
-	nb := 1 << t.width
-	off := makeHuge[uint32](nb + 1)
-	t.slots = makeHuge[uint32](n)
-	k := 0
-	for p, v := range pairs {
-		key := int(v >> 32)
-		for ; k <= key; k++ {
-			off[k] = uint32(p)
-		}
-		t.slots[p] = uint32(v)
-		t.used[key>>6] |= 1 << (key & 63)
-	}
-	for ; k <= nb; k++ {
-		off[k] = uint32(n)
-	}
-	if w == 1 {
-		t.codes = makeHuge[uint64](n)
-		for p, s := range t.slots {
-			t.codes[p] = codes[s]
-		}
-	}
-	t.compress(off)
+	return s[:n]
 }
 
-// compress stores the absolute offsets off in two levels when every block
-// fits in uint16, and keeps off as is otherwise.
-func (t *table) compress(off []uint32) {
-	nb := len(off) - 1
-	nblk := nb>>blockBits + 1
-	for b := range nblk - 1 {
-		if off[(b+1)<<blockBits]-off[b<<blockBits] > 1<<16-1 {
-			t.off32 = off
-			return
+// lowDigit is the most bits of a substring counted at once: 16384
+// counters stay in the L2 cache, and the scatter by the high bits goes to
+// at most 1024 partitions at 24 bits (fewer streams than 4096 measured a
+// little faster).
+const lowDigit = 14
+
+// build fills t with the n codes (w words each). t.shift must be set and
+// t.used, t.blk or t.lines, t.slots and, to keep copies of 64-bit codes,
+// t.codes allocated, zeroed, to their sizes for n codes.
+//
+// It is a two-pass counting sort: a stable scatter of (substring, slot)
+// pairs by the substring's high bits, whose destinations stay in cache,
+// then, partition by partition, a count of the low bits that gives the
+// bucket offsets directly and a scatter of the slots into their buckets.
+// Both are stable, so each bucket lists its slots in ascending order.
+func (t *table) build(codes []uint64, w, n int, buf *buildBuf) {
+	lowBits := min(t.width, lowDigit)
+	parts := 1 << (t.width - lowBits)
+	hist := grow(buf.hist, parts+1)
+	clear(hist)
+	// The substrings of wide codes are read from the codes once, into keys:
+	// the second pass then reads 4 bytes per code rather than 32. 64-bit
+	// codes are read again, which takes less memory and little longer.
+	var keys []uint32
+	if w > 1 {
+		keys = grow(buf.keys, n)
+		buf.keys = keys
+	}
+	for i := range n {
+		k := sub(codes[i*w:], t.start, t.width)
+		if keys != nil {
+			keys[i] = k
+		}
+		hist[k>>lowBits+1]++
+	}
+	for p := range parts {
+		hist[p+1] += hist[p]
+	}
+	cur := grow(buf.cur, parts)
+	copy(cur, hist)
+	pairs := grow(buf.pairs, n)
+	for i := range n {
+		var k uint32
+		if keys != nil {
+			k = keys[i]
+		} else {
+			k = sub(codes[i:], t.start, t.width)
+		}
+		p := k >> lowBits
+		pairs[cur[p]] = uint64(k)<<32 | uint64(i)
+		cur[p]++
+	}
+	var ob interface {
+		add(cnt []uint32)
+		finish()
+	}
+	t.esc = nil
+	if t.lines != nil {
+		ob = &lineBuilder{t: t}
+	} else {
+		buf.off8 = grow(buf.off8, min(n, 1<<t.width)+1)
+		ob = &offBuilder{t: t, off8: buf.off8}
+	}
+	cnt := grow(buf.cnt, 1<<lowBits)
+	lowMask := uint32(1)<<lowBits - 1
+	pw := packWriter{p: &t.slots}
+	for p := range parts {
+		part := pairs[hist[p]:hist[p+1]]
+		clear(cnt)
+		for _, v := range part {
+			cnt[uint32(v>>32)&lowMask]++
+		}
+		ob.add(cnt)
+		// Scatter within the partition, in cache, then pack in order.
+		lo := hist[p]
+		buf.part = grow(buf.part, len(part))
+		for _, v := range part {
+			l := uint32(v>>32) & lowMask
+			buf.part[cnt[l]-lo] = uint32(v)
+			cnt[l]++
+		}
+		for _, s := range buf.part {
+			pw.put(s)
+		}
+		if t.codes != nil {
+			out := t.codes[lo:hist[p+1]]
+			for i, s := range buf.part {
+				out[i] = codes[s]
+			}
 		}
 	}
-	t.base = make([]uint32, nblk)
-	for b := range t.base {
-		t.base[b] = off[min(b<<blockBits, nb)]
-	}
-	t.off16 = makeHuge[uint16](nb + 1)
-	for k, o := range off {
-		t.off16[k] = uint16(o - t.base[k>>blockBits])
-	}
+	ob.finish()
+	buf.pairs, buf.hist, buf.cur, buf.cnt = pairs, hist, cur, cnt
 }
 
 // bytes returns the memory held by t.
 func (t *table) bytes() int {
-	return 8*len(t.used) + 4*len(t.base) + 2*len(t.off16) + 4*len(t.off32) + 4*len(t.slots) + 8*len(t.codes)
+	return 8*len(t.used) + 8*len(t.blk) + len(t.off8) + 8*len(t.esc) + len(t.lines) + t.slots.bytes() + 8*len(t.codes)
 }
 
 // appendShell appends to dst every width-bit value at Hamming distance
