@@ -68,13 +68,17 @@ func (x *digestIndex) slot(code uint64) uint64 {
 // Build replaces the contents with ids[i] ↦ codes[i]. It keeps neither
 // slice.
 func (x *digestIndex) Build(ctx context.Context, ids, codes []uint64) error {
+	return x.Load(ctx, slices.Clone(ids), slices.Clone(codes))
+}
+
+// Load is Build keeping ids and codes, which the caller hands over.
+func (x *digestIndex) Load(ctx context.Context, ids, codes []uint64) error {
 	if len(codes) != len(ids) {
 		return fmt.Errorf("%w: %d codes for %d ids", match.ErrCode, len(codes), len(ids))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ids, codes = slices.Clone(ids), slices.Clone(codes)
 	sortPairs(ids, codes)
 	for i := 1; i < len(ids); i++ {
 		if ids[i] == ids[i-1] {

@@ -105,7 +105,7 @@ type signalIndex interface {
 	Len() int
 	Add(id uint64, code []uint64) error
 	Remove(id uint64) bool
-	Build(ctx context.Context, ids, codes []uint64) error
+	Load(ctx context.Context, ids, codes []uint64) error
 	Update(ctx context.Context, remove, ids, codes []uint64) error
 	Search(query []uint64, radius int) ([]match.Result, error)
 	Code(id uint64) ([]uint64, bool)
@@ -255,7 +255,8 @@ func (db *DB) buildIndexes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := idx.Build(ctx, batches[a].ids, batches[a].codes); err != nil {
+		// Load keeps the batch, sorted by id, rather than copy it.
+		if err := idx.Load(ctx, batches[a].ids, batches[a].codes); err != nil {
 			return fmt.Errorf("%w: building the %s index: %w", ErrCorrupt, a, err)
 		}
 		batches[a] = codeBatch{} // let the garbage collector have it before the next build

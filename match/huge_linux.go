@@ -20,14 +20,21 @@ const hugeMin = 4 << 20
 // harmlessly where THP is disabled.
 func makeHuge[T any](n int) []T {
 	s := make([]T, n)
-	size := uintptr(n) * unsafe.Sizeof(*new(T))
+	advise(s)
+	return s
+}
+
+// advise gives the advice of makeHuge for s, which may already be
+// filled: the kernel then collapses its pages into huge ones in the
+// background.
+func advise[T any](s []T) {
+	size := uintptr(len(s)) * unsafe.Sizeof(*new(T))
 	if !adviseHuge || size < hugeMin {
-		return s
+		return
 	}
 	const page = 4096
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	lo, hi := (start+page-1)&^(page-1), (start+size)&^(page-1)
 	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), size)[lo-start : hi-start]
 	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
-	return s
 }

@@ -11,3 +11,6 @@ const hugeMin = 4 << 20
 
 // makeHuge returns make([]T, n); only Linux gets huge-page advice.
 func makeHuge[T any](n int) []T { return make([]T, n) }
+
+// advise does nothing: only Linux gets huge-page advice.
+func advise[T any](s []T) {}

@@ -99,13 +99,30 @@ func (x *MIH) changed(id uint64, code []uint64) {
 // goroutines). An id given twice, or ctx cancelled before the end, is an
 // error and leaves the index unchanged.
 func (x *MIH) Build(ctx context.Context, ids []uint64, codes []uint64) error {
+	return x.build(ctx, ids, codes, false)
+}
+
+// Load is Build for a caller that hands ids and codes over: when ids
+// ascend, the index keeps both slices as its own rather than copying
+// them, and the caller must not use them again. Loading millions of codes
+// read from storage so needs no second copy of them, at any moment.
+func (x *MIH) Load(ctx context.Context, ids []uint64, codes []uint64) error {
+	return x.build(ctx, ids, codes, true)
+}
+
+func (x *MIH) build(ctx context.Context, ids, codes []uint64, keep bool) error {
 	if err := checkBuild(ids, codes, x.w); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sids, scodes := sortByID(ids, codes, x.w)
+	sids, scodes := ids, codes
+	if !keep || !slices.IsSorted(ids) {
+		sids, scodes = sortByID(ids, codes, x.w)
+	} else {
+		advise(scodes) // candidates' codes are read at random, like the tables
+	}
 	for i := 1; i < len(sids); i++ {
 		if sids[i] == sids[i-1] {
 			return fmt.Errorf("%w: %d", ErrDuplicate, sids[i])
