@@ -234,6 +234,9 @@ func checkKnownItem(it *pb.Item) error {
 	if _, ok := pb.TLP_name[int32(it.GetTlp())]; !ok {
 		return fmt.Errorf("tlp: unknown value %d", it.GetTlp())
 	}
+	if _, ok := pb.ContentType_name[int32(it.GetContentType())]; !ok {
+		return fmt.Errorf("content_type: unknown value %d", it.GetContentType())
+	}
 	for _, s := range it.GetSignals() {
 		if len(s.ProtoReflect().GetUnknown()) > 0 {
 			return fmt.Errorf("unknown field in Signal")

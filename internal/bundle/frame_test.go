@@ -123,7 +123,7 @@ func TestCheckKnownUpsertFields(t *testing.T) {
 		m    proto.Message
 		want []protoreflect.Name
 	}{
-		{&pb.Item{}, []protoreflect.Name{"signals", "tlp"}},
+		{&pb.Item{}, []protoreflect.Name{"signals", "tlp", "content_type"}},
 		{&pb.Signal{}, []protoreflect.Name{"algorithm"}},
 	} {
 		var got []protoreflect.Name
@@ -154,6 +154,7 @@ func TestCheckKnownUpsert(t *testing.T) {
 		{"unknown field in signal", func(_ *pb.Entry, it *pb.Item) { it.Signals[1].ProtoReflect().SetUnknown(unknown) }},
 		{"unknown tlp", func(_ *pb.Entry, it *pb.Item) { it.Tlp = 42 }},
 		{"negative tlp", func(_ *pb.Entry, it *pb.Item) { it.Tlp = -1 }},
+		{"unknown content type", func(_ *pb.Entry, it *pb.Item) { it.ContentType = 9 }},
 		{"unknown algorithm", func(_ *pb.Entry, it *pb.Item) { it.Signals[0].Algorithm = 77 }},
 		{"no signals", func(_ *pb.Entry, it *pb.Item) { it.Signals = nil }},
 	}
