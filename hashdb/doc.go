@@ -89,9 +89,12 @@
 // allow-list entry. Every committed change gets the next sequence number
 // in a change log ([DB.Changes], [DB.History]) from which exports and
 // replicas work. [DB.Check] verifies that items, their numbers, the
-// change log and the counters behind [DB.Stats] agree. The signal index
-// is in memory: Open builds one per algorithm from the items, and every
-// commit updates it.
+// change log, the counters behind [DB.Stats] and the packed index codes
+// agree. The signal index is in memory, one per algorithm: the first
+// search builds it from codes every commit also writes in packed form
+// (no item is decoded; ten million PDQ hashes take a second or two and
+// about 90 bytes each), and every commit after updates it. A digest's is
+// an exact table, a perceptual hash's multi-index hashing (package match).
 //
 // A DB is safe for concurrent use: reads run in parallel, writes one at a
 // time, each durable and seen whole when it returns. One process at a time
