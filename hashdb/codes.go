@@ -50,6 +50,12 @@ func (m *codesMark) encode() []byte {
 	return b
 }
 
+// current reports whether m, read from the codes bucket, is of database
+// id as of its last change seq: whether the bucket can be trusted.
+func (m *codesMark) current(id []byte, seq uint64) bool {
+	return bytes.Equal(m.id, id) && m.seq == seq
+}
+
 func decodeCodesMark(b []byte) (codesMark, bool) {
 	var m codesMark
 	n, w := binary.Uvarint(b)
@@ -193,7 +199,7 @@ func (w *writer) finishCodes() error {
 func (w *writer) startCodes() error {
 	w.cw.bucket = w.t.Undoable(store.BucketCodes)
 	m, ok := decodeCodesMark(w.cw.bucket.Get(codesMarker))
-	if !ok || !bytes.Equal(m.id, w.db.id) || m.seq != w.seq0 {
+	if !ok || !m.current(w.db.id, w.seq0) {
 		return fmt.Errorf("%w: the packed index codes are not those of the last change (reopen the database to rebuild them)", ErrCorrupt)
 	}
 	m.id = w.db.id

@@ -31,7 +31,7 @@ func (db *DB) readCodes(ctx context.Context) (batches [signal.SHA256 + 1]codeBat
 		}
 		seq = m.GetLastSeq()
 		mark, good := decodeCodesMark(view.Get(store.BucketCodes, codesMarker))
-		if !good || !bytes.Equal(mark.id, db.id) || mark.seq != seq {
+		if !good || !mark.current(db.id, seq) {
 			return nil
 		}
 		// One pass to size the arrays, so that they are allocated once at

@@ -79,7 +79,9 @@ func (x *digestIndex) Load(ctx context.Context, ids, codes []uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sortPairs(ids, codes)
+	b := codeBatch{ids, codes}
+	sortBatch(&b, 1)
+	ids, codes = b.ids, b.codes
 	for i := 1; i < len(ids); i++ {
 		if ids[i] == ids[i-1] {
 			return fmt.Errorf("%w: %d", match.ErrDuplicate, ids[i])
@@ -90,25 +92,6 @@ func (x *digestIndex) Load(ctx context.Context, ids, codes []uint64) error {
 	x.install(ids, codes)
 	x.pids, x.pcodes, x.ppos = nil, nil, make(map[uint64]int)
 	return nil
-}
-
-// sortPairs sorts ids ascending, moving codes along; stable, so that an
-// id given twice keeps its order.
-func sortPairs(ids, codes []uint64) {
-	if slices.IsSorted(ids) {
-		return
-	}
-	perm := make([]int, len(ids))
-	for i := range perm {
-		perm[i] = i
-	}
-	slices.SortStableFunc(perm, func(a, b int) int { return cmp.Compare(ids[a], ids[b]) })
-	sids, scodes := make([]uint64, len(ids)), make([]uint64, len(ids))
-	for i, p := range perm {
-		sids[i], scodes[i] = ids[p], codes[p]
-	}
-	copy(ids, sids)
-	copy(codes, scodes)
 }
 
 // install makes ids/codes, ascending and without repeats, the main part,
@@ -140,9 +123,9 @@ func (x *digestIndex) rebuild() {
 			ids, codes = append(ids, id), append(codes, x.codes[p])
 		}
 	}
-	ids, codes = append(ids, x.pids...), append(codes, x.pcodes...)
-	sortPairs(ids, codes) // pending ids are dead in the main part: no repeats
-	x.install(ids, codes)
+	b := codeBatch{append(ids, x.pids...), append(codes, x.pcodes...)}
+	sortBatch(&b, 1) // pending ids are dead in the main part: no repeats
+	x.install(b.ids, b.codes)
 	x.pids, x.pcodes, x.ppos = nil, nil, make(map[uint64]int)
 }
 

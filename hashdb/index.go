@@ -1,7 +1,6 @@
 package hashdb
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -178,7 +177,7 @@ func (db *DB) settleCodes() error {
 		}
 		seq = m.GetLastSeq()
 		mark, ok := decodeCodesMark(v.Get(store.BucketCodes, codesMarker))
-		fresh = ok && bytes.Equal(mark.id, db.id) && mark.seq == seq
+		fresh = ok && mark.current(db.id, seq)
 		return nil
 	})
 	if err != nil || fresh {

@@ -1,7 +1,6 @@
 package hashdb
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -183,27 +182,7 @@ func TestOpenChild(t *testing.T) {
 	db.Close()
 }
 
-// rssMB returns the process's RssAnon and RssFile in MB (0 off
-// Linux).
+// rssMB returns the process's RssAnon and RssFile in MB (0 off Linux).
 func rssMB() (anon, file float64) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-		switch k {
-		case "RssAnon":
-			anon = kb / 1e3
-		case "RssFile":
-			file = kb / 1e3
-		}
-	}
-	return anon, file
+	return float64(procStatus("RssAnon")) / 1e6, float64(procStatus("RssFile")) / 1e6
 }
