@@ -18,7 +18,7 @@ func FuzzImport(f *testing.F) {
 		f.Fatal(err)
 	}
 	full, _ := exportTo(f, a, true, false)
-	if err := a.SetOpinion(ctx, Opinion{Key: Key{"org-b", "q"}, Verdict: FalsePositive}); err != nil {
+	if err := a.SetOpinion(ctx, Opinion{Key: Key{Source: "org-b", ID: "q"}, Verdict: FalsePositive}); err != nil {
 		f.Fatal(err)
 	}
 	delta, _ := exportTo(f, a, false, true)

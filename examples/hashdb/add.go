@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -31,6 +33,7 @@ func runAdd(e *env, args []string) int {
 	id := fs.String("id", "", "the item `id` (one file only; default: the file's SHA-256)")
 	note := fs.String("note", "", "a note for analysts")
 	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
+	foreign := fs.Bool("foreign", false, "the items are another organisation's (a migration): store them under --source, which stays not the database's own")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -58,15 +61,57 @@ func runAdd(e *env, args []string) int {
 		}
 	}
 	base := hashdb.Item{Key: hashdb.Key{Source: *source}, Labels: labels, TLP: level, Note: *note}
+	to := adding{path: *dbPath, foreign: *foreign}
 	if *signals != "" {
-		return addSignals(e, *dbPath, *signals, base)
+		return addSignals(e, to, *signals, base)
 	}
-	return addFiles(e, *dbPath, files, *id, base)
+	return addFiles(e, to, files, *id, base)
+}
+
+// adding is where add stores: the database, and whether its items are
+// another organisation's.
+type adding struct {
+	path    string
+	foreign bool
+	db      *hashdb.DB
+}
+
+// open opens the database for items of source. The local organisation's
+// items are the database's own: a new database takes source as its
+// organisation, and one that belongs to another refuses them, since a
+// typo in --source must not mint another organisation's items.
+func (a *adding) open(source string) (*hashdb.DB, error) {
+	if a.foreign {
+		db, err := openDB(a.path, "", false)
+		a.db = db
+		return db, err
+	}
+	db, err := openDB(a.path, source, false)
+	if errors.Is(err, hashdb.ErrInvalidOptions) {
+		// source is not valid, or not the database's: Put says which.
+		db, err = openDB(a.path, "", false)
+	}
+	a.db = db
+	return db, err
+}
+
+// put stores items, as the database's own or, with --foreign, as
+// another organisation's.
+func (a *adding) put(ctx context.Context, items ...hashdb.Item) error {
+	if a.foreign {
+		return a.db.PutForeign(ctx, "hashdb add --foreign", items...)
+	}
+	err := a.db.Put(ctx, items...)
+	if errors.Is(err, hashdb.ErrForeignSource) {
+		return fmt.Errorf("%w (pass --foreign to store another organisation's items)", err)
+	}
+	return err
 }
 
 // addFiles hashes files and stores one item per file.
-func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item) int {
-	db, err := openDB(dbPath, "", false)
+func addFiles(e *env, to adding, files []string, id string, base hashdb.Item) int {
+	dbPath := to.path
+	db, err := to.open(base.Source)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -78,7 +123,7 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := db.Put(e.ctx, batch...); err != nil {
+		if err := to.put(e.ctx, batch...); err != nil {
 			return err
 		}
 		for i, it := range batch {
@@ -133,7 +178,8 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 // line stores nothing, and to find the ids that recur apart; then to group
 // its lines by item id and store the items signalsBatch at a time. Stdin is
 // spooled to a temporary file in the first pass, to be read again.
-func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
+func addSignals(e *env, to adding, name string, base hashdb.Item) int {
+	dbPath := to.path
 	src, err := openSignals(e, name)
 	if err != nil {
 		return e.fail(err)
@@ -148,7 +194,7 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	db, err := openDB(dbPath, "", false)
+	db, err := to.open(base.Source)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -159,7 +205,7 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := db.Put(e.ctx, batch...); err != nil {
+		if err := to.put(e.ctx, batch...); err != nil {
 			return err
 		}
 		stored += len(batch)

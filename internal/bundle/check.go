@@ -130,8 +130,12 @@ func checkSignal(s *pb.Signal) error {
 }
 
 func checkKey(k *pb.ItemKey) error {
-	if k.GetSource() == "" || k.GetId() == "" {
+	switch {
+	case k.GetSource() == "" || k.GetId() == "":
 		return fmt.Errorf("%w: item key without a source or an id", ErrMalformed)
+	case k.GetVia() != "":
+		// A bundle's producer is the only via there is.
+		return fmt.Errorf("%w: item key %s/%s names a via", ErrMalformed, k.GetSource(), k.GetId())
 	}
 	return nil
 }
