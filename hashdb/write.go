@@ -339,13 +339,27 @@ func (db *DB) PutForeign(ctx context.Context, origin string, items ...Item) (err
 	return db.put(ctx, origin, items)
 }
 
+// mayPut checks that a local write of origin ("" for Put, the local
+// organisation's items only) may store the normalized item it.
+func (db *DB) mayPut(it Item, origin string) error {
+	org := db.opts.Organization
+	switch {
+	case it.Via != "":
+		return fmt.Errorf("%w: a copy re-shared via a peer is stored by Import only", ErrInvalidItem)
+	case origin == "" && org == "":
+		return fmt.Errorf("%w: the database has no Organization to put items for (set Options.Organization, or store items of other sources with PutForeign)", ErrForeignSource)
+	case origin == "" && it.Source != org:
+		return fmt.Errorf("%w: %q is not the local organisation %q (store items of other sources with PutForeign)", ErrForeignSource, it.Source, org)
+	}
+	return nil
+}
+
 // put stores items for Put (origin "": the local organisation's only) and
 // PutForeign.
 func (db *DB) put(ctx context.Context, origin string, items []Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	org := db.opts.Organization
 	norm := make([]Item, len(items))
 	seen := make(map[Key]int, len(items))
 	var foreign error // reported once the write may start: a closed or read-only database says so first
@@ -354,14 +368,13 @@ func (db *DB) put(ctx context.Context, origin string, items []Item) error {
 		if err != nil {
 			return fmt.Errorf("%w: item %d (%s): %w", ErrInvalidItem, i, n.Key, err)
 		}
-		switch {
-		case n.Via != "":
-			return fmt.Errorf("%w: item %d (%s): a copy re-shared via a peer is stored by Import only", ErrInvalidItem, i, n.Key)
-		case foreign != nil:
-		case origin == "" && org == "":
-			foreign = fmt.Errorf("%w: item %d (%s): the database has no Organization to put items for (set Options.Organization, or store items of other sources with PutForeign)", ErrForeignSource, i, n.Key)
-		case origin == "" && n.Source != org:
-			foreign = fmt.Errorf("%w: item %d (%s): %q is not the local organisation %q (store items of other sources with PutForeign)", ErrForeignSource, i, n.Key, n.Source, org)
+		if err := db.mayPut(n, origin); err != nil {
+			if !errors.Is(err, ErrForeignSource) {
+				return fmt.Errorf("item %d (%s): %w", i, n.Key, err)
+			}
+			if foreign == nil {
+				foreign = fmt.Errorf("item %d (%s): %w", i, n.Key, err)
+			}
 		}
 		if j, dup := seen[n.Key]; dup {
 			return fmt.Errorf("%w: item %d (%s): same key as item %d", ErrInvalidItem, i, n.Key, j)

@@ -13,7 +13,7 @@ import (
 func TestMatch(t *testing.T) {
 	m := writeMedia(t)
 	dir := m.dir
-	cli(t, dir, "", "add", "--db", "m.db", "--source", "acme", "--label", "entity:example", m.known).want(t, 0)
+	cli(t, dir, "", "add", "--db", "m.db", "--source", "acme", "--allow-digest-only", "--label", "entity:example", m.known).want(t, 0)
 	known := jsonLines[hashJSON](t, cli(t, dir, "", "hash", "--json", m.original).want(t, 0).stdout)[0]
 
 	// The altered copy matches the original through its perceptual hashes.
