@@ -363,7 +363,15 @@ func TestExchange(t *testing.T) {
 	}
 
 	// First export: everything so far; the partner imports it.
+	// What a killed export left is replaced, not left to pile up.
+	partial := filepath.Join(dir, ".b1.bundle.partial")
+	if err := os.WriteFile(partial, []byte("left by a kill"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cli(t, dir, "", "export", "--db", "acme.db", "--key", "acme.key", "--out", "b1.bundle").want(t, 0)
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("the partial export survived: %v", err)
+	}
 	r = cli(t, dir, "", "import", "--db", "partner.db", "b1.bundle").want(t, 0)
 	if !strings.Contains(r.stdout, "from acme") {
 		t.Errorf("import: %q", r.stdout)
