@@ -91,3 +91,37 @@ func TestForgedBundleCostsLittle(t *testing.T) {
 		t.Fatalf("the genuine bundle: %+v, %v", res, err)
 	}
 }
+
+// TestFullBundleDuplicate checks a FULL bundle that holds one item twice
+// is refused naming the item, not as a diverged set.
+func TestFullBundleDuplicate(t *testing.T) {
+	_, b := orgPair(t)
+	var buf bytes.Buffer
+	h := &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 2, Audience: "org-b"}
+	w, err := bundle.NewWriter(&buf, h, keyA1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := new(coder)
+	var set bundle.SetDigest
+	for _, n := range []int{1, 2} {
+		it := orgItem("org-a", "twice", n, tlp.Green)
+		p := c.itemProto(&it)
+		p.Source, p.Id = it.Source, it.ID
+		if err := w.Write(&pb.Entry{Change: &pb.Entry_Upsert{Upsert: p}}); err != nil {
+			t.Fatal(err)
+		}
+		set.Add(bundle.ItemHash(p))
+	}
+	if _, err := w.Close(set); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, b)
+	_, err = b.Import(context.Background(), &buf, &ImportOptions{TempDir: t.TempDir()})
+	if !errors.Is(err, ErrMalformed) || errors.Is(err, ErrDiverged) || !bytes.Contains([]byte(err.Error()), []byte("org-a/twice twice")) {
+		t.Errorf("a full bundle holding an item twice: %v", err)
+	}
+	if snapshot(t, b) != before {
+		t.Error("the refused bundle changed the database")
+	}
+}

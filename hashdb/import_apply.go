@@ -91,6 +91,14 @@ func (im *importer) track(ik []byte, h [32]byte) error {
 	if !fresh {
 		v = im.recv.Get(ik)
 	}
+	if v != nil && im.old != nil {
+		// A FULL bundle's set starts empty: the key came before in it.
+		k, err := parseItemKey(ik)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: the full bundle holds %s twice", ErrMalformed, k.Own())
+	}
 	// Put replaces a held record: no need to delete it first.
 	if v != nil {
 		_, old, err := store.ParseReceived(ik, v)
