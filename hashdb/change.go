@@ -53,6 +53,9 @@ type Change struct {
 	// Actor is who made it: the actor on the context of the call that
 	// made it ([WithActor]), the one way a change is attributed.
 	Actor string
+	// Origin is, for an item of another organisation stored by a local
+	// write, where it came from ([DB.PutForeign]); empty otherwise.
+	Origin string
 	// Kind says what it did.
 	Kind ChangeKind
 	// Key is the item changed or, for an opinion on an item, the item
@@ -82,7 +85,8 @@ func decodeChange(key, val []byte) (Change, error) {
 		Seq:    p.GetSeq(),
 		Time:   fromUnixNano(p.GetTimeUnixNano()),
 		Actor:  p.GetActor(),
-		Key:    Key{Source: p.GetItem().GetSource(), ID: p.GetItem().GetId()},
+		Origin: p.GetOrigin(),
+		Key:    Key{Source: p.GetItem().GetSource(), ID: p.GetItem().GetId(), Via: p.GetItem().GetVia()},
 		Reason: p.GetReason(),
 		Prev:   p.GetPrevSeq(),
 	}

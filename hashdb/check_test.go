@@ -34,7 +34,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 			return tx.Bucket(store.BucketNumbers).Put(store.NumKey(1), itemKey(b.Key))
 		}, []string{"numbers 1: names", "the item with this number is local/a"}},
 		{"numbers entry for no item", func(tx *bolt.Tx) error {
-			return tx.Bucket(store.BucketNumbers).Put(store.NumKey(9), itemKey(Key{"local", "ghost"}))
+			return tx.Bucket(store.BucketNumbers).Put(store.NumKey(9), itemKey(Key{Source: "local", ID: "ghost"}))
 		}, []string{"numbers 9: no item has this number"}},
 		{"numbers entry for a retracted item's number, moved", func(tx *bolt.Tx) error {
 			nb := tx.Bucket(store.BucketNumbers)

@@ -15,15 +15,15 @@ import (
 // Keys are laid out by internal/store (see [store.ItemKey] and
 // [store.ItemOpinionPrefix]).
 // itemKey encodes k as the items bucket's key.
-func itemKey(k Key) []byte { return store.ItemKey(k.Source, k.ID) }
+func itemKey(k Key) []byte { return store.CopyKey(k.Source, k.ID, k.Via) }
 
 // parseItemKey decodes an items bucket key and checks the key it holds.
 func parseItemKey(b []byte) (Key, error) {
-	source, id, err := store.ParseItemKey(b)
+	source, id, via, err := store.ParseItemKey(b)
 	if err != nil {
 		return Key{}, err
 	}
-	k := Key{Source: source, ID: id}
+	k := Key{Source: source, ID: id, Via: via}
 	if err := k.validate(); err != nil {
 		return Key{}, fmt.Errorf("%w: item key %q: %v", ErrCorrupt, b, err)
 	}

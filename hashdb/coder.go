@@ -98,7 +98,7 @@ func (c *coder) preEncode(it Item, nowNs int64, actor string) (preEncoded, error
 		return preEncoded{}, err
 	}
 	n := len(buf)
-	c.ikey = pb.ItemKey{Source: it.Source, Id: it.ID}
+	c.ikey = pb.ItemKey{Source: it.Source, Id: it.ID, Via: it.Via}
 	c.change = pb.Change{TimeUnixNano: nowNs, Actor: actor, Kind: pb.ChangeKind_CHANGE_KIND_ADD, Item: &c.ikey}
 	if it.Retracted {
 		c.change.Kind, c.change.Reason = pb.ChangeKind_CHANGE_KIND_RETRACT, it.RetractReason
@@ -115,9 +115,13 @@ func (w *writer) putNew(ik []byte, r *record, pre *preEncoded) error {
 	seq := w.meta.GetLastSeq() + 1
 	w.meta.LastSeq = seq
 	r.seq = seq
-	c := w.t.Alloc(1 + protowire.SizeVarint(seq) + len(pre.change))
+	c := w.t.Alloc(1 + protowire.SizeVarint(seq) + len(pre.change) + 2 + len(w.origin))
 	c = protowire.AppendVarint(protowire.AppendTag(c[:0], 1, protowire.VarintType), seq)
 	c = append(c, pre.change...)
+	if w.origin != "" {
+		// Change.origin, field 9: the last, as Marshal orders it.
+		c = protowire.AppendString(protowire.AppendTag(c, 9, protowire.BytesType), w.origin)
+	}
 	v := w.t.Alloc(len(pre.item) + 2 + protowire.SizeVarint(r.num) + protowire.SizeVarint(seq))
 	v = append(v[:0], pre.item...)
 	v = protowire.AppendVarint(protowire.AppendTag(v, 2, protowire.VarintType), r.num)

@@ -35,10 +35,11 @@ func TestPreEncoded(t *testing.T) {
 
 	ctx := WithActor(context.Background(), "tester")
 	whole, pre := openTest(t, nil), openTest(t, nil)
-	if err := whole.Put(ctx, items...); err != nil {
+	if err := whole.PutForeign(ctx, "test", items...); err != nil {
 		t.Fatal(err)
 	}
 	err := pre.update(ctx, func(w *writer) error {
+		w.origin = "test"
 		for _, it := range items {
 			n, err := pre.opts.normalize(it)
 			if err != nil {

@@ -94,7 +94,7 @@ func TestCrashDurability(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Put(context.Background(), crashItems("base", crashBase)...); err != nil {
+		if err := db.PutForeign(context.Background(), "test", crashItems("base", crashBase)...); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Close(); err != nil {
@@ -166,7 +166,7 @@ func crashChild(path string) {
 	items := crashItems("batch", crashBatch)
 	fmt.Println("open")
 	start := time.Now()
-	if err := db.Put(context.Background(), items...); err != nil {
+	if err := db.PutForeign(context.Background(), "test", items...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}

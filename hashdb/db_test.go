@@ -230,7 +230,7 @@ func TestOpenLocked(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Errorf("second Close: %v, want nil", err)
 	}
-	if _, err := db.Get(Key{"local", "a"}); !errors.Is(err, ErrClosed) {
+	if _, err := db.Get(Key{Source: "local", ID: "a"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Get after Close: %v, want ErrClosed", err)
 	}
 }
@@ -326,7 +326,7 @@ func TestOpenZeroOptions(t *testing.T) {
 			defer db.Close()
 			it := testItem("a", 1)
 			it.Source = "x"
-			if err := db.Put(context.Background(), it); err != nil {
+			if err := db.PutForeign(context.Background(), "test", it); err != nil {
 				t.Fatalf("Put: %v", err)
 			}
 			want := DefaultOptions()

@@ -81,8 +81,11 @@
 // [Open] opens (or creates) one bbolt file. A [DB] stores [Item]s: one piece
 // of content as one source organisation describes it, keyed by (source,
 // source's id), with its signals, labels, [tlp] sharing level, first and
-// last seen times and a note. [DB.Put] adds or replaces items in one
-// transaction, all or none; [DB.Lookup] finds every live item carrying a
+// last seen times and a note. [DB.Put] adds or replaces the local
+// organisation's items in one transaction, all or none; [DB.PutForeign]
+// stores other organisations' items that came from elsewhere (a list, a
+// feed), recording where from; [DB.PutAll] stores a stream of either, all
+// or none however long. [DB.Lookup] finds every live item carrying a
 // signal; [DB.Retract] withdraws an item, which stays as a tombstone so
 // partners learn of it. [DB.SetOpinion] records the local organisation's
 // [Verdict] on an item or a signal — a FalsePositive opinion is an
@@ -95,6 +98,17 @@
 // (no item is decoded; ten million PDQ hashes take a second or two and
 // about 90 bytes each), and every commit after updates it. A digest's is
 // an exact table, a perceptual hash's multi-index hashing (package match).
+//
+// # Source authority
+//
+// An item's source is its authority. Put writes only the local
+// organisation's items, so that a mistyped source cannot mint another
+// organisation's. A bundle a peer produces speaks for the peer's own
+// items; the copies it re-shares of a third party's items are kept apart
+// (their [Key.Via] names the peer), never replace, downgrade or retract
+// what the database holds from the source itself, stop matching once the
+// source's own copy is held, and are never exported onward. A peer's
+// retraction withdraws only what it sent. See [DB.Import].
 //
 // A DB is safe for concurrent use: reads run in parallel, writes one at a
 // time, each durable and seen whole when it returns. One process at a time

@@ -19,6 +19,11 @@ var (
 	// signals, a bad label, a missing sharing level, a limit exceeded.
 	ErrInvalidItem = errors.New("invalid item")
 
+	// ErrForeignSource reports a [DB.Put] of an item whose source is not
+	// the local organisation: [DB.PutForeign] stores items that came from
+	// elsewhere, saying where from.
+	ErrForeignSource = errors.New("item of another organisation")
+
 	// ErrInvalidLabel reports a label outside the allowed alphabet or
 	// length.
 	ErrInvalidLabel = errors.New("invalid label")

@@ -107,11 +107,13 @@ func writeCheckpoint(b *store.Bucket, cp Checkpoint) error {
 
 // shareable reports whether item it goes to audience under the share
 // limit: RED never; a named audience up to share, the public up to GREEN;
-// another organisation's items only up to GREEN; never back to their
-// source; never retracted items (they travel as retractions).
+// another organisation's items only up to GREEN, and only as their source
+// sent them: a copy a peer re-shared is that peer's word, which we do not
+// pass on as ours; never back to their source; never retracted items
+// (they travel as retractions).
 func (db *DB) shareable(it *Item, audience string, share tlp.Level) bool {
 	switch {
-	case it.Retracted, it.TLP == tlp.Red, it.TLP > share:
+	case it.Via != "", it.Retracted, it.TLP == tlp.Red, it.TLP > share:
 		return false
 	case it.Source != db.opts.Organization && it.TLP > tlp.Green:
 		return false

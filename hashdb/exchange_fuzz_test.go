@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
@@ -18,12 +19,24 @@ func FuzzImport(f *testing.F) {
 		f.Fatal(err)
 	}
 	full, _ := exportTo(f, a, true, false)
-	if err := a.SetOpinion(ctx, Opinion{Key: Key{"org-b", "q"}, Verdict: FalsePositive}); err != nil {
+	if err := a.SetOpinion(ctx, Opinion{Key: Key{Source: "org-b", ID: "q"}, Verdict: FalsePositive}); err != nil {
 		f.Fatal(err)
 	}
 	delta, _ := exportTo(f, a, false, true)
+	// Source authority: A re-shares and retracts a third party's items.
+	if err := b.PutForeign(ctx, "test", orgItem("org-c", "c1", 5, tlp.Green)); err != nil {
+		f.Fatal(err)
+	}
+	if err := a.PutForeign(ctx, "test", orgItem("org-c", "c1", 6, tlp.Clear), orgItem("org-c", "c2", 7, tlp.Green)); err != nil {
+		f.Fatal(err)
+	}
+	if err := a.Retract(ctx, Key{Source: "org-c", ID: "c2"}, "gone"); err != nil {
+		f.Fatal(err)
+	}
+	reshared, _ := exportTo(f, a, false, false)
 	f.Add(full)
 	f.Add(delta)
+	f.Add(reshared)
 	f.Add(full[:len(full)-3])
 	dir := f.TempDir()
 	causes := []error{ErrTruncated, ErrMalformed, ErrBundleVersion, ErrLimit, ErrUnknownKey, ErrSignature,
@@ -34,6 +47,11 @@ func FuzzImport(f *testing.F) {
 			t.Fatal(err)
 		}
 		_, err = b.Import(ctx, bytes.NewReader(in), &ImportOptions{TempDir: dir, MaxBytes: 1 << 20})
+		// Whatever the bundle, the item held from its source stays as it
+		// was.
+		if it, err := b.Get(Key{Source: "org-c", ID: "c1"}); err != nil || it.Retracted || it.Signals[0] != testSignal(signal.PDQ, 5) {
+			t.Fatalf("org-c's own item after an import from org-a: %+v, %v", it, err)
+		}
 		if err == nil {
 			return
 		}

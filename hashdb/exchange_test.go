@@ -122,7 +122,7 @@ func TestExchange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(a.Put(ctx,
+	must(a.PutForeign(ctx, "test",
 		orgItem("org-a", "green", 1, tlp.Green),
 		orgItem("org-a", "amber", 2, tlp.Amber),
 		orgItem("org-a", "strict", 3, tlp.AmberStrict), // above what A shares with B
@@ -138,7 +138,7 @@ func TestExchange(t *testing.T) {
 	if !res.Full || res.Entries != 4 || res.Checkpoint.Seq != cp1.Seq || !bytes.Equal(res.Checkpoint.BundleDigest, cp1.BundleDigest) {
 		t.Fatalf("full import %+v, export checkpoint %+v", res, cp1)
 	}
-	want := []string{"org-a/amber", "org-a/clear", "org-a/green", "org-c/c-green"}
+	want := []string{"org-a/amber", "org-a/clear", "org-a/green", "org-c/c-green via org-a"}
 	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("B holds %v, want %v", got, want)
 	}
@@ -154,31 +154,31 @@ func TestExchange(t *testing.T) {
 	upd := orgItem("org-a", "green", 1, tlp.Green)
 	upd.Labels = []string{"type:image"}
 	must(a.Put(ctx, upd))
-	must(a.Retract(ctx, Key{"org-a", "clear"}, "duplicate"))
+	must(a.Retract(ctx, Key{Source: "org-a", ID: "clear"}, "duplicate"))
 	must(a.Put(ctx, orgItem("org-a", "amber", 2, tlp.Red)))
-	must(a.SetOpinion(ctx, Opinion{Key: Key{"org-b", "b-own"}, Verdict: FalsePositive, Reason: "a cat"}))
-	must(a.SetOpinion(ctx, Opinion{Key: Key{"org-c", "c-amber"}, Verdict: Disputed})) // not B's, not sent to B
+	must(a.SetOpinion(ctx, Opinion{Key: Key{Source: "org-b", ID: "b-own"}, Verdict: FalsePositive, Reason: "a cat"}))
+	must(a.SetOpinion(ctx, Opinion{Key: Key{Source: "org-c", ID: "c-amber"}, Verdict: Disputed})) // not B's, not sent to B
 	d1, cp2 := exportTo(t, a, false, false)
 	res = mustImport(t, b, d1)
 	if res.Full || res.Entries != 4 || res.Checkpoint.Seq != cp2.Seq {
 		t.Fatalf("delta import %+v", res)
 	}
-	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-c/c-green]" {
+	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-c/c-green via org-a]" {
 		t.Fatalf("B holds %v", got)
 	}
-	if it, err := b.Get(Key{"org-a", "clear"}); err != nil || !it.Retracted || it.RetractReason != "duplicate" {
+	if it, err := b.Get(Key{Source: "org-a", ID: "clear"}); err != nil || !it.Retracted || it.RetractReason != "duplicate" {
 		t.Errorf("retracted item: %+v %v", it, err)
 	}
-	if it, _ := b.Get(Key{"org-a", "amber"}); !it.Retracted {
+	if it, _ := b.Get(Key{Source: "org-a", ID: "amber"}); !it.Retracted {
 		t.Errorf("item raised to RED still live at B: %+v", it)
 	}
-	if it, _ := b.Get(Key{"org-a", "green"}); fmt.Sprint(it.Labels) != "[type:image]" {
+	if it, _ := b.Get(Key{Source: "org-a", ID: "green"}); fmt.Sprint(it.Labels) != "[type:image]" {
 		t.Errorf("update not applied: %+v", it)
 	}
 	if items, _ := b.Lookup(testSignal(signal.PDQ, 2)); len(items) != 0 {
 		t.Errorf("retracted item still matches: %v", items)
 	}
-	ops, err := b.Opinions(Key{"org-b", "b-own"})
+	ops, err := b.Opinions(Key{Source: "org-b", ID: "b-own"})
 	if err != nil || len(ops) != 1 || ops[0].Org != "org-a" || ops[0].Verdict != FalsePositive || ops[0].Reason != "a cat" {
 		t.Errorf("B's view of A's opinion: %+v %v", ops, err)
 	}
@@ -213,14 +213,14 @@ func TestExchange(t *testing.T) {
 	must(a.Put(ctx, orgItem("org-a", "new1", 10, tlp.AmberStrict)))
 	full2, _ := exportTo(t, a, true, false)
 	res = mustImport(t, b, full2)
-	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-a/new2 org-c/c-green]" {
+	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-a/new2 org-c/c-green via org-a]" {
 		t.Fatalf("after full: B holds %v (%+v)", got, res)
 	}
 	// And deltas follow it.
-	must(a.Retract(ctx, Key{"org-a", "new2"}, "gone"))
+	must(a.Retract(ctx, Key{Source: "org-a", ID: "new2"}, "gone"))
 	d4, _ := exportTo(t, a, false, false)
 	mustImport(t, b, d4)
-	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-c/c-green]" {
+	if got := keysOf(t, b, Filter{}); fmt.Sprint(got) != "[org-a/green org-c/c-green via org-a]" {
 		t.Fatalf("after d4: B holds %v", got)
 	}
 }
@@ -351,8 +351,8 @@ func TestImportRefusesSigned(t *testing.T) {
 	mustImport(t, b, full)
 	before := snapshot(t, b)
 
-	good := itemToProto(&Item{Key: Key{"org-a", "y"}, Signals: []signal.Signal{testSignal(signal.PDQ, 9)}, TLP: tlp.Green})
-	badLabel := itemToProto(&Item{Key: Key{"org-a", "z"}, Signals: []signal.Signal{testSignal(signal.PDQ, 10)}, TLP: tlp.Green, Labels: []string{"BAD LABEL"}})
+	good := itemToProto(&Item{Key: Key{Source: "org-a", ID: "y"}, Signals: []signal.Signal{testSignal(signal.PDQ, 9)}, TLP: tlp.Green})
+	badLabel := itemToProto(&Item{Key: Key{Source: "org-a", ID: "z"}, Signals: []signal.Signal{testSignal(signal.PDQ, 10)}, TLP: tlp.Green, Labels: []string{"BAD LABEL"}})
 	var goodSet bundle.SetDigest
 	goodSet.Add(bundle.ItemHash(good))
 	cp, _ := b.Peer("org-a")
@@ -362,7 +362,7 @@ func TestImportRefusesSigned(t *testing.T) {
 	// The set after the delta: x (from the full bundle) and y.
 	var afterSet bundle.SetDigest
 	// x as A sent it.
-	ax, _ := a.Get(Key{"org-a", "x"})
+	ax, _ := a.Get(Key{Source: "org-a", ID: "x"})
 	afterSet.Add(bundle.ItemHash(itemToProto(&ax)))
 	afterSet.Add(bundle.ItemHash(good))
 	upsert := func(it *pb.Item) *pb.Entry { return &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}} }
@@ -389,7 +389,7 @@ func TestImportRefusesSigned(t *testing.T) {
 	}
 	// The same delta done right applies.
 	mustImport(t, b, signedBundle(t, delta(), afterSet, upsert(good)))
-	if _, err := b.Get(Key{"org-a", "y"}); err != nil {
+	if _, err := b.Get(Key{Source: "org-a", ID: "y"}); err != nil {
 		t.Error(err)
 	}
 }

@@ -63,7 +63,7 @@ func FuzzDecodeChange(f *testing.F) {
 // FuzzDecodeOpinion checks the opinion decoder: what it accepts is stored
 // under its own key and re-encodes the same.
 func FuzzDecodeOpinion(f *testing.F) {
-	op := Opinion{Key: Key{"local", "x"}, Verdict: Confirmed, Org: "local", Time: t0, Reason: "r"}
+	op := Opinion{Key: Key{Source: "local", ID: "x"}, Verdict: Confirmed, Org: "local", Time: t0, Reason: "r"}
 	v, _ := marshal.Marshal(&pb.OpinionRecord{Opinion: opinionToProto(&op), Seq: 2})
 	f.Add(opinionKey(&op), v)
 	f.Fuzz(func(t *testing.T, key, val []byte) {

@@ -51,11 +51,27 @@ type ImportResult struct {
 
 // Import reads a bundle from r and applies it, all or nothing. The
 // producer must be a peer, and the bundle signed with one of its keys
-// that is not revoked. Items land under their own source (the producer's,
-// or for items it re-shares, the original source), and opinions as the
-// producer's. What the peer's Policy does not accept is counted in
-// Refused and not stored; an item the producer sends that the policy
-// refuses, and that the database held from it, is retracted.
+// that is not revoked. Opinions land as the producer's. What the peer's
+// Policy does not accept is counted in Refused and not stored; an item
+// the producer sends that the policy refuses, and that the database held
+// from it, is retracted.
+//
+// An item's source is its authority, whatever the producer's own
+// database allowed (a hostile peer can mint any item in its own file):
+//
+//   - The producer's own items land under their key, replacing what it
+//     sent before; only the producer can retract them.
+//   - An item of another source that the producer re-shares is a copy,
+//     kept apart under the same Source and ID with Key.Via naming the
+//     producer. It never replaces, downgrades or retracts what the
+//     database holds from the source itself, nor the local
+//     organisation's items; while the source's own copy is held
+//     (retracted or not) the re-shared copy does not match; and it is
+//     never exported onward, since it is the producer's word, not the
+//     source's.
+//   - A producer's retraction of another source's item, or its FULL
+//     bundle's lack of one, withdraws only the producer's copy, and only
+//     if the database received that copy from it.
 //
 // Nothing is applied before the whole bundle has been read and its
 // signature verified: Import stages the stream in a temporary file,
@@ -178,7 +194,7 @@ func (im *importer) run(ctx context.Context, st *bundle.Spool) error {
 
 	// Decoding, converting and hashing the entries runs on its own
 	// goroutine, ahead of the writes, which are what must run in turn.
-	entries := prepare(st, &preparer{o: im.db.opts, nowNs: im.w.nowNs, actor: im.w.actor}, im.res.Entries)
+	entries := prepare(st, &preparer{o: im.db.opts, producer: producer, nowNs: im.w.nowNs, actor: im.w.actor}, im.res.Entries)
 	defer entries.Close()
 	n := uint64(0)
 	for batch := entries.Next(); batch != nil; batch = entries.Next() {

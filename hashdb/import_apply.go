@@ -21,6 +21,10 @@ func (im *importer) apply(en *entry) error {
 		return im.upsert(en)
 	case *pb.Entry_Retract:
 		k := Key{Source: c.Retract.GetItem().GetSource(), ID: c.Retract.GetItem().GetId()}
+		if k.Source != im.peer.ID {
+			// A producer withdraws only its own copy of another's item.
+			k.Via = im.peer.ID
+		}
 		if err := k.validate(); err != nil {
 			return fmt.Errorf("%w: retraction of %s: %v", ErrInvalidItem, k, err)
 		}
@@ -87,6 +91,14 @@ func (im *importer) track(ik []byte, h [32]byte) error {
 	if !fresh {
 		v = im.recv.Get(ik)
 	}
+	if v != nil && im.old != nil {
+		// A FULL bundle's set starts empty: the key came before in it.
+		k, err := parseItemKey(ik)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: the full bundle holds %s twice", ErrMalformed, k.Own())
+	}
 	// Put replaces a held record: no need to delete it first.
 	if v != nil {
 		_, old, err := store.ParseReceived(ik, v)
@@ -115,12 +127,17 @@ func (im *importer) untrack(ik []byte) (bool, error) {
 	return true, im.recv.Delete(ik)
 }
 
-// retract withdraws the stored item with key ik, unless it is the local
-// organisation's or already withdrawn.
+// retract withdraws the stored item with key ik if the producer speaks
+// for it: its own item, or its own copy of another's. Whatever the
+// producer's received set holds (a file from before copies were kept
+// apart may list another source's items), nothing else is retracted.
 func (im *importer) retract(ik []byte, reason string) error {
 	r, ok, err := im.w.load(ik)
 	if err != nil || !ok || r.Retracted || r.Source == im.db.opts.Organization {
 		return err
+	}
+	if r.Source != im.peer.ID && r.Via != im.peer.ID {
+		return nil
 	}
 	r.Retracted, r.RetractReason = true, reason
 	_, err = im.w.putItem(r.Item)

@@ -23,10 +23,11 @@ type entry struct {
 
 // A preparer is what prepare needs to know of the write.
 type preparer struct {
-	o     Options
-	nowNs int64
-	actor string
-	coder // the preparing goroutine's
+	o        Options
+	producer string // the bundle's: it is the via of items of other sources
+	nowNs    int64
+	actor    string
+	coder    // the preparing goroutine's
 }
 
 // prepareBatch is how many entries the preparing goroutine takes at a
@@ -85,6 +86,10 @@ func (en *entry) prepareItem(p *pb.Item, pr *preparer) {
 	if err != nil {
 		en.bad = fmt.Errorf("%w: %s/%s: %v", ErrInvalidItem, p.GetSource(), p.GetId(), err)
 		return
+	}
+	if it.Source != pr.producer {
+		// Re-shared: kept apart from the source's own copy.
+		it.Via = pr.producer
 	}
 	en.it, en.ik, en.hash = it, itemKey(it.Key), bundle.ItemHash(p)
 	if en.pre, err = pr.preEncode(it, pr.nowNs, pr.actor); err != nil {

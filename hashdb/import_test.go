@@ -23,7 +23,7 @@ func stagedFrames(t *testing.T, n int) []byte {
 	t.Helper()
 	var entries []*pb.Entry
 	for i := range n {
-		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green})
+		it := itemToProto(&Item{Key: Key{Source: "org-a", ID: fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green})
 		entries = append(entries, &pb.Entry{Change: &pb.Entry_Upsert{Upsert: it}})
 	}
 	br, err := bundle.NewReader(bytes.NewReader(signedBundle(t, &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 1}, bundle.SetDigest{}, entries...)),
@@ -119,7 +119,7 @@ func TestImportBadEntryAfterBatches(t *testing.T) {
 	before := snapshot(t, b)
 	var entries []*pb.Entry
 	for i := range 2*prepareBatch + 10 {
-		it := itemToProto(&Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green})
+		it := itemToProto(&Item{Key: Key{Source: "org-a", ID: fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green})
 		if i == 2*prepareBatch+3 {
 			it.Labels = []string{"BAD LABEL"}
 		}
@@ -158,7 +158,7 @@ func TestImportMalformedEntryAfterCommits(t *testing.T) {
 	const bad = 200
 	var entries []*pb.Entry
 	for i := range bad + 10 {
-		it := &Item{Key: Key{"org-a", fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green}
+		it := &Item{Key: Key{Source: "org-a", ID: fmt.Sprintf("i%d", i)}, Signals: []signal.Signal{testSignal(signal.PDQ, i)}, TLP: tlp.Green}
 		if i == bad {
 			it.Signals = append(it.Signals, testSignal(signal.MD5, i), testSignal(signal.SHA256, i))
 		}

@@ -25,7 +25,7 @@ func TestDigestPrefixCollision(t *testing.T) {
 			other[len(other)-1] ^= 1
 			s1, _ := signal.New(a, base)
 			s2, _ := signal.New(a, other)
-			k1, k2 := Key{"local", a.String() + "-1"}, Key{"local", a.String() + "-2"}
+			k1, k2 := Key{Source: "local", ID: a.String() + "-1"}, Key{Source: "local", ID: a.String() + "-2"}
 			if err := db.Put(ctx,
 				Item{Key: k1, Signals: []signal.Signal{s1}, TLP: tlp.Green},
 				Item{Key: k2, Signals: []signal.Signal{s2, testSignal(signal.PDQ, 9)}, TLP: tlp.Green},
@@ -69,8 +69,8 @@ func TestIndexesAfterReopen(t *testing.T) {
 	for _, a := range signal.Algorithms() {
 		sigs = append(sigs, testSignal(a, 5))
 	}
-	live := Item{Key: Key{"local", "live"}, Signals: sigs, TLP: tlp.Green}
-	gone := Item{Key: Key{"local", "gone"}, Signals: []signal.Signal{testSignal(signal.PDQ, 6), testSignal(signal.MD5, 6)}, TLP: tlp.Green}
+	live := Item{Key: Key{Source: "local", ID: "live"}, Signals: sigs, TLP: tlp.Green}
+	gone := Item{Key: Key{Source: "local", ID: "gone"}, Signals: []signal.Signal{testSignal(signal.PDQ, 6), testSignal(signal.MD5, 6)}, TLP: tlp.Green}
 	if err := db.Put(ctx, live, gone); err != nil {
 		t.Fatal(err)
 	}

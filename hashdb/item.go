@@ -15,6 +15,13 @@ import (
 // A Key names an item: the organisation that describes it and that
 // organisation's own id for it. Two sources may use the same id; their
 // items are distinct.
+//
+// An item's source is its authority: what the database holds from the
+// source itself, or from the local organisation for its own items, has an
+// empty Via. A copy of the item that another peer re-shared is kept apart
+// under the same Source and ID with Via naming that peer, so that it
+// never replaces, downgrades or retracts the source's own copy (see
+// [DB.Import]).
 type Key struct {
 	// Source is the organisation id: lowercase letters, digits, '_', '.'
 	// and '-', at most 64 bytes.
@@ -22,11 +29,22 @@ type Key struct {
 	// ID is the source's own id for the item: up to 512 bytes of UTF-8
 	// without control characters.
 	ID string
+	// Via is, for a re-shared copy, the peer that sent it; empty for the
+	// source's own copy.
+	Via string
 }
 
-// String returns "source/id". Sources never contain '/', so the form is
-// unambiguous.
-func (k Key) String() string { return k.Source + "/" + k.ID }
+// String returns "source/id", or "source/id via peer" for a re-shared
+// copy. Sources never contain '/', so the form is unambiguous.
+func (k Key) String() string {
+	if k.Via != "" {
+		return k.Source + "/" + k.ID + " via " + k.Via
+	}
+	return k.Source + "/" + k.ID
+}
+
+// Own returns the key of the source's own copy of the item k names.
+func (k Key) Own() Key { return Key{Source: k.Source, ID: k.ID} }
 
 // maxIDLen is the longest item id.
 const maxIDLen = 512
@@ -34,6 +52,14 @@ const maxIDLen = 512
 func (k Key) validate() error {
 	if err := validateOrg(k.Source); err != nil {
 		return fmt.Errorf("source: %v", err)
+	}
+	if k.Via != "" {
+		if err := validateOrg(k.Via); err != nil {
+			return fmt.Errorf("via: %v", err)
+		}
+		if k.Via == k.Source {
+			return fmt.Errorf("via %q is the source: its own copy has no via", k.Via)
+		}
 	}
 	switch {
 	case k.ID == "":

@@ -130,7 +130,7 @@ func TestMatchFollowsCommits(t *testing.T) {
 	if got := matched(); !slices.Equal(got, []string{"local/a", "local/b"}) {
 		t.Fatalf("after Put: %v", got)
 	}
-	if err := db.Retract(ctx, Key{"local", "a"}, "mistake"); err != nil {
+	if err := db.Retract(ctx, Key{Source: "local", ID: "a"}, "mistake"); err != nil {
 		t.Fatal(err)
 	}
 	if got := matched(); !slices.Equal(got, []string{"local/b"}) {
@@ -173,14 +173,14 @@ func TestMatchSuppressedAndUnreliable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetOpinion(ctx, Opinion{Key: Key{"local", "fp-item"}, Verdict: FalsePositive, Reason: "a meme"}); err != nil {
+	if err := db.SetOpinion(ctx, Opinion{Key: Key{Source: "local", ID: "fp-item"}, Verdict: FalsePositive, Reason: "a meme"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetOpinion(ctx, Opinion{Signal: flip(q, 4, 2), Verdict: FalsePositive}); err != nil {
 		t.Fatal(err)
 	}
 	// Another organisation's false positive does not suppress.
-	if err := db.SetOpinion(ctx, Opinion{Key: Key{"local", "good"}, Org: "partner", Verdict: FalsePositive}); err != nil {
+	if err := db.SetOpinion(ctx, Opinion{Key: Key{Source: "local", ID: "good"}, Org: "partner", Verdict: FalsePositive}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := db.Match(ctx, []signal.Signal{q, flat}, nil)
@@ -257,7 +257,7 @@ func TestMatchAgainstScan(t *testing.T) {
 		}
 		for k := range stored {
 			if r.IntN(10) == 0 {
-				if err := db.Retract(ctx, Key{"local", k[len("local/"):]}, "test"); err != nil {
+				if err := db.Retract(ctx, Key{Source: "local", ID: k[len("local/"):]}, "test"); err != nil {
 					t.Fatal(err)
 				}
 				delete(stored, k)

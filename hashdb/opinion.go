@@ -78,6 +78,7 @@ func (db *DB) normalizeOpinion(ctx context.Context, op Opinion) (Opinion, error)
 	if op.Time, err = canonicalTime("Time", op.Time); err != nil {
 		return op, err
 	}
+	op.Key = op.Key.Own() // a verdict is on the content, whoever's copy
 	switch hasKey := op.Key != (Key{}); {
 	case hasKey && !op.Signal.IsZero():
 		return op, fmt.Errorf("both a key and a signal (set one)")
@@ -109,7 +110,8 @@ func (db *DB) normalizeOpinion(ctx context.Context, op Opinion) (Opinion, error)
 // the target of op.
 func opinionPrefix(key Key, sig signal.Signal) []byte {
 	if key != (Key{}) {
-		return store.ItemOpinionPrefix(itemKey(key))
+		// A verdict on an item holds for every copy of it.
+		return store.ItemOpinionPrefix(itemKey(key.Own()))
 	}
 	return store.SignalOpinionPrefix(byte(sig.Algorithm()), sig.Bytes())
 }

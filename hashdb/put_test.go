@@ -111,7 +111,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 		RetractReason: "duplicate",
 	}
 	minimal := Item{Key: Key{ID: "m"}, Signals: []signal.Signal{testSignal(signal.MD5, 9)}, TLP: tlp.Clear}
-	if err := db.Put(ctx, full, minimal); err != nil {
+	if err := db.PutForeign(ctx, "test", full, minimal); err != nil {
 		t.Fatal(err)
 	}
 
@@ -194,10 +194,10 @@ func TestUpdateUnlinks(t *testing.T) {
 	ctx := context.Background()
 	a, b, c := testSignal(signal.PDQ, 1), testSignal(signal.PHash, 1), testSignal(signal.MD5, 1)
 	shared := testSignal(signal.SHA256, 7)
-	key := Key{"local", "x"}
-	other := Key{"partner", "x"}
+	key := Key{Source: "local", ID: "x"}
+	other := Key{Source: "partner", ID: "x"}
 
-	if err := db.Put(ctx,
+	if err := db.PutForeign(ctx, "test",
 		Item{Key: key, Signals: []signal.Signal{a, b, shared}, TLP: tlp.Green},
 		Item{Key: other, Signals: []signal.Signal{shared}, TLP: tlp.Green},
 	); err != nil {
@@ -305,7 +305,7 @@ func TestRetract(t *testing.T) {
 	if st2, _ := db.Stats(); st2.LastSeq != st.LastSeq {
 		t.Error("second identical retraction was logged")
 	}
-	if err := db.Retract(ctx, Key{"local", "missing"}, ""); !errors.Is(err, ErrNotFound) {
+	if err := db.Retract(ctx, Key{Source: "local", ID: "missing"}, ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Retract missing = %v", err)
 	}
 	if st.Items != 0 || st.Retracted != 1 || len(st.Signals) != 0 {

@@ -97,7 +97,7 @@ func resolve(view *view, a signal.Algorithm, ids []uint64, keep func(signal.Sign
 			if !ok {
 				return nil, fmt.Errorf("%w: item number %d names missing item %q", ErrCorrupt, n, ik)
 			}
-			live = !r.Retracted && r.num == n
+			live = !r.Retracted && r.num == n && !shadowed(view, &r.Item)
 		}
 		if !live || pos >= len(r.Signals) {
 			continue
@@ -107,6 +107,12 @@ func resolve(view *view, a signal.Algorithm, ids []uint64, keep func(signal.Sign
 		}
 	}
 	return out, nil
+}
+
+// shadowed reports whether it is a re-shared copy of an item the database
+// also holds from its source: the source's copy wins, retracted or not.
+func shadowed(v *view, it *Item) bool {
+	return it.Via != "" && v.Get(store.BucketItems, itemKey(it.Own())) != nil
 }
 
 // sortHits orders hits by item key, as the items bucket does.

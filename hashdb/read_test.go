@@ -30,7 +30,7 @@ func TestItemsFilter(t *testing.T) {
 	for i := 0; i < 1300; i += 10 {
 		items[i].Retracted = true
 	}
-	if err := db.Put(ctx, items...); err != nil {
+	if err := db.PutForeign(ctx, "test", items...); err != nil {
 		t.Fatal(err)
 	}
 
@@ -158,7 +158,7 @@ func TestChangesAndHistory(t *testing.T) {
 	if want := []string{"2 add", "1501 update", "1502 retract", "1503 opinion"}; !slices.Equal(got, want) {
 		t.Errorf("History = %v, want %v", got, want)
 	}
-	if _, err := db.History(Key{"local", "never"}); !errors.Is(err, ErrNotFound) {
+	if _, err := db.History(Key{Source: "local", ID: "never"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("History of a missing item = %v", err)
 	}
 }
@@ -210,7 +210,7 @@ func TestOpinions(t *testing.T) {
 		t.Errorf("SignalOpinions of another signal = %v", sops)
 	}
 	// An opinion on key (s, "o") must not show under (s, "o2") and back.
-	if err := db.SetOpinion(ctx, Opinion{Key: Key{"local", "o2"}, Verdict: Confirmed}); err != nil {
+	if err := db.SetOpinion(ctx, Opinion{Key: Key{Source: "local", ID: "o2"}, Verdict: Confirmed}); err != nil {
 		t.Fatal(err)
 	}
 	if ops, _ := db.Opinions(it.Key); len(ops) != 2 {
@@ -250,7 +250,7 @@ func TestStats(t *testing.T) {
 	b := testItem("b", 2)
 	b.Source, b.TLP, b.Signals = "partner", tlp.Red, []signal.Signal{testSignal(signal.SHA256, 2)}
 	c := testItem("c", 3)
-	if err := db.Put(ctx, a, b, c); err != nil {
+	if err := db.PutForeign(ctx, "test", a, b, c); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Retract(ctx, c.Key, ""); err != nil {
@@ -368,16 +368,16 @@ func TestItemsStoredOrder(t *testing.T) {
 		it.Retracted = i%7 == 0
 		items = append(items, it)
 	}
-	if err := db.Put(ctx, items[:700]...); err != nil {
+	if err := db.PutForeign(ctx, "test", items[:700]...); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Put(ctx, items[700:]...); err != nil {
+	if err := db.PutForeign(ctx, "test", items[700:]...); err != nil {
 		t.Fatal(err)
 	}
 	// Storing an early item again keeps its place.
 	again := items[3]
 	again.Note = "seen again"
-	if err := db.Put(ctx, again); err != nil {
+	if err := db.PutForeign(ctx, "test", again); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []Filter{{StoredOrder: true}, {StoredOrder: true, Retracted: true}, {StoredOrder: true, Source: "beta"}, {StoredOrder: true, Source: "bet"}} {

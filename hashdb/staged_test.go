@@ -150,7 +150,7 @@ func stagedChange(t testing.TB, a *DB, n int) {
 	}
 	ops := []Opinion{
 		{Signal: testSignal(signal.MD5, 3), Verdict: FalsePositive, Reason: "v2"},
-		{Key: Key{"org-b", "b0"}, Verdict: Confirmed},
+		{Key: Key{Source: "org-b", ID: "b0"}, Verdict: Confirmed},
 	}
 	for i := 3; i < n; i += 13 {
 		ops = append(ops, Opinion{Key: stagedItem(i).Key, Verdict: Disputed, Reason: "v2"})
@@ -189,7 +189,7 @@ func probes(db *DB, since uint64) ([]string, error) {
 		add(db.Match(context.Background(), []signal.Signal{testSignal(signal.PDQ, n)}, nil))
 	}
 	add(db.Opinions(probeOp))
-	add(db.Opinions(Key{"org-b", "b0"}))
+	add(db.Opinions(Key{Source: "org-b", ID: "b0"}))
 	add(db.SignalOpinions(testSignal(signal.MD5, 3)))
 	add(db.Peer("org-a"))
 	var seqs []uint64
@@ -591,7 +591,7 @@ func craftBundle(t testing.TB, db *DB, full bool, m, bad int, wrong, twice bool)
 		entries = append(append([]*pb.Entry{upd("t1")}, entries[:m/2]...), append([]*pb.Entry{ret, op}, append(entries[m/2:], upd("t2"))...)...)
 	}
 	if wrong {
-		set.Add(bundle.ItemHash(itemToProto(&Item{Key: Key{"org-a", "ghost"}, Signals: []signal.Signal{testSignal(signal.MD5, 1)}})))
+		set.Add(bundle.ItemHash(itemToProto(&Item{Key: Key{Source: "org-a", ID: "ghost"}, Signals: []signal.Signal{testSignal(signal.MD5, 1)}})))
 	}
 	return signedBundle(t, h, set, entries...)
 }
@@ -656,7 +656,7 @@ func TestStagedRollback(t *testing.T) {
 			mustImport(t, b, good)
 			mustCheck(t, b)
 			if tt.crafts {
-				if _, err := b.Get(Key{"org-a", fmt.Sprintf("d%03d", m-1)}); err != nil {
+				if _, err := b.Get(Key{Source: "org-a", ID: fmt.Sprintf("d%03d", m-1)}); err != nil {
 					t.Errorf("after the good import: %v", err)
 				}
 			}

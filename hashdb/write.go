@@ -22,16 +22,17 @@ import (
 // handles keep the undo records, the chunk budget and themselves across
 // commits.
 type writer struct {
-	db    *DB
-	ctx   context.Context
-	t     *store.Tx
-	meta  *pb.Meta
-	actor string
-	nowNs int64
-	items *store.Bucket // undone record by record
-	nums  *store.Bucket // appended: rolled back past the journal
-	ops   *store.Bucket // undone record by record
-	log   *store.Bucket // appended: rolled back past the journal
+	db     *DB
+	ctx    context.Context
+	t      *store.Tx
+	meta   *pb.Meta
+	actor  string
+	origin string // of the items a PutForeign stores
+	nowNs  int64
+	items  *store.Bucket // undone record by record
+	nums   *store.Bucket // appended: rolled back past the journal
+	ops    *store.Bucket // undone record by record
+	log    *store.Bucket // appended: rolled back past the journal
 	counter
 	delta indexDelta
 	cw    codesWriter // writes delta into the packed codes
@@ -218,7 +219,7 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 	if pre != nil && !exists {
 		return true, w.putNew(ik, &r, pre)
 	}
-	w.ikey = pb.ItemKey{Source: it.Source, Id: it.ID}
+	w.ikey = pb.ItemKey{Source: it.Source, Id: it.ID, Via: it.Via}
 	w.change = pb.Change{Kind: kind, Item: &w.ikey, PrevSeq: old.seq}
 	if kind == pb.ChangeKind_CHANGE_KIND_RETRACT {
 		w.change.Reason = r.RetractReason
@@ -277,6 +278,7 @@ func (w *writer) appendChange(c *pb.Change) (uint64, error) {
 	c.Seq = seq
 	c.TimeUnixNano = w.nowNs
 	c.Actor = w.actor
+	c.Origin = w.origin
 	v, err := w.t.Marshal(c)
 	if err != nil {
 		return 0, err
@@ -299,27 +301,80 @@ func (w *writer) finish() error {
 	return nil
 }
 
-// Put stores items in one transaction: new keys are added, existing ones
-// replaced (signals, labels, level, note; FirstSeen is kept from the first
-// Put). Every item is checked before anything is written: one invalid item
-// fails the call with an error wrapping [ErrInvalidItem] that names its
-// index, its key and the reason, and nothing is stored. A key may appear
-// only once per call.
+// Put stores the local organisation's items in one transaction: new keys
+// are added, existing ones replaced (signals, labels, level, note;
+// FirstSeen is kept from the first Put). Every item is checked before
+// anything is written: one invalid item fails the call with an error
+// wrapping [ErrInvalidItem] that names its index, its key and the reason,
+// and nothing is stored. A key may appear only once per call.
+//
+// An item with an empty Source belongs to the local Organization, and
+// only its items may be put: an item of another source is refused with
+// [ErrForeignSource], so that a careless caller cannot mint another
+// organisation's items. Items that really come from elsewhere (a list, a
+// feed, a migration) are stored with [DB.PutForeign], which records where
+// they came from.
 //
 // Each item that changes gets one change log entry, in the order given; an
 // item stored again exactly as it is stored changes nothing and is not
-// logged. An item with an empty Source belongs to the local Organization.
+// logged.
 func (db *DB) Put(ctx context.Context, items ...Item) (err error) {
 	defer wrapErr(&err, "put")
+	return db.put(ctx, "", items)
+}
+
+// PutForeign stores items of other organisations, as [DB.Put] stores the
+// local organisation's, recording origin — where they came from, such as
+// "list tcap-2026-12.json" or "fetch ncmec" — in each change it logs.
+// Each item's Source must name its organisation; a re-shared copy's Via
+// is for imports to set, not for PutForeign. origin must not be empty.
+func (db *DB) PutForeign(ctx context.Context, origin string, items ...Item) (err error) {
+	defer wrapErr(&err, "put foreign")
+	if origin == "" {
+		return fmt.Errorf("%w: PutForeign needs an origin", ErrInvalidItem)
+	}
+	if err := db.opts.validateText("origin", origin); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidItem, err)
+	}
+	return db.put(ctx, origin, items)
+}
+
+// mayPut checks that a local write of origin ("" for Put, the local
+// organisation's items only) may store the normalized item it.
+func (db *DB) mayPut(it Item, origin string) error {
+	org := db.opts.Organization
+	switch {
+	case it.Via != "":
+		return fmt.Errorf("%w: a copy re-shared via a peer is stored by Import only", ErrInvalidItem)
+	case origin == "" && org == "":
+		return fmt.Errorf("%w: the database has no Organization to put items for (set Options.Organization, or store items of other sources with PutForeign)", ErrForeignSource)
+	case origin == "" && it.Source != org:
+		return fmt.Errorf("%w: %q is not the local organisation %q (store items of other sources with PutForeign)", ErrForeignSource, it.Source, org)
+	}
+	return nil
+}
+
+// put stores items for Put (origin "": the local organisation's only) and
+// PutForeign.
+func (db *DB) put(ctx context.Context, origin string, items []Item) error {
 	if len(items) == 0 {
 		return nil
 	}
 	norm := make([]Item, len(items))
 	seen := make(map[Key]int, len(items))
+	var foreign error // reported once the write may start: a closed or read-only database says so first
 	for i, it := range items {
 		n, err := db.opts.normalize(it)
 		if err != nil {
 			return fmt.Errorf("%w: item %d (%s): %w", ErrInvalidItem, i, n.Key, err)
+		}
+		if err := db.mayPut(n, origin); err != nil {
+			if !errors.Is(err, ErrForeignSource) {
+				return fmt.Errorf("item %d (%s): %w", i, n.Key, err)
+			}
+			if foreign == nil {
+				foreign = fmt.Errorf("item %d (%s): %w", i, n.Key, err)
+			}
 		}
 		if j, dup := seen[n.Key]; dup {
 			return fmt.Errorf("%w: item %d (%s): same key as item %d", ErrInvalidItem, i, n.Key, j)
@@ -328,6 +383,10 @@ func (db *DB) Put(ctx context.Context, items ...Item) (err error) {
 		norm[i] = n
 	}
 	return db.update(ctx, func(w *writer) error {
+		if foreign != nil {
+			return foreign
+		}
+		w.origin = origin
 		// Items are numbered and logged in the order given, but their
 		// records are written in key order: bbolt inserts keys that
 		// arrive in order by appending, and those that do not by moving

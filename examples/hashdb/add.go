@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"iter"
 	"slices"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -9,16 +13,6 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
 )
-
-// putBatch is how many items one transaction stores: large enough that a
-// commit's fsync is amortised, small enough to show progress.
-const putBatch = 2000
-
-// signalsBatch is how many items of a --signals file one Put stores: with
-// 1M items, 8192 took about a sixth less CPU than 2000 (fewer commits) and
-// no more than 20000, and holds a few MB. A variable so that
-// BenchmarkCLIFile can try others ($HASHDB_BENCH_BATCH).
-var signalsBatch = 8192
 
 func runAdd(e *env, args []string) int {
 	fs := e.flags(usageOf("add"))
@@ -31,6 +25,8 @@ func runAdd(e *env, args []string) int {
 	id := fs.String("id", "", "the item `id` (one file only; default: the file's SHA-256)")
 	note := fs.String("note", "", "a note for analysts")
 	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
+	digestOnly := fs.Bool("allow-digest-only", false, "store files with no perceptual hash (not images) by their digests alone")
+	foreign := fs.Bool("foreign", false, "the items are another organisation's (a migration): store them under --source, which stays not the database's own")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -58,82 +54,146 @@ func runAdd(e *env, args []string) int {
 		}
 	}
 	base := hashdb.Item{Key: hashdb.Key{Source: *source}, Labels: labels, TLP: level, Note: *note}
+	to := adding{path: *dbPath, foreign: *foreign}
 	if *signals != "" {
-		return addSignals(e, *dbPath, *signals, base)
+		return addSignals(e, to, *signals, base)
 	}
-	return addFiles(e, *dbPath, files, *id, base)
+	return addFiles(e, to, files, *id, base, *digestOnly)
 }
 
-// addFiles hashes files and stores one item per file.
-func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item) int {
-	db, err := openDB(dbPath, "", false)
+// adding is where add stores: the database, and whether its items are
+// another organisation's.
+type adding struct {
+	path    string
+	foreign bool
+	db      *hashdb.DB
+}
+
+// open opens the database for items of source. The local organisation's
+// items are the database's own: a new database takes source as its
+// organisation, and one that belongs to another refuses them, since a
+// typo in --source must not mint another organisation's items.
+func (a *adding) open(source string) (*hashdb.DB, error) {
+	if a.foreign {
+		db, err := openDB(a.path, "", false)
+		a.db = db
+		return db, err
+	}
+	db, err := openDB(a.path, source, false)
+	if errors.Is(err, hashdb.ErrInvalidOptions) {
+		// source is not valid, or not the database's: Put says which.
+		db, err = openDB(a.path, "", false)
+	}
+	a.db = db
+	return db, err
+}
+
+// putAll stores every item items yields in one all-or-nothing write, as
+// the database's own or, with --foreign, as another organisation's.
+func (a *adding) putAll(ctx context.Context, items iter.Seq2[hashdb.Item, error]) (int, error) {
+	origin := ""
+	if a.foreign {
+		origin = "hashdb add --foreign"
+	}
+	n, err := a.db.PutAll(ctx, origin, items)
+	if errors.Is(err, hashdb.ErrForeignSource) {
+		return n, fmt.Errorf("%w (pass --foreign to store another organisation's items)", err)
+	}
+	return n, err
+}
+
+// errNotMedia marks a file hashing found no perceptual hash for.
+var errNotMedia = errors.New("no perceptual hash (not an image, or one that cannot be hashed): pass --allow-digest-only to store its digests alone")
+
+// addFiles hashes files and stores one item per file, all in one write:
+// a kill, a full disk or a database error stores none of them. A file
+// that cannot be read, or (without --allow-digest-only) yields no
+// perceptual hash, is skipped with a warning and the exit status 1.
+func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, digestOnly bool) int {
+	dbPath := to.path
+	db, err := to.open(base.Source)
 	if err != nil {
 		return e.fail(err)
 	}
 	status := exitOK
-	var batch []hashdb.Item
-	var paths []string
-	stored := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := db.Put(e.ctx, batch...); err != nil {
-			return err
-		}
-		for i, it := range batch {
-			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", it.ID, paths[i]); err != nil {
-				return err
+	var lines []string // printed once the items are stored
+	seen := map[string]bool{}
+	items := func(yield func(hashdb.Item, error) bool) {
+		stop := errors.New("stop")
+		err := hashAll(e, files, nil, func(path string, h *media.Hashes, err error) error {
+			if h == nil {
+				e.warnf("%v", err)
+				status = exitError
+				return nil
 			}
-		}
-		stored += len(batch)
-		batch, paths = batch[:0], paths[:0]
-		return nil
-	}
-	err = hashAll(e, files, nil, func(path string, h *media.Hashes, err error) error {
-		if h == nil {
-			e.warnf("%v", err)
-			status = exitError
-			return nil
-		}
-		if err != nil {
-			e.warnf("%v (storing its digests only)", err)
-		}
-		it := base
-		it.Labels = slices.Clone(base.Labels)
-		it.Signals, it.Unreliable = h.Signals, h.Unreliable
-		it.ID = id
-		if it.ID == "" {
-			s, _ := h.Signal(signal.SHA256)
-			it.ID = s.Hex()
-		}
-		for _, b := range batch {
-			if b.ID == it.ID {
+			if !perceived(h) && !digestOnly {
+				if err == nil {
+					err = fmt.Errorf("%s: %w", path, errNotMedia)
+				} else {
+					err = fmt.Errorf("%w; %w", err, errNotMedia)
+				}
+				e.warnf("%v", err)
+				status = exitError
+				return nil
+			}
+			if err != nil {
+				e.warnf("%v (storing its digests only)", err)
+			}
+			it := base
+			it.Labels = slices.Clone(base.Labels)
+			it.Signals, it.Unreliable = h.Signals, h.Unreliable
+			it.ID = id
+			if it.ID == "" {
+				s, _ := h.Signal(signal.SHA256)
+				it.ID = s.Hex()
+			}
+			if seen[it.ID] {
 				return nil // the same content twice: one item
 			}
+			seen[it.ID] = true
+			lines = append(lines, it.ID+"\t"+path+"\n")
+			if !yield(it, nil) {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && err != stop {
+			yield(hashdb.Item{}, err)
 		}
-		batch, paths = append(batch, it), append(paths, path)
-		if len(batch) == putBatch {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
 	}
+	stored, err := to.putAll(e.ctx, items)
 	if err != nil {
-		status = e.fail(err)
+		e.warnf("stored none of the files: the add is all or nothing")
+		return closeDB(e, db, e.fail(err))
+	}
+	for _, l := range lines {
+		if _, err := io.WriteString(e.stdout, l); err != nil {
+			return closeDB(e, db, e.fail(err))
+		}
 	}
 	fmt.Fprintf(e.stderr, "%s: stored %d items in %s\n", e.name, stored, dbPath)
 	return closeDB(e, db, status)
 }
 
+// perceived reports whether hashing found a perceptual hash: what makes
+// a file worth matching on beyond its exact bytes.
+func perceived(h *media.Hashes) bool {
+	for _, s := range h.Signals {
+		if s.Algorithm().Perceptual() {
+			return true
+		}
+	}
+	return false
+}
+
 // addSignals stores the items a --signals file describes, streaming: the
 // file is read twice (group.go), first to check every line, so that a bad
 // line stores nothing, and to find the ids that recur apart; then to group
-// its lines by item id and store the items signalsBatch at a time. Stdin is
-// spooled to a temporary file in the first pass, to be read again.
-func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
+// its lines by item id and store them, all in one write: a kill, a full
+// disk or a database error stores none of them. Stdin is spooled to a
+// temporary file in the first pass, to be read again.
+func addSignals(e *env, to adding, name string, base hashdb.Item) int {
+	dbPath := to.path
 	src, err := openSignals(e, name)
 	if err != nil {
 		return e.fail(err)
@@ -148,40 +208,30 @@ func addSignals(e *env, dbPath, name string, base hashdb.Item) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	db, err := openDB(dbPath, "", false)
+	db, err := to.open(base.Source)
 	if err != nil {
 		return e.fail(err)
 	}
 	b = newBar(e, int64(plan.items), false, "storing")
-	batch := make([]hashdb.Item, 0, min(signalsBatch, plan.items))
-	stored, nsig := 0, 0
-	flush := func() error {
-		if len(batch) == 0 {
+	nsig := 0
+	items := func(yield func(hashdb.Item, error) bool) {
+		stop := errors.New("stop")
+		err := plan.groups(src.second(), name, func(g *group) error {
+			nsig += len(g.signals)
+			b.add(1)
+			if !yield(itemOf(base, g), nil) {
+				return stop
+			}
 			return nil
+		})
+		if err != nil && err != stop {
+			yield(hashdb.Item{}, err)
 		}
-		if err := db.Put(e.ctx, batch...); err != nil {
-			return err
-		}
-		stored += len(batch)
-		b.add(int64(len(batch)))
-		clear(batch) // drop the items' slices before the next batch
-		batch = batch[:0]
-		return nil
 	}
-	err = plan.groups(src.second(), name, func(g *group) error {
-		nsig += len(g.signals)
-		batch = append(batch, itemOf(base, g))
-		if len(batch) == signalsBatch {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
+	stored, err := to.putAll(e.ctx, items)
 	b.done()
 	if err != nil {
-		e.warnf("stored %d of %d items before the error", stored, plan.items)
+		e.warnf("stored none of the %d items: the add is all or nothing", plan.items)
 		return closeDB(e, db, e.fail(err))
 	}
 	fmt.Fprintf(e.stderr, "%s: stored %d items with %d signals from %s in %s\n", e.name, stored, nsig, name, dbPath)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
@@ -29,16 +28,11 @@ import (
 // and, as *-cpu-s, the CPU time (user and system, all goroutines) of
 // each, which a busy machine moves less than the wall time.
 //
-// $HASHDB_BENCH_BATCH sets the items a Put (signalsBatch). It is skipped
-// without $HASHDB_BENCH_SIGNALS.
+// It is skipped without $HASHDB_BENCH_SIGNALS.
 func BenchmarkCLIFile(b *testing.B) {
 	signals, queries := os.Getenv("HASHDB_BENCH_SIGNALS"), os.Getenv("HASHDB_BENCH_QUERIES")
 	if signals == "" {
 		b.Skip("set HASHDB_BENCH_SIGNALS (and HASHDB_BENCH_QUERIES) to a --signals file")
-	}
-	if n, err := strconv.Atoi(os.Getenv("HASHDB_BENCH_BATCH")); err == nil && n > 0 {
-		defer func(n int) { signalsBatch = n }(signalsBatch)
-		signalsBatch = n
 	}
 	e := &env{ctx: b.Context(), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, name: "bench"}
 	for b.Loop() {
@@ -54,6 +48,7 @@ func BenchmarkCLIFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		const signalsBatch = 8192 // items held at once, as a store would
 		batch := make([]hashdb.Item, 0, signalsBatch)
 		err = plan.groups(src.second(), signals, func(g *group) error {
 			if batch = append(batch, itemOf(hashdb.Item{}, g)); len(batch) == signalsBatch {

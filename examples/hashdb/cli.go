@@ -46,8 +46,8 @@ var commands []command
 func init() {
 	commands = []command{
 		{"hash", "hash [--json] [--dihedral] FILE|DIR...", runHash},
-		{"add", "add --db F --source ORG [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] FILE|DIR...\n" +
-			"add --db F --source ORG [--label L]... [--tlp LEVEL] --signals FILE|-", runAdd},
+		{"add", "add --db F --source ORG [--foreign] [--allow-digest-only] [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] FILE|DIR...\n" +
+			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --signals FILE|-", runAdd},
 		{"match", "match --db F [--json] [--threshold ALG=N]... [--include-unreliable] FILE|DIR...\n" +
 			"match --db F [--json] [--threshold ALG=N]... [--include-unreliable] --signals FILE|-\n" +
 			"match --db F --all [--threshold ALG=N]... [--include-unreliable] FILE|DIR...|--signals FILE|-", runMatch},

@@ -250,9 +250,12 @@ func runExport(e *env, args []string) int {
 
 // exportTo writes the bundle to a temporary file beside out and renames it
 // into place, so that out is either absent or a whole bundle. Export
-// records what it sent only when writing succeeds.
+// records what it sent only when writing succeeds. The temporary file's
+// name is fixed, ".<out>.partial": one a killed export left is replaced
+// by the next export to out, not left to pile up. The database, open for
+// writing, is locked to this process, so no other export shares the name.
 func exportTo(e *env, db *hashdb.DB, out string, opts hashdb.ExportOptions) (hashdb.Checkpoint, error) {
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".partial"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return hashdb.Checkpoint{}, err
 	}

@@ -210,8 +210,14 @@ func statsOf(t *testing.T, dir, db string) statsJSON {
 
 func TestAddFilesStatsCheck(t *testing.T) {
 	m := writeMedia(t)
+	// A file that is not media is refused, not stored as an item no
+	// perceptual hash can match; the images beside it are stored.
+	r := cli(t, m.dir, "", "add", "--db", "strict.db", "--source", "acme", m.known).want(t, 2)
+	if n := strings.Count(r.stdout, "\n"); n != 2 || !strings.Contains(r.stderr, "notes.txt") || !strings.Contains(r.stderr, "--allow-digest-only") {
+		t.Errorf("add of a directory holding a text file: %d items, stderr %q", n, r.stderr)
+	}
 	// --db defaults to ./hashshare.db.
-	r := cli(t, m.dir, "", "add", "--source", "acme", "--label", "entity:example", "--label", "type:image", "--tlp", "amber", m.known).want(t, 0)
+	r = cli(t, m.dir, "", "add", "--source", "acme", "--allow-digest-only", "--label", "entity:example", "--label", "type:image", "--tlp", "amber", m.known).want(t, 0)
 	if n := strings.Count(r.stdout, "\n"); n != 3 {
 		t.Errorf("add printed %d item lines, want 3:\n%s", n, r.stdout)
 	}
@@ -227,7 +233,7 @@ func TestAddFilesStatsCheck(t *testing.T) {
 	if !strings.Contains(r.stdout, sha+"\t"+m.original) {
 		t.Errorf("add output lacks %s\t%s:\n%s", sha, m.original, r.stdout)
 	}
-	cli(t, m.dir, "", "add", "--source", "acme", "--label", "entity:example", "--label", "type:image", "--tlp", "amber", m.known).want(t, 0)
+	cli(t, m.dir, "", "add", "--source", "acme", "--allow-digest-only", "--label", "entity:example", "--label", "type:image", "--tlp", "amber", m.known).want(t, 0)
 	cli(t, m.dir, "", "add", m.altered, "--id", "case-17", "--source", "acme").want(t, 0)
 	if st2 := statsOf(t, m.dir, "hashshare.db"); st2.Items != 4 || st2.LastSeq != st.LastSeq+1 {
 		t.Errorf("after re-adding and one new item: %+v", st2)
@@ -312,6 +318,27 @@ func TestAddSignals(t *testing.T) {
 	if st := statsOf(t, dir, "s.db"); st.Sources["other"] != 0 {
 		t.Errorf("a bad file stored items: %+v", st)
 	}
+	// A whole add is all or nothing: an item the database refuses late in
+	// a large file (here one of more signals than it allows) stores none
+	// of the thousands before it.
+	var big strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&big, "pdq:%064x\titem-%d\n", i+1, i)
+	}
+	for i := range 70 {
+		fmt.Fprintf(&big, "md5:%032x\tlast\n", i+1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.txt"), []byte(big.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := statsOf(t, dir, "s.db")
+	r := cli(t, dir, "", "add", "--db", "s.db", "--source", "acme", "--signals", "big.txt").want(t, 2)
+	if !strings.Contains(r.stderr, "all or nothing") {
+		t.Errorf("a failed add: stderr %q", r.stderr)
+	}
+	if after := statsOf(t, dir, "s.db"); after.Items != before.Items || after.LastSeq != before.LastSeq {
+		t.Errorf("a failed add stored items: %+v, before %+v", after, before)
+	}
 	cli(t, dir, "", "add", "--db", "s.db", "--source", "acme", "--signals", "missing.txt").want(t, 2)
 }
 
@@ -329,14 +356,22 @@ func TestExchange(t *testing.T) {
 		t.Fatalf("key file: %v %v", fi, err)
 	}
 	cli(t, dir, "", "keygen", "--out", "acme.key").want(t, 2) // never overwritten
-	cli(t, dir, "", "add", "--db", "acme.db", "--source", "acme", "--label", "entity:example", m.known).want(t, 0)
+	cli(t, dir, "", "add", "--db", "acme.db", "--source", "acme", "--allow-digest-only", "--label", "entity:example", m.known).want(t, 0)
 	cli(t, dir, "", "peer", "add", "--db", "partner.db", "--id", "acme", "--key", pub[1]).want(t, 0)
 	if r := cli(t, dir, "", "peer", "list", "--db", "partner.db", "--json").want(t, 0); !strings.Contains(r.stdout, kid[1]) {
 		t.Errorf("peer list lacks the key id %s: %s", kid[1], r.stdout)
 	}
 
 	// First export: everything so far; the partner imports it.
+	// What a killed export left is replaced, not left to pile up.
+	partial := filepath.Join(dir, ".b1.bundle.partial")
+	if err := os.WriteFile(partial, []byte("left by a kill"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cli(t, dir, "", "export", "--db", "acme.db", "--key", "acme.key", "--out", "b1.bundle").want(t, 0)
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("the partial export survived: %v", err)
+	}
 	r = cli(t, dir, "", "import", "--db", "partner.db", "b1.bundle").want(t, 0)
 	if !strings.Contains(r.stdout, "from acme") {
 		t.Errorf("import: %q", r.stdout)

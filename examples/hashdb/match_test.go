@@ -13,7 +13,7 @@ import (
 func TestMatch(t *testing.T) {
 	m := writeMedia(t)
 	dir := m.dir
-	cli(t, dir, "", "add", "--db", "m.db", "--source", "acme", "--label", "entity:example", m.known).want(t, 0)
+	cli(t, dir, "", "add", "--db", "m.db", "--source", "acme", "--allow-digest-only", "--label", "entity:example", m.known).want(t, 0)
 	known := jsonLines[hashJSON](t, cli(t, dir, "", "hash", "--json", m.original).want(t, 0).stdout)[0]
 
 	// The altered copy matches the original through its perceptual hashes.
@@ -78,7 +78,12 @@ func TestMatch(t *testing.T) {
 	}
 	// The line shows opinions on the item, and how many others matched.
 	cli(t, dir, "", "opinion", "--db", "m.db", "--org", "acme", "--source", "acme", "--id", known.SHA256, "--verdict", "confirmed").want(t, 0)
-	cli(t, dir, "", "add", "--db", "m.db", "--source", "partner", "--id", "copy", m.original).want(t, 0)
+	// Another organisation's items need --foreign: a typo in --source
+	// must not mint them.
+	if r := cli(t, dir, "", "add", "--db", "m.db", "--source", "partner", "--id", "copy", m.original).want(t, 2); !strings.Contains(r.stderr, "--foreign") {
+		t.Errorf("add --source partner to acme's database: %q, want a hint at --foreign", r.stderr)
+	}
+	cli(t, dir, "", "add", "--db", "m.db", "--source", "partner", "--foreign", "--id", "copy", m.original).want(t, 0)
 	r = cli(t, dir, "", "match", "--db", "m.db", m.original).want(t, 0)
 	if want := m.original + ": acme/" + known.SHA256 + " sha256 distance 0 labels entity:example opinions acme confirmed (+1 more)\n"; r.stdout != want {
 		t.Errorf("best-match line: %q, want %q", r.stdout, want)

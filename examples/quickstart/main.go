@@ -77,7 +77,7 @@ func run(ctx context.Context, dbPath string, out io.Writer) (summary, error) {
 		dbPath = filepath.Join(dir, "quickstart.db")
 	}
 	opts := hashdb.DefaultOptions()
-	opts.Organization = "quickstart"
+	opts.Organization = source
 	db, err := hashdb.Open(dbPath, opts)
 	if err != nil {
 		return sum, err

@@ -51,6 +51,10 @@ type IngestOptions struct {
 	// Batch is how many items one transaction stores; unset,
 	// [DefaultBatch].
 	Batch int
+	// Origin is where the list came from, recorded in every change the
+	// ingest logs (see [hashdb.DB.PutForeign]), such as the file's name;
+	// unset, "<format> list".
+	Origin string
 }
 
 // DefaultSource returns the source [Ingest] files a format's items under
@@ -157,6 +161,7 @@ type ingester struct {
 	level  tlp.Level
 	labels []string
 	reason string
+	origin string
 	size   int
 
 	batch []pending
@@ -176,6 +181,7 @@ func newIngester(ctx context.Context, db *hashdb.DB, r *Reader, opts *IngestOpti
 		source: opts.Source,
 		level:  opts.TLP,
 		reason: opts.RetractReason,
+		origin: opts.Origin,
 		size:   opts.Batch,
 		sum:    Summary{Format: r.Format(), Skipped: map[string]int{}, Examples: map[string]string{}},
 	}
@@ -184,6 +190,9 @@ func newIngester(ctx context.Context, db *hashdb.DB, r *Reader, opts *IngestOpti
 	}
 	if in.source == "" {
 		return nil, fmt.Errorf("%w: name one (the database records no organisation to file %s lists under)", ErrNoSource, r.Format())
+	}
+	if in.origin == "" {
+		in.origin = string(r.Format()) + " list"
 	}
 	if in.level == 0 {
 		in.level = DefaultTLP
@@ -421,7 +430,9 @@ func (in *ingester) put(batch []pending) error {
 	for i := range batch {
 		in.items = append(in.items, batch[i].item)
 	}
-	err := in.db.Put(in.ctx, in.items...)
+	// A list speaks for its sources, not for the local organisation:
+	// even its items filed under the local organisation came from it.
+	err := in.db.PutForeign(in.ctx, in.origin, in.items...)
 	clear(in.items)
 	switch {
 	case err == nil:

@@ -87,9 +87,15 @@ func decode(ctx context.Context, f *format, data []byte, c *config, h *Hashes) e
 		h.skip(perceptual, overLimit)
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	release, err := c.budget.acquire(ctx, decodeCost(cfg))
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		h.skip(perceptual, overLimit)
+		return errorf(ErrImageTooLarge, f.name, nil, "%d×%d image %v", cfg.Width, cfg.Height, err)
 	}
+	defer release()
 	var img image.Image
 	err = guard("decoder", func() (err error) { img, err = f.decode(bytes.NewReader(data)); return err })
 	if err == nil && img == nil {

@@ -9,8 +9,9 @@ import (
 // holds the digests of every byte read (see [HashReader]).
 var (
 	// ErrImageTooLarge reports an image over [Options.MaxPixels] or
-	// [Options.MaxImageBytes]. It is detected from the image's header,
-	// before its pixels are allocated.
+	// [Options.MaxImageBytes], or one that would take more memory to
+	// decode and hash than its whole [Budget]. It is detected from the
+	// image's header, before its pixels are allocated.
 	ErrImageTooLarge = errors.New("media: image too large")
 
 	// ErrImageDecode reports bytes that begin like an image of a known

@@ -41,6 +41,10 @@ type Options struct {
 	// Workers is how many files HashTree hashes at once; 0 means one per
 	// core (GOMAXPROCS).
 	Workers int
+	// Budget bounds the memory decodes take at once, and refuses an image
+	// that would take more than all of it; nil means [DefaultBudget],
+	// shared by the whole process.
+	Budget *Budget
 }
 
 // config is Options with the defaults applied, plus what HashFile knows.
@@ -51,13 +55,17 @@ type config struct {
 	dihedral      bool
 	resize512     bool
 	workers       int
+	budget        *Budget
 	sizeHint      int64 // the expected number of bytes, if known, to size the image buffer
 }
 
 func (o *Options) config() (config, error) {
-	c := config{want: all, maxPixels: DefaultMaxPixels, maxImageBytes: DefaultMaxImageBytes}
+	c := config{want: all, maxPixels: DefaultMaxPixels, maxImageBytes: DefaultMaxImageBytes, budget: DefaultBudget}
 	if o == nil {
 		return c, nil
+	}
+	if o.Budget != nil {
+		c.budget = o.Budget
 	}
 	if len(o.Algorithms) > 0 {
 		c.want = 0

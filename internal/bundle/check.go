@@ -9,8 +9,14 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// FormatVersion is the bundle format this package writes and reads.
-const FormatVersion = 1
+// FormatVersion is the bundle format this package writes: 2, whose
+// seals let a reader refuse a forgery early (see [SealInterval]). A
+// [Reader] also reads format 1, which has none, up to
+// [Limits.MaxUnsealedBytes].
+const FormatVersion = 2
+
+// formatUnsealed is the first format, without seals.
+const formatUnsealed = 1
 
 // Sizes of fixed-length fields.
 const (
@@ -82,8 +88,8 @@ func checkKnownValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) erro
 
 func checkHeader(h *pb.Header) error {
 	switch {
-	case h.GetFormatVersion() != FormatVersion:
-		return fmt.Errorf("%w: %d (this code reads %d)", ErrVersion, h.GetFormatVersion(), FormatVersion)
+	case h.GetFormatVersion() != FormatVersion && h.GetFormatVersion() != formatUnsealed:
+		return fmt.Errorf("%w: %d (this code reads %d and %d)", ErrVersion, h.GetFormatVersion(), formatUnsealed, FormatVersion)
 	case h.GetProducer() == "" || len(h.GetProducer()) > maxNameLen:
 		return fmt.Errorf("%w: header: producer must be 1 to %d bytes", ErrMalformed, maxNameLen)
 	case h.GetKeyId() == "" || len(h.GetKeyId()) > maxNameLen:
@@ -130,8 +136,12 @@ func checkSignal(s *pb.Signal) error {
 }
 
 func checkKey(k *pb.ItemKey) error {
-	if k.GetSource() == "" || k.GetId() == "" {
+	switch {
+	case k.GetSource() == "" || k.GetId() == "":
 		return fmt.Errorf("%w: item key without a source or an id", ErrMalformed)
+	case k.GetVia() != "":
+		// A bundle's producer is the only via there is.
+		return fmt.Errorf("%w: item key %s/%s names a via", ErrMalformed, k.GetSource(), k.GetId())
 	}
 	return nil
 }

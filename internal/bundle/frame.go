@@ -16,6 +16,7 @@ const (
 	fieldHeader  protowire.Number = 1
 	fieldEntry   protowire.Number = 2
 	fieldTrailer protowire.Number = 3
+	fieldSeal    protowire.Number = 4
 
 	tagFrameEntry  = byte(fieldEntry)<<3 | byte(protowire.BytesType) // Frame.entry
 	tagEntryUpsert = 1<<3 | byte(protowire.BytesType)                // Entry.upsert
@@ -36,7 +37,7 @@ func frameField(b []byte) (protowire.Number, []byte, error) {
 	switch {
 	case err != nil:
 		return 0, nil, fmt.Errorf("%w: a frame that does not decode: %v", ErrMalformed, err)
-	case num < fieldHeader || num > fieldTrailer:
+	case num < fieldHeader || num > fieldSeal:
 		return 0, nil, fmt.Errorf("%w: unknown field %d in a frame", ErrMalformed, num)
 	}
 	return num, v, nil

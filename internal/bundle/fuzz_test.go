@@ -12,6 +12,11 @@ import (
 // FuzzRead feeds arbitrary bytes to a Reader: it must never panic, and
 // every error must be one of the package's sentinels.
 func FuzzRead(f *testing.F) {
+	smallSeals(f, 1000) // so that small inputs carry seals
+	sealed := writeWith(f, manyEntries(12), testKey, false, 0)
+	f.Add(sealed)
+	f.Add(writeWith(f, manyEntries(12), otherKey, false, 0))
+	f.Add(writeWith(f, testEntries(), testKey, false, formatUnsealed))
 	plain, _ := write(f, testEntries(), false)
 	gz, _ := write(f, testEntries(), true)
 	empty, _ := write(f, nil, false)

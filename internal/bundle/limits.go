@@ -15,9 +15,19 @@ type Limits struct {
 	MaxLabels int
 	// MaxLabelLen is the longest label in bytes.
 	MaxLabelLen int
-	// MaxBytes is the most uncompressed bytes per bundle, which also bounds
-	// what a small gzip stream may expand to.
+	// MaxBytes is the most uncompressed bytes per bundle: what a recipient
+	// that stages a bundle (as hashdb does) may have to hold on disk.
 	MaxBytes int64
+	// MaxRatio is how many times its compressed size a gzip stream may
+	// expand to, past its first MiB: real bundles, dense with hashes,
+	// compress a few times at most, while a decompression bomb expands a
+	// thousandfold.
+	MaxRatio int
+	// MaxUnsealedBytes is the largest format 1 bundle, whose signature,
+	// with no seals before it, is known only at its end: what a forged
+	// one costs to read and stage. Format 2 bundles are sealed every
+	// [SealInterval] bytes and are not bound by it.
+	MaxUnsealedBytes int64
 }
 
 // DefaultLimits returns limits generous for real bundles (GIFCT's whole
@@ -31,6 +41,9 @@ func DefaultLimits() Limits {
 		MaxLabels:     64,
 		MaxLabelLen:   128,
 		MaxBytes:      16 << 30,
+
+		MaxRatio:         100,
+		MaxUnsealedBytes: 64 << 20,
 	}
 }
 
@@ -58,6 +71,12 @@ func (l *Limits) withDefaults() Limits {
 	}
 	if out.MaxBytes <= 0 {
 		out.MaxBytes = d.MaxBytes
+	}
+	if out.MaxRatio <= 0 {
+		out.MaxRatio = d.MaxRatio
+	}
+	if out.MaxUnsealedBytes <= 0 {
+		out.MaxUnsealedBytes = d.MaxUnsealedBytes
 	}
 	return out
 }

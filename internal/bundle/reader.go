@@ -47,13 +47,21 @@ type Reader struct {
 	frame   []byte // the last entry's frame, in buf
 	digest  Digest
 	err     error // sticky; io.EOF once the bundle has verified
+
+	// unsealed counts the bytes of frames since the header or the last
+	// seal, for a seal's place and for format 1's size limit; sealDue
+	// says the next frame must be a seal.
+	unsealed int64
+	sealDue  bool
+	seals    bool // the format has seals
 }
 
 // NewReader reads the header of the bundle r holds, checks it and looks up
 // the producer's key with keys. Nil lim means [DefaultLimits].
 func NewReader(r io.Reader, keys KeyFunc, lim *Limits) (*Reader, error) {
+	var inBytes int64 // read from r
 	br := &Reader{
-		src: bufio.NewReaderSize(sourceReader{r}, 64<<10),
+		src: bufio.NewReaderSize(sourceReader{r: r, n: &inBytes}, 64<<10),
 		lim: lim.withDefaults(),
 		sig: newSig(),
 		sum: sha256.New(),
@@ -72,7 +80,7 @@ func NewReader(r io.Reader, keys KeyFunc, lim *Limits) (*Reader, error) {
 			return nil, br.fail(err, "gzip header")
 		}
 		gz.Multistream(false)
-		in, br.gzipped = gz, true
+		in, br.gzipped = &ratioReader{r: gz, in: &inBytes, max: int64(br.lim.MaxRatio)}, true
 	}
 	br.in = bufio.NewReaderSize(&limitReader{r: in, left: br.lim.MaxBytes}, 64<<10)
 
@@ -98,8 +106,10 @@ func NewReader(r io.Reader, keys KeyFunc, lim *Limits) (*Reader, error) {
 		return nil, br.fail(fmt.Errorf("%w: producer %q, key %q: not an Ed25519 public key", ErrUnknownKey, h.GetProducer(), h.GetKeyId()), "")
 	}
 	br.key, br.header = key, h
+	br.seals = h.GetFormatVersion() != formatUnsealed
 	br.sig.Write(raw)
 	br.sum.Write(raw)
+	br.unsealed = int64(len(raw))
 	return br, nil
 }
 
@@ -193,8 +203,16 @@ func (r *Reader) next() (raw, entry []byte, err error) {
 		return nil, nil, r.err
 	}
 	raw, num, body, err := r.readFrame()
+	if err == nil && num == fieldSeal {
+		if err = r.seal(raw, body); err == nil {
+			raw, num, body, err = r.readFrame()
+		}
+	}
 	if err == io.EOF {
 		err = fmt.Errorf("%w: the stream ends without a trailer", ErrTruncated)
+	}
+	if err == nil && r.sealDue && num != fieldSeal {
+		err = fmt.Errorf("%w: no seal after entry %d, %d bytes since the last (a format %d bundle seals every %d)", ErrMalformed, r.entries, r.unsealed, FormatVersion, sealInterval)
 	}
 	if err != nil {
 		return nil, nil, r.fail(err, fmt.Sprintf("frame %d", r.entries+1))
@@ -203,6 +221,9 @@ func (r *Reader) next() (raw, entry []byte, err error) {
 	case fieldEntry:
 		if r.entries >= uint64(r.lim.MaxEntries) {
 			return nil, nil, r.fail(fmt.Errorf("%w: more than %d entries", ErrLimit, r.lim.MaxEntries), "")
+		}
+		if !r.seals && r.unsealed+int64(len(raw)) > r.lim.MaxUnsealedBytes {
+			return nil, nil, r.fail(fmt.Errorf("%w: a format %d bundle of more than %d bytes: format %d carries no seals, so its signature is known only at its end (ask the producer for a format %d bundle)", ErrLimit, formatUnsealed, r.lim.MaxUnsealedBytes, formatUnsealed, FormatVersion), "")
 		}
 		return raw, body, nil
 	case fieldTrailer:
@@ -215,8 +236,42 @@ func (r *Reader) next() (raw, entry []byte, err error) {
 		}
 		r.err = io.EOF
 		return nil, nil, io.EOF
+	case fieldSeal:
+		return nil, nil, r.fail(fmt.Errorf("%w: two seals in a row after entry %d", ErrMalformed, r.entries), "")
 	}
 	return nil, nil, r.fail(fmt.Errorf("%w: a second header after entry %d", ErrMalformed, r.entries), "")
+}
+
+// seal verifies the seal frame raw, whose message is body, against the
+// frames read so far.
+func (r *Reader) seal(raw, body []byte) error {
+	if !r.sealDue {
+		if !r.seals {
+			return fmt.Errorf("%w: a seal in a format %d bundle", ErrMalformed, formatUnsealed)
+		}
+		return fmt.Errorf("%w: a seal after entry %d, %d bytes since the last (seals come every %d)", ErrMalformed, r.entries, r.unsealed, sealInterval)
+	}
+	s := new(pb.Seal)
+	if err := proto.Unmarshal(body, s); err != nil {
+		return fmt.Errorf("%w: a seal that does not decode: %v", ErrMalformed, err)
+	}
+	if err := checkSeal(raw, s); err != nil {
+		return err
+	}
+	if s.GetEntryCount() != r.entries {
+		return fmt.Errorf("%w: a seal after entry %d counts %d", ErrMalformed, r.entries, s.GetEntryCount())
+	}
+	digest, err := sealedDigest(r.sig, r.entries)
+	if err != nil {
+		return err
+	}
+	if err := ed25519.VerifyWithOptions(r.key, digest, s.GetSignature(), sealOptions); err != nil {
+		return fmt.Errorf("%w: the seal after entry %d: producer %q, key %q", ErrSignature, r.entries, r.header.GetProducer(), r.header.GetKeyId())
+	}
+	r.sig.Write(raw)
+	r.sum.Write(raw)
+	r.unsealed, r.sealDue = 0, false
+	return nil
 }
 
 // accept counts the entry whose frame is raw and adds it to the hashes.
@@ -225,6 +280,8 @@ func (r *Reader) accept(raw []byte) {
 	r.sig.Write(raw)
 	r.sum.Write(raw)
 	r.frame = raw
+	r.unsealed += int64(len(raw))
+	r.sealDue = r.seals && r.unsealed >= sealInterval
 }
 
 // finish checks the trailer and what follows it.
@@ -323,6 +380,8 @@ func (r *Reader) fail(err error, where string) error {
 		}
 	case errors.Is(err, errTooBig):
 		err = fmt.Errorf("%w: more than %d uncompressed bytes%s", ErrLimit, r.lim.MaxBytes, where)
+	case errors.Is(err, errRatio):
+		err = fmt.Errorf("%w: the gzip stream expands more than %d times%s", ErrLimit, r.lim.MaxRatio, where)
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		err = fmt.Errorf("%w: the stream ends early%s", ErrTruncated, where)
 	case errors.As(err, new(sourceError)):
@@ -362,6 +421,32 @@ func checkGzipHeader(r *bufio.Reader) error {
 	return nil
 }
 
+// errRatio is what ratioReader returns past its ratio.
+var errRatio = errors.New("bundle: expands too much")
+
+// ratioSlack is what a compressed stream may expand to whatever its ratio:
+// a header and the first entries compress better than the rest.
+const ratioSlack = 1 << 20
+
+// ratioReader fails once what r has produced exceeds max times what has
+// been read from the compressed input (*in), beyond ratioSlack: a small
+// stream that expands without end is refused before it is staged.
+type ratioReader struct {
+	r   io.Reader
+	in  *int64
+	out int64
+	max int64
+}
+
+func (q *ratioReader) Read(p []byte) (int, error) {
+	n, err := q.r.Read(p)
+	q.out += int64(n)
+	if q.out > ratioSlack && q.out > q.max**q.in {
+		return n, errRatio
+	}
+	return n, err
+}
+
 // errTooBig is what limitReader returns past its limit.
 var errTooBig = errors.New("bundle: too many bytes")
 
@@ -393,11 +478,16 @@ type sourceError struct{ err error }
 func (e sourceError) Error() string { return e.err.Error() }
 func (e sourceError) Unwrap() error { return e.err }
 
-// sourceReader tags the errors of r, except io.EOF, with sourceError.
-type sourceReader struct{ r io.Reader }
+// sourceReader tags the errors of r, except io.EOF, with sourceError, and
+// counts the bytes read in n.
+type sourceReader struct {
+	r io.Reader
+	n *int64
+}
 
 func (s sourceReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	*s.n += int64(n)
 	if err != nil && err != io.EOF {
 		err = sourceError{err}
 	}

@@ -27,10 +27,17 @@ type Spool struct {
 // os.TempDir) and returns once the bundle has verified; on any error the
 // file is gone. It checks the frames and the signature as [Reader.NextFrame]
 // does; each entry's contents are checked as it is decoded. Close removes
-// the file.
+// the file. Spool files that a killed process left in dir are removed
+// first.
 func NewSpool(ctx context.Context, br *Reader, dir string) (*Spool, error) {
-	f, err := os.CreateTemp(dir, "hashshare-import-*")
+	sweep(dir)
+	f, err := os.CreateTemp(dir, spoolPrefix+"*")
 	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return nil, err
 	}
 	lim := br.lim

@@ -105,5 +105,5 @@ func (w *Writer) WriteFrame(frame []byte) error {
 		return err
 	}
 	w.entries++
-	return nil
+	return w.sealIfDue()
 }

@@ -30,6 +30,9 @@ type WriterOptions struct {
 	// Limits are checked on every entry written, so the writer fails
 	// rather than produce a bundle a reader with the same limits refuses.
 	Limits *Limits
+
+	// version, if set, is the format to write: tests write format 1.
+	version uint32
 }
 
 // A Writer writes one bundle: the header when it is created, then entries,
@@ -48,6 +51,11 @@ type Writer struct {
 	entries uint64
 	buf     []byte
 	err     error // sticky: the first failure ends the bundle
+
+	// unsealed counts the bytes of frames since the header or the last
+	// seal; seals says whether the format has them.
+	unsealed int64
+	seals    bool
 }
 
 // errClosed is the sticky error after Close.
@@ -71,6 +79,9 @@ func NewWriter(w io.Writer, h *pb.Header, key crypto.Signer, opts *WriterOptions
 	}
 	h = proto.CloneOf(h)
 	h.FormatVersion = FormatVersion
+	if opts.version != 0 {
+		h.FormatVersion = opts.version
+	}
 	if len(h.BundleId) == 0 {
 		h.BundleId = make([]byte, bundleIDLen)
 		_, _ = rand.Read(h.BundleId) // crypto/rand.Read never fails
@@ -89,6 +100,7 @@ func NewWriter(w io.Writer, h *pb.Header, key crypto.Signer, opts *WriterOptions
 		pub:    pub,
 		lim:    opts.Limits.withDefaults(),
 		header: h,
+		seals:  h.FormatVersion != formatUnsealed,
 	}
 	bw.out = bw.dst
 	if opts.Gzip {
@@ -131,6 +143,32 @@ func (w *Writer) Write(e *pb.Entry) error {
 		return err
 	}
 	w.entries++
+	return w.sealIfDue()
+}
+
+// sealIfDue writes a seal if the entries since the last have brought the
+// unsealed frames to SealInterval.
+func (w *Writer) sealIfDue() error {
+	if !w.seals || w.unsealed < sealInterval {
+		return nil
+	}
+	digest, err := sealedDigest(w.sig, w.entries)
+	var sig []byte
+	if err == nil {
+		sig, err = w.key.Sign(rand.Reader, digest, sealOptions)
+	}
+	if err == nil && ed25519.VerifyWithOptions(w.pub, digest, sig, sealOptions) != nil {
+		err = errors.New("the signer's signature does not verify as Ed25519ph with hashshare's seal context")
+	}
+	if err != nil {
+		w.err = fmt.Errorf("bundle: seal: %w", err)
+		return w.err
+	}
+	if err := w.frame(&pb.Frame{Frame: &pb.Frame_Seal{Seal: &pb.Seal{EntryCount: w.entries, Signature: sig}}}, true); err != nil {
+		w.err = err
+		return err
+	}
+	w.unsealed = 0
 	return nil
 }
 
@@ -200,6 +238,7 @@ func (w *Writer) frame(f *pb.Frame, signed bool) error {
 func (w *Writer) put(b []byte, signed bool) error {
 	if signed {
 		w.sig.Write(b)
+		w.unsealed += int64(len(b))
 	}
 	w.sum.Write(b)
 	if _, err := w.out.Write(b); err != nil {

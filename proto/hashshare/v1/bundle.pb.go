@@ -83,7 +83,8 @@ func (BundleKind) EnumDescriptor() ([]byte, []int) {
 // Header opens a bundle.
 type Header struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The bundle format; this schema is version 1.
+	// The bundle format: 2 (with seals) is written; 1 (without) is still
+	// read, up to a size.
 	FormatVersion uint32 `protobuf:"varint,1,opt,name=format_version,json=formatVersion,proto3" json:"format_version,omitempty"`
 	// The producing organisation's id.
 	Producer string `protobuf:"bytes,2,opt,name=producer,proto3" json:"producer,omitempty"`
@@ -431,6 +432,66 @@ func (x *Trailer) GetSignature() []byte {
 	return nil
 }
 
+// Seal vouches for the stream so far, so that a recipient refuses a
+// forged bundle within the first seal, not at its end. Format 2 puts one
+// right after the entry whose frame brings the frames written since the
+// header or the last seal to 4 MiB or more, and nowhere else.
+type Seal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number of entries before the seal.
+	EntryCount uint64 `protobuf:"varint,1,opt,name=entry_count,json=entryCount,proto3" json:"entry_count,omitempty"`
+	// Ed25519ph (context "hashshare bundle seal v2") over the SHA-512 of
+	// every frame before the seal, as written, followed by this seal without
+	// its signature, length-delimited and deterministically encoded.
+	Signature     []byte `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Seal) Reset() {
+	*x = Seal{}
+	mi := &file_hashshare_v1_bundle_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Seal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Seal) ProtoMessage() {}
+
+func (x *Seal) ProtoReflect() protoreflect.Message {
+	mi := &file_hashshare_v1_bundle_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Seal.ProtoReflect.Descriptor instead.
+func (*Seal) Descriptor() ([]byte, []int) {
+	return file_hashshare_v1_bundle_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Seal) GetEntryCount() uint64 {
+	if x != nil {
+		return x.EntryCount
+	}
+	return 0
+}
+
+func (x *Seal) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 // Frame is one length-delimited message of a bundle.
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -439,6 +500,7 @@ type Frame struct {
 	//	*Frame_Header
 	//	*Frame_Entry
 	//	*Frame_Trailer
+	//	*Frame_Seal
 	Frame         isFrame_Frame `protobuf_oneof:"frame"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -446,7 +508,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_hashshare_v1_bundle_proto_msgTypes[4]
+	mi := &file_hashshare_v1_bundle_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +520,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_hashshare_v1_bundle_proto_msgTypes[4]
+	mi := &file_hashshare_v1_bundle_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +533,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_hashshare_v1_bundle_proto_rawDescGZIP(), []int{4}
+	return file_hashshare_v1_bundle_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Frame) GetFrame() isFrame_Frame {
@@ -508,6 +570,15 @@ func (x *Frame) GetTrailer() *Trailer {
 	return nil
 }
 
+func (x *Frame) GetSeal() *Seal {
+	if x != nil {
+		if x, ok := x.Frame.(*Frame_Seal); ok {
+			return x.Seal
+		}
+	}
+	return nil
+}
+
 type isFrame_Frame interface {
 	isFrame_Frame()
 }
@@ -524,11 +595,17 @@ type Frame_Trailer struct {
 	Trailer *Trailer `protobuf:"bytes,3,opt,name=trailer,proto3,oneof"`
 }
 
+type Frame_Seal struct {
+	Seal *Seal `protobuf:"bytes,4,opt,name=seal,proto3,oneof"`
+}
+
 func (*Frame_Header) isFrame_Frame() {}
 
 func (*Frame_Entry) isFrame_Frame() {}
 
 func (*Frame_Trailer) isFrame_Frame() {}
+
+func (*Frame_Seal) isFrame_Frame() {}
 
 var File_hashshare_v1_bundle_proto protoreflect.FileDescriptor
 
@@ -561,11 +638,16 @@ const file_hashshare_v1_bundle_proto_rawDesc = "" +
 	"entryCount\x12\x1d\n" +
 	"\n" +
 	"set_digest\x18\x02 \x01(\fR\tsetDigest\x12\x1c\n" +
-	"\tsignature\x18\x03 \x01(\fR\tsignature\"\xa0\x01\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\"E\n" +
+	"\x04Seal\x12\x1f\n" +
+	"\ventry_count\x18\x01 \x01(\x04R\n" +
+	"entryCount\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xca\x01\n" +
 	"\x05Frame\x12.\n" +
 	"\x06header\x18\x01 \x01(\v2\x14.hashshare.v1.HeaderH\x00R\x06header\x12+\n" +
 	"\x05entry\x18\x02 \x01(\v2\x13.hashshare.v1.EntryH\x00R\x05entry\x121\n" +
-	"\atrailer\x18\x03 \x01(\v2\x15.hashshare.v1.TrailerH\x00R\atrailerB\a\n" +
+	"\atrailer\x18\x03 \x01(\v2\x15.hashshare.v1.TrailerH\x00R\atrailer\x12(\n" +
+	"\x04seal\x18\x04 \x01(\v2\x12.hashshare.v1.SealH\x00R\x04sealB\a\n" +
 	"\x05frame*V\n" +
 	"\n" +
 	"BundleKind\x12\x1b\n" +
@@ -586,32 +668,34 @@ func file_hashshare_v1_bundle_proto_rawDescGZIP() []byte {
 }
 
 var file_hashshare_v1_bundle_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_hashshare_v1_bundle_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_hashshare_v1_bundle_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_hashshare_v1_bundle_proto_goTypes = []any{
 	(BundleKind)(0),    // 0: hashshare.v1.BundleKind
 	(*Header)(nil),     // 1: hashshare.v1.Header
 	(*Retraction)(nil), // 2: hashshare.v1.Retraction
 	(*Entry)(nil),      // 3: hashshare.v1.Entry
 	(*Trailer)(nil),    // 4: hashshare.v1.Trailer
-	(*Frame)(nil),      // 5: hashshare.v1.Frame
-	(*ItemKey)(nil),    // 6: hashshare.v1.ItemKey
-	(*Item)(nil),       // 7: hashshare.v1.Item
-	(*Opinion)(nil),    // 8: hashshare.v1.Opinion
+	(*Seal)(nil),       // 5: hashshare.v1.Seal
+	(*Frame)(nil),      // 6: hashshare.v1.Frame
+	(*ItemKey)(nil),    // 7: hashshare.v1.ItemKey
+	(*Item)(nil),       // 8: hashshare.v1.Item
+	(*Opinion)(nil),    // 9: hashshare.v1.Opinion
 }
 var file_hashshare_v1_bundle_proto_depIdxs = []int32{
 	0, // 0: hashshare.v1.Header.kind:type_name -> hashshare.v1.BundleKind
-	6, // 1: hashshare.v1.Retraction.item:type_name -> hashshare.v1.ItemKey
-	7, // 2: hashshare.v1.Entry.upsert:type_name -> hashshare.v1.Item
+	7, // 1: hashshare.v1.Retraction.item:type_name -> hashshare.v1.ItemKey
+	8, // 2: hashshare.v1.Entry.upsert:type_name -> hashshare.v1.Item
 	2, // 3: hashshare.v1.Entry.retract:type_name -> hashshare.v1.Retraction
-	8, // 4: hashshare.v1.Entry.opinion:type_name -> hashshare.v1.Opinion
+	9, // 4: hashshare.v1.Entry.opinion:type_name -> hashshare.v1.Opinion
 	1, // 5: hashshare.v1.Frame.header:type_name -> hashshare.v1.Header
 	3, // 6: hashshare.v1.Frame.entry:type_name -> hashshare.v1.Entry
 	4, // 7: hashshare.v1.Frame.trailer:type_name -> hashshare.v1.Trailer
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	5, // 8: hashshare.v1.Frame.seal:type_name -> hashshare.v1.Seal
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_hashshare_v1_bundle_proto_init() }
@@ -625,10 +709,11 @@ func file_hashshare_v1_bundle_proto_init() {
 		(*Entry_Retract)(nil),
 		(*Entry_Opinion)(nil),
 	}
-	file_hashshare_v1_bundle_proto_msgTypes[4].OneofWrappers = []any{
+	file_hashshare_v1_bundle_proto_msgTypes[5].OneofWrappers = []any{
 		(*Frame_Header)(nil),
 		(*Frame_Entry)(nil),
 		(*Frame_Trailer)(nil),
+		(*Frame_Seal)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -636,7 +721,7 @@ func file_hashshare_v1_bundle_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hashshare_v1_bundle_proto_rawDesc), len(file_hashshare_v1_bundle_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -330,9 +330,13 @@ func (x *Signal) GetUnreliable() bool {
 
 // ItemKey names an item: the source organisation and the source's own id.
 type ItemKey struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Source        string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
-	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Source string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	Id     string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// In stored change records only, never in bundles: the peer that
+	// re-shared the copy changed, for a copy kept apart from the source's
+	// own (see hashdb.Key).
+	Via           string `protobuf:"bytes,3,opt,name=via,proto3" json:"via,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,6 +381,13 @@ func (x *ItemKey) GetSource() string {
 func (x *ItemKey) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *ItemKey) GetVia() string {
+	if x != nil {
+		return x.Via
 	}
 	return ""
 }
@@ -653,10 +664,11 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\fR\x05value\x12\x1e\n" +
 	"\n" +
 	"unreliable\x18\x03 \x01(\bR\n" +
-	"unreliable\"1\n" +
+	"unreliable\"C\n" +
 	"\aItemKey\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\x92\x03\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x10\n" +
+	"\x03via\x18\x03 \x01(\tR\x03via\"\x92\x03\n" +
 	"\x04Item\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12.\n" +

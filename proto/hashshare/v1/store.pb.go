@@ -308,7 +308,10 @@ type Change struct {
 	Opinion *Opinion `protobuf:"bytes,7,opt,name=opinion,proto3" json:"opinion,omitempty"`
 	// The sequence number of the previous change to the same item (or, for
 	// OPINION, to the same opinion); 0 for the first. Histories follow it.
-	PrevSeq       uint64 `protobuf:"varint,8,opt,name=prev_seq,json=prevSeq,proto3" json:"prev_seq,omitempty"`
+	PrevSeq uint64 `protobuf:"varint,8,opt,name=prev_seq,json=prevSeq,proto3" json:"prev_seq,omitempty"`
+	// Where an item of another organisation came from, for a change a local
+	// write made of one: a list file, a live feed (hashdb.DB.PutForeign).
+	Origin        string `protobuf:"bytes,9,opt,name=origin,proto3" json:"origin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -397,6 +400,13 @@ func (x *Change) GetPrevSeq() uint64 {
 		return x.PrevSeq
 	}
 	return 0
+}
+
+func (x *Change) GetOrigin() string {
+	if x != nil {
+		return x.Origin
+	}
+	return ""
 }
 
 // PeerKey is one of a partner's Ed25519 signing keys.
@@ -698,7 +708,7 @@ const file_hashshare_v1_store_proto_rawDesc = "" +
 	"\x03seq\x18\x03 \x01(\x04R\x03seq\"R\n" +
 	"\rOpinionRecord\x12/\n" +
 	"\aopinion\x18\x01 \x01(\v2\x15.hashshare.v1.OpinionR\aopinion\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x04R\x03seq\"\x93\x02\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\"\xab\x02\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12$\n" +
 	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12\x14\n" +
@@ -707,7 +717,8 @@ const file_hashshare_v1_store_proto_rawDesc = "" +
 	"\x04item\x18\x05 \x01(\v2\x15.hashshare.v1.ItemKeyR\x04item\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12/\n" +
 	"\aopinion\x18\a \x01(\v2\x15.hashshare.v1.OpinionR\aopinion\x12\x19\n" +
-	"\bprev_seq\x18\b \x01(\x04R\aprevSeq\"\x93\x01\n" +
+	"\bprev_seq\x18\b \x01(\x04R\aprevSeq\x12\x16\n" +
+	"\x06origin\x18\t \x01(\tR\x06origin\"\x93\x01\n" +
 	"\aPeerKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1d\n" +
 	"\n" +
