@@ -82,7 +82,9 @@ func (b Bank) validate() error {
 	return nil
 }
 
-func encodeBank(b Bank) []byte { return binary.BigEndian.AppendUint64(nil, math.Float64bits(b.MatchRatio)) }
+func encodeBank(b Bank) []byte {
+	return binary.BigEndian.AppendUint64(nil, math.Float64bits(b.MatchRatio))
+}
 
 func decodeBank(name, v []byte) (Bank, error) {
 	if len(v) != 8 {
