@@ -1,0 +1,452 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashshare/hashshare/hashdb"
+)
+
+// maxNoteLen is the longest note HMA takes.
+const maxNoteLen = 255
+
+// contentMetadata is HMA's BankedContentMetadata.
+type contentMetadata struct {
+	ContentID  *string          `json:"content_id"`
+	ContentURI *string          `json:"content_uri"`
+	JSON       *json.RawMessage `json:"json"`
+}
+
+// annotation is what the server keeps in an item's hashdb.LocalState:
+// what HMA keeps of bank content that hashdb's items have no field for.
+type annotation struct {
+	Metadata         *contentMetadata `json:"metadata,omitempty"`
+	OriginalMediaURI *string          `json:"original_media_uri,omitempty"`
+}
+
+// parseMetadata reads a metadata object: content_id, content_uri and
+// json; collab is dropped; any other key is refused.
+func parseMetadata(raw json.RawMessage) (*contentMetadata, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, errorf(http.StatusBadRequest, "metadata should be a json object")
+	}
+	delete(m, "collab")
+	var extra []string
+	for k := range m {
+		if k != "content_id" && k != "content_uri" && k != "json" {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		return nil, errorf(http.StatusBadRequest, "Invalid metadata: unexpected keys: %s", strings.Join(extra, ", "))
+	}
+	var md contentMetadata
+	for k, dst := range map[string]*(*string){"content_id": &md.ContentID, "content_uri": &md.ContentURI} {
+		if v, ok := m[k]; ok {
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, errorf(http.StatusBadRequest, "Invalid metadata: %s must be a string", k)
+			}
+			*dst = &s
+		}
+	}
+	if v, ok := m["json"]; ok {
+		var obj map[string]any
+		if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
+			return nil, errorf(http.StatusBadRequest, "Invalid metadata: json must be an object")
+		}
+		md.JSON = &v
+	}
+	return &md, nil
+}
+
+// newContentID returns a new item id for bank content: random, since an
+// HMA client names content by its number, never by its id.
+func newContentID() (string, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "hma-" + hex.EncodeToString(b[:]), nil
+}
+
+// addContent stores signals as one new item of bank b, the local
+// organisation's, and answers HMA's {"id", "signals"}.
+func (s *server) addContent(w http.ResponseWriter, r *http.Request, b hashdb.Bank, sigs []hashed, note string, ann annotation) {
+	if len(sigs) == 0 {
+		s.fail(w, r, errorf(http.StatusBadRequest, "No signals given"))
+		return
+	}
+	id, err := newContentID()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it := hashdb.Item{
+		Key:    hashdb.Key{Source: s.db.Organization(), ID: id},
+		Labels: []string{b.Label()},
+		TLP:    s.cfg.BankTLP,
+		Note:   note,
+	}
+	out := map[string]string{}
+	for _, h := range sigs {
+		it.Signals = append(it.Signals, h.sig)
+		if h.unreliable {
+			it.Unreliable = append(it.Unreliable, h.sig)
+		}
+		out[h.t.name] = h.sig.Hex()
+		if ct, _ := contentTypeNamed(h.t.content); it.ContentType == 0 || it.ContentType == ct {
+			it.ContentType = ct
+		}
+	}
+	ctx := actorContext(r)
+	if err := s.db.Put(ctx, it); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	nums, err := s.db.Numbers(it.Key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ann.Metadata != nil || ann.OriginalMediaURI != nil {
+		v, err := json.Marshal(ann)
+		if err == nil {
+			err = s.db.SetLocalState(ctx, nums[0], hashdb.LocalState{Annotation: v})
+		}
+		if err != nil {
+			// Undo the half-made content rather than leave it without
+			// what the caller sent with it.
+			if rerr := s.db.Retract(ctx, it.Key, "its metadata could not be stored"); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": nums[0], "signals": out})
+}
+
+// handleBankAddSignals serves POST /c/bank/{bank}/signal: {"<type>":
+// "<value>", …, "note"?}, all one content item.
+func (s *server) handleBankAddSignals(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.bankOr404(w, r, "")
+	if !ok {
+		return
+	}
+	m, err := readJSONObject(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	note, err := noteField(m)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names) // errors name the first bad type, whatever the map order
+	var sigs []hashed
+	for _, name := range names {
+		t, ok := signalTypeNamed(name)
+		if !ok {
+			s.fail(w, r, errorf(http.StatusBadRequest, "No such signal type %s", name))
+			return
+		}
+		var v string
+		if err := json.Unmarshal(m[name], &v); err != nil {
+			s.fail(w, r, errorf(http.StatusBadRequest, "Invalid %s signal: not a string", name))
+			return
+		}
+		sig, err := t.parse(v)
+		if err != nil {
+			s.fail(w, r, errorf(http.StatusBadRequest, "Invalid %s signal: %v", name, err))
+			return
+		}
+		sigs = append(sigs, hashed{t: t, sig: sig})
+	}
+	s.addContent(w, r, b, sigs, note, annotation{})
+}
+
+// noteField takes "note" out of m and checks it.
+func noteField(m map[string]json.RawMessage) (string, error) {
+	raw, ok := m["note"]
+	if !ok {
+		return "", nil
+	}
+	delete(m, "note")
+	var note string
+	if err := json.Unmarshal(raw, &note); err != nil {
+		return "", errorf(http.StatusBadRequest, "note must be a string")
+	}
+	if len([]rune(note)) > maxNoteLen {
+		return "", errorf(http.StatusBadRequest, "note must be at most %d characters", maxNoteLen)
+	}
+	return note, nil
+}
+
+// handleBankAddMedia serves POST /c/bank/{bank}/content: the media by
+// url= or as a multipart file named by its content type, with optional
+// metadata (a JSON body's "metadata", or a form field of JSON) and note.
+func (s *server) handleBankAddMedia(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.bankOr404(w, r, "")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	var up *upload
+	fields := map[string]json.RawMessage{}
+	var err error
+	var ann annotation
+	switch {
+	case q.Get("url") != "":
+		if mediaType(r) == "application/json" {
+			if fields, err = readJSONObject(w, r); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if up, err = s.fetchUpload(r.Context(), q.Get("url"), q.Get("content_type")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		u := q.Get("url")
+		ann.OriginalMediaURI = &u
+	case mediaType(r) == "multipart/form-data":
+		if up, err = s.readUpload(w, r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for k, v := range up.fields {
+			if k == "metadata" {
+				fields[k] = json.RawMessage(v)
+			} else if k == "note" {
+				fields[k], _ = json.Marshal(v)
+			}
+		}
+	default:
+		s.fail(w, r, errorf(http.StatusBadRequest, "Neither `url` nor multipart file upload was received"))
+		return
+	}
+	if raw, ok := fields["metadata"]; ok {
+		if ann.Metadata, err = parseMetadata(raw); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	note, err := noteField(fields)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ts, err := typesOf(up.content, q.Get("types"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hs, err := hashUpload(r.Context(), up, ts)
+	if err != nil {
+		s.fail(w, r, readError(err))
+		return
+	}
+	s.addContent(w, r, b, hs, note, ann)
+}
+
+// content returns the bank content of the request's path: the bank, its
+// item and number, and the item's local state; or it fails the request
+// with HMA's 404s.
+func (s *server) content(w http.ResponseWriter, r *http.Request) (hashdb.Bank, hashdb.Item, uint64, hashdb.LocalState, bool) {
+	var it hashdb.Item
+	var st hashdb.LocalState
+	b, ok := s.bankOr404(w, r, "")
+	if !ok {
+		return b, it, 0, st, false
+	}
+	id := r.PathValue("id")
+	notFound := errorf(http.StatusNotFound, "content '%s' not found", id)
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n == 0 {
+		s.fail(w, r, notFound)
+		return b, it, 0, st, false
+	}
+	it, err = s.db.GetNumber(n)
+	if errors.Is(err, hashdb.ErrNotFound) || err == nil && !s.isContentOf(b, &it) {
+		s.fail(w, r, notFound)
+		return b, it, 0, st, false
+	}
+	var sts []hashdb.LocalState
+	if err == nil {
+		sts, err = s.db.LocalStates(n)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return b, it, 0, st, false
+	}
+	return b, it, n, sts[0], true
+}
+
+// isContentOf reports whether it is live bank content of b.
+func (s *server) isContentOf(b hashdb.Bank, it *hashdb.Item) bool {
+	return it.Source == s.db.Organization() && !it.Retracted && slices.Contains(it.Labels, b.Label())
+}
+
+// contentJSON is HMA's BankContentConfig as GET …/content/{id} writes it.
+type contentJSON struct {
+	ID               uint64            `json:"id"`
+	DisableUntilTS   int64             `json:"disable_until_ts"`
+	OriginalMediaURI *string           `json:"original_media_uri"`
+	Bank             bankJSON          `json:"bank"`
+	Signals          map[string]string `json:"signals,omitempty"`
+	Metadata         *metadataJSON     `json:"metadata,omitempty"`
+	Note             string            `json:"note,omitempty"`
+}
+
+// metadataJSON is the metadata of contentJSON: every key, null when
+// unset.
+type metadataJSON struct {
+	ContentID  *string          `json:"content_id"`
+	ContentURI *string          `json:"content_uri"`
+	JSON       *json.RawMessage `json:"json"`
+	Collab     *struct{}        `json:"collab"`
+}
+
+// disableUntilTS writes a local state as HMA's disable_until_ts: 1 for
+// enabled, 0 for disabled with no end, else the end in Unix seconds.
+func disableUntilTS(st hashdb.LocalState) int64 {
+	switch {
+	case !st.Disabled:
+		return 1
+	case st.DisabledUntil.IsZero():
+		return 0
+	}
+	return st.DisabledUntil.Unix()
+}
+
+func (s *server) contentJSON(b hashdb.Bank, it *hashdb.Item, n uint64, st hashdb.LocalState, signals, metadata bool) contentJSON {
+	out := contentJSON{ID: n, DisableUntilTS: disableUntilTS(st), Bank: toBankJSON(b), Note: it.Note}
+	var ann annotation
+	if len(st.Annotation) > 0 {
+		if err := json.Unmarshal(st.Annotation, &ann); err != nil {
+			s.log.Warn("content annotation does not decode", "id", n, "err", err)
+		}
+	}
+	out.OriginalMediaURI = ann.OriginalMediaURI
+	if metadata && ann.Metadata != nil {
+		out.Metadata = &metadataJSON{ContentID: ann.Metadata.ContentID, ContentURI: ann.Metadata.ContentURI, JSON: ann.Metadata.JSON}
+	}
+	if signals {
+		out.Signals = map[string]string{}
+		for _, sig := range it.Signals {
+			if t, ok := signalTypeOf(sig.Algorithm()); ok {
+				out.Signals[t.name] = sig.Hex()
+			}
+		}
+	}
+	return out
+}
+
+// handleContentGet serves GET /c/bank/{bank}/content/{id}.
+func (s *server) handleContentGet(w http.ResponseWriter, r *http.Request) {
+	b, it, n, st, ok := s.content(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	signals := strings.EqualFold(q.Get("include_signals"), "true")
+	metadata := !q.Has("include_metadata") || strings.EqualFold(q.Get("include_metadata"), "true")
+	writeJSON(w, http.StatusOK, s.contentJSON(b, &it, n, st, signals, metadata))
+}
+
+// maxDisable is how far ahead disable_until_ts may be, as HMA allows.
+const maxDisable = 5 * 365 * 24 * time.Hour
+
+// handleContentUpdate serves PUT /c/bank/{bank}/content/{id}:
+// {"disable_until_ts"?, "note"?}. disable_until_ts 0 disables the
+// content, 1 enables it, any other time disables it until then.
+func (s *server) handleContentUpdate(w http.ResponseWriter, r *http.Request) {
+	b, it, n, st, ok := s.content(w, r)
+	if !ok {
+		return
+	}
+	m, err := readJSONObject(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, hasNote := m["note"]
+	note, err := noteField(m)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	newState := st
+	if raw, has := m["disable_until_ts"]; has {
+		var ts int64
+		if err := json.Unmarshal(raw, &ts); err != nil {
+			s.fail(w, r, errorf(http.StatusBadRequest, "disable_until_ts must be an integer"))
+			return
+		}
+		if ts < 0 || time.Unix(ts, 0).After(s.cfg.Now().Add(maxDisable)) {
+			s.fail(w, r, errorf(http.StatusBadRequest, "disable_until_ts must be from 0 to 5 years from now"))
+			return
+		}
+		switch ts {
+		case 0:
+			newState.Disabled, newState.DisabledUntil = true, time.Time{}
+		case 1:
+			newState.Disabled, newState.DisabledUntil = false, time.Time{}
+		default:
+			newState.Disabled, newState.DisabledUntil = true, time.Unix(ts, 0).UTC()
+		}
+	}
+	ctx := actorContext(r)
+	if hasNote && note != it.Note {
+		it.Note = note
+		if err := s.db.Put(ctx, it); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if newState.Disabled != st.Disabled || !newState.DisabledUntil.Equal(st.DisabledUntil) {
+		if err := s.db.SetLocalState(ctx, n, newState); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, s.contentJSON(b, &it, n, newState, false, true))
+}
+
+// handleContentDelete serves DELETE /c/bank/{bank}/content/{id}: the item
+// is retracted, so partners holding it learn it is withdrawn.
+func (s *server) handleContentDelete(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.bankOr404(w, r, "")
+	if !ok {
+		return
+	}
+	deleted := 0
+	if n, err := strconv.ParseUint(r.PathValue("id"), 10, 64); err == nil && n > 0 {
+		it, err := s.db.GetNumber(n)
+		if err == nil && s.isContentOf(b, &it) {
+			err = s.db.Retract(actorContext(r), it.Key, fmt.Sprintf("removed from bank %s", b.Name))
+			deleted = 1
+		}
+		if err != nil && !errors.Is(err, hashdb.ErrNotFound) {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"deleted": deleted})
+}
