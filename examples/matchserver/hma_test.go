@@ -234,7 +234,7 @@ func TestHMAClient(t *testing.T) {
 
 		{name: "bank a photo", method: "POST", path: "/c/bank/EXAMPLE_BANK/content", files: []formFile{{"photo", photo}},
 			fields: [][2]string{{"metadata", `{"content_id": "example-1", "content_uri": "https://example.invalid/item/example-1", "json": {"queue": "example-queue"}, "collab": {"x": []}}`}},
-			code: 200, want: map[string]any{"id": capture("c4"), "signals": map[string]any{"pdq": anyString{}}}},
+			code:   200, want: map[string]any{"id": capture("c4"), "signals": map[string]any{"pdq": anyString{}}}},
 		{name: "bank a video", method: "POST", path: "/c/bank/EXAMPLE_BANK/content", files: []formFile{{"video", video}}, code: 200,
 			want: map[string]any{"id": capture("c5"), "signals": map[string]any{"video_md5": hex.EncodeToString(vmd5[:])}}},
 		{name: "bank with bad metadata", method: "POST", path: "/c/bank/EXAMPLE_BANK/content", files: []formFile{{"photo", photo}},
