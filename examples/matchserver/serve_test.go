@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -142,4 +144,76 @@ func TestRun(t *testing.T) {
 			t.Errorf("run %q: no error", args)
 		}
 	}
+}
+
+// TestRunAccess checks that run refuses to serve beyond loopback without
+// tokens, saying why, and that with tokens the access log names the
+// token's holder and never the token.
+func TestRunAccess(t *testing.T) {
+	dir := t.TempDir()
+	err := run(context.Background(), []string{"-addr", "0.0.0.0:0", "-db", filepath.Join(dir, "a.db")}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "without -tokens") || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("serving all interfaces without tokens: %v", err)
+	}
+
+	secret, tok := mustToken(t, "alice", "match", "")
+	tokPath := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(tokPath, []byte("# tokens\n"+tok.line()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", addr, "-db", filepath.Join(dir, "b.db"), "-tokens", tokPath}, &log)
+	}()
+	var code int
+	for range 50 {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/c/signal_type", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			code = resp.StatusCode
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	if code != 200 {
+		t.Fatalf("GET /c/signal_type with a token: %d\n%s", code, log.String())
+	}
+	if !strings.Contains(log.String(), "actor=alice") || strings.Contains(log.String(), secret) {
+		t.Errorf("access log:\n%s", log.String())
+	}
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "c.db"), "-tokens", filepath.Join(dir, "none")}, io.Discard); err == nil {
+		t.Errorf("a missing token file: no error")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
