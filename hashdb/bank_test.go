@@ -162,3 +162,56 @@ func TestNumbersAndLocalState(t *testing.T) {
 		t.Fatalf("the cleared state is %+v", got[0])
 	}
 }
+
+func FuzzBankName(f *testing.F) {
+	for _, s := range []string{"EXAMPLE_BANK", "_1", "a", "", "BANK-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if ValidateBankName(name) != nil {
+			return
+		}
+		l := Bank{Name: name}.Label()
+		if err := ValidateLabel(l); err != nil {
+			t.Fatalf("bank %q has the invalid label %q: %v", name, l, err)
+		}
+		if back, ok := BankOfLabel(l); !ok || back != name {
+			t.Fatalf("label %q of bank %q reads back as %q, %v", l, name, back, ok)
+		}
+	})
+}
+
+func FuzzDecodeLocalState(f *testing.F) {
+	f.Add(LocalState{Disabled: true, DisabledUntil: time.Unix(1700000000, 5), Annotation: []byte("{}")}.encode())
+	f.Add([]byte{})
+	f.Add([]byte{2, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := decodeLocalState(1, b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		if again := s.encode(); string(again) != string(b) {
+			t.Fatalf("%x decodes to %+v, which encodes to %x", b, s, again)
+		}
+	})
+}
+
+func FuzzDecodeBank(f *testing.F) {
+	f.Add([]byte("B"), encodeBank(Bank{MatchRatio: 0.5}))
+	f.Add([]byte("B"), []byte{1})
+	f.Fuzz(func(t *testing.T, name, v []byte) {
+		b, err := decodeBank(name, v)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		if string(encodeBank(b)) != string(v) {
+			t.Fatalf("%x does not encode back", v)
+		}
+	})
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+// FuzzParseMetadata checks that metadata either is refused as the
+// client's fault or stores as what it says.
+func FuzzParseMetadata(f *testing.F) {
+	f.Add(`{"content_id": "x", "content_uri": "https://example.invalid/1", "json": {"a": 1}, "collab": null}`)
+	f.Add(`{"extra": 1}`)
+	f.Add(`[1]`)
+	f.Add(`{"json": []}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		md, err := parseMetadata(json.RawMessage(s))
+		if err != nil {
+			var he *httpError
+			if !errors.As(err, &he) || he.code != 400 {
+				t.Fatalf("%q: %v is not a 400", s, err)
+			}
+			return
+		}
+		b, err := json.Marshal(annotation{Metadata: md})
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		var back annotation
+		if err := json.Unmarshal(b, &back); err != nil || back.Metadata == nil {
+			t.Fatalf("%q stores as %s, which does not read back: %v", s, b, err)
+		}
+	})
+}
+
+// FuzzSignalValue checks every signal type's validate_signal_str: what
+// it accepts parses, and is a fixed point.
+func FuzzSignalValue(f *testing.F) {
+	f.Add("c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de")
+	f.Add(" F00DF00DF00DF00DF00DF00DF00DF00D ")
+	f.Add("zz")
+	f.Fuzz(func(t *testing.T, v string) {
+		for i := range signalTypes {
+			st := &signalTypes[i]
+			n, err := st.normalize(v)
+			if err != nil {
+				continue
+			}
+			sig, err := st.parse(v)
+			if err != nil {
+				t.Fatalf("%s accepts %q as %q, which does not parse: %v", st.name, v, n, err)
+			}
+			if sig.Hex() != n {
+				t.Fatalf("%s: %q is %q, but the signal writes %q", st.name, v, n, sig.Hex())
+			}
+			if again, err := st.normalize(n); err != nil || again != n {
+				t.Fatalf("%s: %q normalizes to %q, then to %q (%v)", st.name, v, n, again, err)
+			}
+		}
+	})
+}
