@@ -11,8 +11,8 @@ import (
 
 // concretePath fills a route's path parameters with values.
 func concretePath(p string) string {
-	return strings.NewReplacer("{bank}", "EXAMPLE", "{id}", "1", "{source}", "acme", "{id...}", "x",
-		"{api}", "x", "{name}", "x").Replace(p)
+	return strings.NewReplacer("{bank_name}", "EXAMPLE", "{content_id}", "1", "{source}", "acme", "{id...}", "x",
+		"{api_name}", "x", "{exchange_name}", "x").Replace(p)
 }
 
 // errorText returns the text of a JSON error in either API's shape.

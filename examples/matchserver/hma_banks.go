@@ -137,7 +137,7 @@ func (s *server) handleBankCreate(w http.ResponseWriter, r *http.Request) {
 // bankOr404 returns the bank of the request's path, or fails it with
 // HMA's 404 text.
 func (s *server) bankOr404(w http.ResponseWriter, r *http.Request, notFound string) (hashdb.Bank, bool) {
-	name := r.PathValue("bank")
+	name := r.PathValue("bank_name")
 	b, err := s.db.GetBank(name)
 	if errors.Is(err, hashdb.ErrNotFound) {
 		if notFound == "" {
@@ -203,11 +203,11 @@ func (s *server) handleBankUpdate(w http.ResponseWriter, r *http.Request) {
 // handleBankDelete serves DELETE /c/bank/{bank}: the bank goes and its
 // items are retracted; "Done" even if there was no such bank.
 func (s *server) handleBankDelete(w http.ResponseWriter, r *http.Request) {
-	n, err := s.db.DeleteBank(actorContext(r), r.PathValue("bank"))
+	n, err := s.db.DeleteBank(actorContext(r), r.PathValue("bank_name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("bank deleted", "bank", r.PathValue("bank"), "retracted", n, "actor", callerOf(r).name)
+	s.log.Info("bank deleted", "bank", r.PathValue("bank_name"), "retracted", n, "actor", callerOf(r).name)
 	writeJSON(w, http.StatusOK, messageJSON{"Done"})
 }

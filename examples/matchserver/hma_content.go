@@ -275,7 +275,7 @@ func (s *server) content(w http.ResponseWriter, r *http.Request) (hashdb.Bank, h
 	if !ok {
 		return b, it, 0, st, false
 	}
-	id := r.PathValue("id")
+	id := r.PathValue("content_id")
 	notFound := errorf(http.StatusNotFound, "content '%s' not found", id)
 	n, err := strconv.ParseUint(id, 10, 64)
 	if err != nil || n == 0 {
@@ -437,7 +437,7 @@ func (s *server) handleContentDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	deleted := 0
-	if n, err := strconv.ParseUint(r.PathValue("id"), 10, 64); err == nil && n > 0 {
+	if n, err := strconv.ParseUint(r.PathValue("content_id"), 10, 64); err == nil && n > 0 {
 		it, err := s.db.GetNumber(n)
 		if err == nil && s.isContentOf(b, &it) {
 			err = s.db.Retract(actorContext(r), it.Key, fmt.Sprintf("removed from bank %s", b.Name))

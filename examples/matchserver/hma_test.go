@@ -282,7 +282,7 @@ func TestHMAClient(t *testing.T) {
 			if !ok || len(l) < 10 {
 				return fmt.Errorf("not a list of routes: %v", v)
 			}
-			for i, want := range []string{"/c/bank/<bank>/content/<id>", "/h/hash", "/m/lookup", "/status"} {
+			for i, want := range []string{"/c/bank/<bank_name>/content/<int:content_id>", "/h/hash", "/m/lookup", "/status"} {
 				found := false
 				for _, r := range l {
 					found = found || r == want

@@ -61,26 +61,26 @@ func (s *server) routes() []route {
 		// HMA curation.
 		{"GET", "/c/banks", roleCurate, s.handleBanks},
 		{"POST", "/c/banks", roleCurate, s.handleBankCreate},
-		{"GET", "/c/bank/{bank}", roleCurate, s.handleBankGet},
-		{"PUT", "/c/bank/{bank}", roleCurate, s.handleBankUpdate},
-		{"DELETE", "/c/bank/{bank}", roleCurate, s.handleBankDelete},
-		{"POST", "/c/bank/{bank}/signal", roleCurate, s.handleBankAddSignals},
-		{"POST", "/c/bank/{bank}/content", roleCurate, s.handleBankAddMedia},
-		{"GET", "/c/bank/{bank}/content/{id}", roleCurate, s.handleContentGet},
-		{"PUT", "/c/bank/{bank}/content/{id}", roleCurate, s.handleContentUpdate},
-		{"DELETE", "/c/bank/{bank}/content/{id}", roleCurate, s.handleContentDelete},
+		{"GET", "/c/bank/{bank_name}", roleCurate, s.handleBankGet},
+		{"PUT", "/c/bank/{bank_name}", roleCurate, s.handleBankUpdate},
+		{"DELETE", "/c/bank/{bank_name}", roleCurate, s.handleBankDelete},
+		{"POST", "/c/bank/{bank_name}/signal", roleCurate, s.handleBankAddSignals},
+		{"POST", "/c/bank/{bank_name}/content", roleCurate, s.handleBankAddMedia},
+		{"GET", "/c/bank/{bank_name}/content/{content_id}", roleCurate, s.handleContentGet},
+		{"PUT", "/c/bank/{bank_name}/content/{content_id}", roleCurate, s.handleContentUpdate},
+		{"DELETE", "/c/bank/{bank_name}/content/{content_id}", roleCurate, s.handleContentDelete},
 
 		// HMA exchanges: not yet (see handleExchangesNotYet).
 		{"GET", "/c/exchanges", roleExchange, notYet},
 		{"POST", "/c/exchanges", roleExchange, notYet},
 		{"GET", "/c/exchanges/apis", roleExchange, notYet},
-		{"GET", "/c/exchanges/api/{api}", roleExchange, notYet},
-		{"POST", "/c/exchanges/api/{api}", roleExchange, notYet},
-		{"GET", "/c/exchanges/api/{api}/schema", roleExchange, notYet},
-		{"GET", "/c/exchange/{name}", roleExchange, notYet},
-		{"PUT", "/c/exchange/{name}", roleExchange, notYet},
-		{"DELETE", "/c/exchange/{name}", roleExchange, notYet},
-		{"GET", "/c/exchange/{name}/status", roleExchange, notYet},
+		{"GET", "/c/exchanges/api/{api_name}", roleExchange, notYet},
+		{"POST", "/c/exchanges/api/{api_name}", roleExchange, notYet},
+		{"GET", "/c/exchanges/api/{api_name}/schema", roleExchange, notYet},
+		{"GET", "/c/exchange/{exchange_name}", roleExchange, notYet},
+		{"PUT", "/c/exchange/{exchange_name}", roleExchange, notYet},
+		{"DELETE", "/c/exchange/{exchange_name}", roleExchange, notYet},
+		{"GET", "/c/exchange/{exchange_name}/status", roleExchange, notYet},
 
 		// hashshare's own API.
 		{"POST", "/v1/hash", roleHash, s.handleHash},
@@ -95,12 +95,16 @@ func (s *server) routes() []route {
 	return rs
 }
 
-// siteMap returns the route paths as Flask writes its rules, sorted:
-// "/c/bank/<bank>" for "/c/bank/{bank}".
+// flaskRule writes a path as Flask writes its rules, with HMA's
+// converters: "/c/bank/<bank_name>/content/<int:content_id>".
+var flaskRule = strings.NewReplacer("{content_id}", "<int:content_id>", "{exchange_name}", "<string:exchange_name>",
+	"{api_name}", "<string:api_name>", "{id...}", "<path:id>", "{", "<", "}", ">")
+
+// siteMap returns the route paths as Flask rules, sorted.
 func (s *server) siteMap() []string {
 	var out []string
 	for _, rt := range s.routes() {
-		p := strings.NewReplacer("{", "<", "}", ">", "...", "").Replace(rt.path)
+		p := flaskRule.Replace(rt.path)
 		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
