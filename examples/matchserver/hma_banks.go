@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +15,22 @@ import (
 // bankJSON is HMA's BankConfig.
 type bankJSON struct {
 	Name  string  `json:"name"`
-	Ratio float64 `json:"matching_enabled_ratio"`
+	Ratio pyFloat `json:"matching_enabled_ratio"`
 }
 
-func toBankJSON(b hashdb.Bank) bankJSON { return bankJSON{Name: b.Name, Ratio: b.MatchRatio} }
+func toBankJSON(b hashdb.Bank) bankJSON { return bankJSON{Name: b.Name, Ratio: pyFloat(b.MatchRatio)} }
+
+// pyFloat is a float written as Python's json module writes one: 1.0, not
+// 1, so that a Python client reads a float where HMA sends one.
+type pyFloat float64
+
+func (f pyFloat) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(float64(f))
+	if err == nil && !bytes.ContainsAny(b, ".eE") {
+		b = append(b, ".0"...)
+	}
+	return b, err
+}
 
 // maxJSONBody is the largest JSON body of a curation route.
 const maxJSONBody = 1 << 20

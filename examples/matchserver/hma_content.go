@@ -87,6 +87,10 @@ func (s *server) addContent(w http.ResponseWriter, r *http.Request, b hashdb.Ban
 		s.fail(w, r, errorf(http.StatusBadRequest, "No signals given"))
 		return
 	}
+	if s.db.Organization() == "" {
+		s.fail(w, r, errorf(http.StatusServiceUnavailable, "this server has no organisation to own bank content: start it with -org ORG"))
+		return
+	}
 	id, err := newContentID()
 	if err != nil {
 		s.fail(w, r, err)

@@ -128,7 +128,7 @@ func contentTypeNamed(name string) (hashdb.ContentType, bool) {
 
 type signalTypeJSON struct {
 	Name         string  `json:"name"`
-	EnabledRatio float64 `json:"enabled_ratio"`
+	EnabledRatio pyFloat `json:"enabled_ratio"`
 }
 
 type contentTypeJSON struct {

@@ -97,6 +97,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return errors.New("exporting needs this database's organisation: -org ORG (or hashdb keygen --org)")
 		}
 	}
+	if *org == "" {
+		log.Warn("no -org (nor -key with an organisation): banks cannot take content, which belongs to this server's organisation")
+	}
 	opts := hashdb.DefaultOptions()
 	opts.Organization = *org
 	opts.Timeout = 10 * time.Second

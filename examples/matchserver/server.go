@@ -138,7 +138,9 @@ func (p *probe) WriteHeader(code int)        { p.code = code }
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "<bank_name>" as Flask writes it, not "\u003cbank_name\u003e"
+	_ = enc.Encode(v)
 }
 
 // errorJSON is the body of every /v1 error response.

@@ -10,8 +10,8 @@ import (
 )
 
 // The JSON shapes a test expects, key by key. A want value is a literal
-// (string, bool, nil, an int for a JSON integer, a float64 for any JSON
-// number), a map[string]any whose keys must be exactly the object's, an
+// (string, bool, nil, an int for a JSON integer, a float64 for a JSON
+// number written as a float), a map[string]any whose keys must be exactly the object's, an
 // []any matched element by element, or one of the markers below.
 type (
 	anyInt    struct{}          // any JSON integer
@@ -61,9 +61,10 @@ func matchShape(path string, got, want any, vs vars) error {
 			return at("got %#v, want the integer %d", got, w)
 		}
 	case float64:
+		// Python writes a float with a point or an exponent: 1.0, never 1.
 		n, ok := got.(json.Number)
-		if f, err := n.Float64(); !ok || err != nil || f != w {
-			return at("got %#v, want the number %v", got, w)
+		if f, err := n.Float64(); !ok || err != nil || f != w || !strings.ContainsAny(n.String(), ".eE") {
+			return at("got %#v, want the float %v written as Python writes floats", got, w)
 		}
 	case anyInt:
 		if _, err := integer(got); err != nil {
