@@ -12,10 +12,11 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 )
 
-// bankJSON is HMA's BankConfig.
+// bankJSON is HMA's BankConfig. Like every HMA answer's, its keys are in
+// sorted order, as Flask's JSON provider writes them.
 type bankJSON struct {
-	Name  string  `json:"name"`
 	Ratio pyFloat `json:"matching_enabled_ratio"`
+	Name  string  `json:"name"`
 }
 
 func toBankJSON(b hashdb.Bank) bankJSON { return bankJSON{Name: b.Name, Ratio: pyFloat(b.MatchRatio)} }

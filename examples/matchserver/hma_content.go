@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -61,11 +62,19 @@ func parseMetadata(raw json.RawMessage) (*contentMetadata, error) {
 		}
 	}
 	if v, ok := m["json"]; ok {
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
 		var obj map[string]any
-		if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
+		if err := dec.Decode(&obj); err != nil || obj == nil {
 			return nil, errorf(http.StatusBadRequest, "Invalid metadata: json must be an object")
 		}
-		md.JSON = &v
+		// Kept as Flask writes it back: compact, keys sorted.
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "Invalid metadata: %v", err)
+		}
+		raw := json.RawMessage(b)
+		md.JSON = &raw
 	}
 	return &md, nil
 }
@@ -309,22 +318,22 @@ func (s *server) isContentOf(b hashdb.Bank, it *hashdb.Item) bool {
 
 // contentJSON is HMA's BankContentConfig as GET …/content/{id} writes it.
 type contentJSON struct {
-	ID               uint64            `json:"id"`
-	DisableUntilTS   int64             `json:"disable_until_ts"`
-	OriginalMediaURI *string           `json:"original_media_uri"`
 	Bank             bankJSON          `json:"bank"`
-	Signals          map[string]string `json:"signals,omitempty"`
+	DisableUntilTS   int64             `json:"disable_until_ts"`
+	ID               uint64            `json:"id"`
 	Metadata         *metadataJSON     `json:"metadata,omitempty"`
 	Note             string            `json:"note,omitempty"`
+	OriginalMediaURI *string           `json:"original_media_uri"`
+	Signals          map[string]string `json:"signals,omitempty"`
 }
 
 // metadataJSON is the metadata of contentJSON: every key, null when
 // unset.
 type metadataJSON struct {
+	Collab     *struct{}        `json:"collab"`
 	ContentID  *string          `json:"content_id"`
 	ContentURI *string          `json:"content_uri"`
 	JSON       *json.RawMessage `json:"json"`
-	Collab     *struct{}        `json:"collab"`
 }
 
 // disableUntilTS writes a local state as HMA's disable_until_ts: 1 for

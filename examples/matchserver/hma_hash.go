@@ -47,9 +47,9 @@ func (s *server) answerHashes(w http.ResponseWriter, r *http.Request, up *upload
 // validationError is one entry of the 422 answer flask-openapi3 gives for
 // a query parameter that fails pydantic's validation.
 type validationError struct {
-	Type string   `json:"type"`
 	Loc  []string `json:"loc"`
 	Msg  string   `json:"msg"`
+	Type string   `json:"type"`
 }
 
 // writeValidationError answers 422 with a list of one pydantic error,

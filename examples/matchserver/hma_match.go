@@ -348,8 +348,8 @@ func (s *server) handleCompare(w http.ResponseWriter, r *http.Request) {
 
 // indexStatusJSON is one signal type's entry of /m/index/status.
 type indexStatusJSON struct {
-	Present bool  `json:"present"`
 	BuiltTo int64 `json:"built_to"`
+	Present bool  `json:"present"`
 	Size    int64 `json:"size"`
 }
 

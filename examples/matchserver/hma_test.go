@@ -401,3 +401,30 @@ func TestHMAContentIDsSurviveRestart(t *testing.T) {
 		t.Errorf("two contents share id %d", vs["a"])
 	}
 }
+
+// TestHMABytes checks answers byte for byte as Flask writes them: keys
+// sorted, no spaces, floats with a point, a newline at the end.
+func TestHMABytes(t *testing.T) {
+	_, ts, secret := hmaServer(t, config{})
+	p := "c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de"
+	for _, c := range []struct{ method, path, body, want string }{
+		{"POST", "/c/banks", `{"name": "B"}`, `{"matching_enabled_ratio":1.0,"name":"B"}` + "\n"},
+		{"POST", "/c/bank/B/signal", `{"pdq": "` + p + `", "note": "n"}`, `{"id":1,"signals":{"pdq":"` + p + `"}}` + "\n"},
+		{"GET", "/c/bank/B/content/1?include_signals=true", "",
+			`{"bank":{"matching_enabled_ratio":1.0,"name":"B"},"disable_until_ts":1,"id":1,"note":"n","original_media_uri":null,"signals":{"pdq":"` + p + `"}}` + "\n"},
+		{"GET", "/m/lookup?signal_type=pdq&signal=" + p, "", `{"B":[{"bank_content_id":1,"distance":"0"}]}` + "\n"},
+		{"GET", "/c/signal_type", "", `[{"enabled_ratio":1.0,"name":"pdq"},{"enabled_ratio":1.0,"name":"video_md5"}]` + "\n"},
+		{"GET", "/m/raw_lookup?signal_type=pdq&signal=" + p, "", `{"matches":[1]}` + "\n"},
+		{"GET", "/c/bank/NOPE", "", `{"message":"bank 'NOPE' not found"}` + "\n"},
+		{"GET", "/status/live", "", "I-AM-ALIVE"},
+	} {
+		ct := ""
+		if c.body != "" {
+			ct = "application/json"
+		}
+		_, got, _ := doAs(t, secret, c.method, ts.URL+c.path, ct, []byte(c.body))
+		if string(got) != c.want {
+			t.Errorf("%s %s:\n got %q\nwant %q", c.method, c.path, got, c.want)
+		}
+	}
+}

@@ -127,13 +127,13 @@ func contentTypeNamed(name string) (hashdb.ContentType, bool) {
 }
 
 type signalTypeJSON struct {
-	Name         string  `json:"name"`
 	EnabledRatio pyFloat `json:"enabled_ratio"`
+	Name         string  `json:"name"`
 }
 
 type contentTypeJSON struct {
-	Name    string `json:"name"`
 	Enabled bool   `json:"enabled"`
+	Name    string `json:"name"`
 }
 
 // handleSignalTypes serves GET /c/signal_type.
