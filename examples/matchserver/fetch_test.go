@@ -31,6 +31,33 @@ func TestPublicAddr(t *testing.T) {
 	}
 }
 
+// TestCheckDial checks the dial-time hook by itself: it sees the address
+// a connection is made to, after resolution, whatever name was asked.
+func TestCheckDial(t *testing.T) {
+	strict := newFetcher(fetchConfig{Hosts: []string{"*"}})
+	lax := newFetcher(fetchConfig{Hosts: []string{"*"}, AllowPrivate: true})
+	for _, c := range []struct {
+		addr        string
+		strict, lax bool // whether each allows it
+	}{
+		{"93.184.215.14:443", true, true},
+		{"[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:80", true, true},
+		{"127.0.0.1:80", false, true},
+		{"10.1.2.3:80", false, true},
+		{"169.254.169.254:80", false, true},
+		{"[::1]:80", false, true},
+		{"[fe80::1%eth0]:80", false, true},
+		{"not an address", false, true},
+	} {
+		if err := strict.checkDial("tcp", c.addr, nil); (err == nil) != c.strict || err != nil && !errors.Is(err, errUnsafeURL) {
+			t.Errorf("strict checkDial(%s) = %v, want allowed %v", c.addr, err, c.strict)
+		}
+		if err := lax.checkDial("tcp", c.addr, nil); (err == nil) != c.lax {
+			t.Errorf("lax checkDial(%s) = %v, want allowed %v", c.addr, err, c.lax)
+		}
+	}
+}
+
 // origin serves a PNG at /img, a redirect at /redirect?to=…, a large body
 // at /big, a slow one at /slow and a 404 elsewhere.
 func origin(t *testing.T, img []byte) *httptest.Server {
