@@ -161,29 +161,34 @@ func TestRunAccess(t *testing.T) {
 	if err := os.WriteFile(tokPath, []byte("# tokens\n"+tok.line()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	var log syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-db", filepath.Join(dir, "b.db"), "-tokens", tokPath}, &log)
+		done <- run(ctx, []string{"-addr", addr, "-db", filepath.Join(dir, "b.db"), "-tokens", tokPath, "-metrics-addr", metricsAddr}, &log)
 	}()
-	var code int
-	for range 50 {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/c/signal_type", nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			code = resp.StatusCode
-			resp.Body.Close()
-			break
+	get := func(url, secret string) int {
+		for range 50 {
+			req, _ := http.NewRequest("GET", url, nil)
+			if secret != "" {
+				req.Header.Set("Authorization", "Bearer "+secret)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
+		return 0
+	}
+	code := get("http://"+addr+"/c/signal_type", secret)
+	if c := get("http://"+metricsAddr+"/metrics", ""); c != 200 {
+		t.Errorf("GET /metrics on -metrics-addr: %d", c)
+	}
+	if c := get("http://"+addr+"/metrics", secret); c != 404 {
+		t.Errorf("GET /metrics on the API with -metrics-addr: %d, want 404", c)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -216,4 +221,15 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// freeAddr returns a loopback address no one listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
