@@ -114,7 +114,7 @@ func (s *server) addContent(w http.ResponseWriter, r *http.Request, b hashdb.Ban
 		if h.unreliable {
 			it.Unreliable = append(it.Unreliable, h.sig)
 		}
-		out[h.t.name] = h.sig.Hex()
+		out[h.t.name] = h.t.format(h.sig)
 		if ct, _ := contentTypeNamed(h.t.content); it.ContentType == 0 || it.ContentType == ct {
 			it.ContentType = ct
 		}

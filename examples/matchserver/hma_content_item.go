@@ -99,7 +99,7 @@ func (s *server) contentJSON(b hashdb.Bank, it *hashdb.Item, n uint64, st hashdb
 		out.Signals = map[string]string{}
 		for _, sig := range it.Signals {
 			if t, ok := signalTypeOf(sig.Algorithm()); ok {
-				out.Signals[t.name] = sig.Hex()
+				out.Signals[t.name] = t.format(sig)
 			}
 		}
 	}

@@ -124,7 +124,7 @@ func (h hashed) value() string {
 	if h.unreliable {
 		return ""
 	}
-	return h.sig.Hex()
+	return h.t.format(h.sig)
 }
 
 // hashUpload computes up's signals of the given types, in one pass.

@@ -20,15 +20,17 @@ type signalType struct {
 	content string
 	// alg is the algorithm that stores it; media hashing computes it.
 	alg signal.Algorithm
-	// normalize is pytx's validate_signal_str: it returns the value as
-	// pytx keeps it, or why it is not one.
-	normalize func(string) (string, error)
+	// parse is pytx's validate_signal_str followed by the conversion to
+	// hashdb's signal: the value, or why it is not one.
+	parse func(string) (signal.Signal, error)
+	// format writes a signal as pytx writes the type's values.
+	format func(signal.Signal) string
 }
 
 // signalTypes are the signal types served, HMA's defaults.
 var signalTypes = []signalType{
-	{name: "pdq", content: "photo", alg: signal.PDQ, normalize: lowerHex(64, false)},
-	{name: "video_md5", content: "video", alg: signal.MD5, normalize: lowerHex(32, true)},
+	hexType("pdq", "photo", signal.PDQ, false),
+	hexType("video_md5", "video", signal.MD5, true),
 }
 
 // contentTypes are the content types served, in HMA's order.
@@ -37,27 +39,21 @@ var contentTypes = []struct {
 	ct   hashdb.ContentType
 }{{"photo", hashdb.ContentPhoto}, {"video", hashdb.ContentVideo}}
 
-// lowerHex returns a validate_signal_str for n lower-case hex digits:
-// pdq's rejects upper case; md5's strips and lower-cases first.
-func lowerHex(n int, fold bool) func(string) (string, error) {
-	return func(s string) (string, error) {
-		if fold {
-			s = strings.ToLower(strings.TrimSpace(s))
-		}
-		if len(s) != n || strings.ContainsFunc(s, func(c rune) bool { return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') }) {
-			return "", fmt.Errorf("%q is not %d lower-case hex digits", truncate(s), n)
-		}
-		return s, nil
-	}
-}
-
-// parse returns v, normalized, as a signal of t.
-func (t *signalType) parse(v string) (signal.Signal, error) {
-	n, err := t.normalize(v)
-	if err != nil {
-		return signal.Signal{}, err
-	}
-	return signal.ParseHex(t.alg, n)
+// hexType is a signal type whose values are the algorithm's lower-case
+// hex: pdq's validate_signal_str rejects upper case; md5's strips and
+// lower-cases first (fold).
+func hexType(name, content string, alg signal.Algorithm, fold bool) signalType {
+	n := alg.HexLen()
+	return signalType{name: name, content: content, alg: alg, format: signal.Signal.Hex,
+		parse: func(s string) (signal.Signal, error) {
+			if fold {
+				s = strings.ToLower(strings.TrimSpace(s))
+			}
+			if len(s) != n || strings.ContainsFunc(s, func(c rune) bool { return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') }) {
+				return signal.Signal{}, fmt.Errorf("%q is not %d lower-case hex digits", truncate(s), n)
+			}
+			return signal.ParseHex(alg, s)
+		}}
 }
 
 // exact reports whether t matches only equal values, whose distance HMA
