@@ -43,7 +43,7 @@ type timeouts struct {
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("matchserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
+	addr := fs.String("addr", "127.0.0.1:5100", "listen `address` (5100 is HMA's port)")
 	dbPath := fs.String("db", "hashshare.db", "database `file`")
 	keyPath := fs.String("key", "", "signing key `file` (hashdb keygen) for GET /v1/bundles; without it exporting is off")
 	org := fs.String("org", "", "this database's `organisation` (default: the key file's)")
@@ -121,7 +121,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.Tokens == nil && !isLoopback(ln.Addr()) {
 		ln.Close()
-		return fmt.Errorf("refusing to serve %s without -tokens: every route, writes and RED items included, would be open to anyone who reaches it; give -tokens FILE (matchserver token --name NAME --roles ROLES writes its lines), or listen on a loopback address such as 127.0.0.1:8080", ln.Addr())
+		return fmt.Errorf("refusing to serve %s without -tokens: every route, writes and RED items included, would be open to anyone who reaches it; give -tokens FILE (matchserver token --name NAME --roles ROLES writes its lines), or listen on a loopback address such as 127.0.0.1:5100", ln.Addr())
 	}
 	if cfg.Tokens == nil {
 		log.Warn("no -tokens: every route is open to local callers", "addr", ln.Addr().String())
