@@ -27,8 +27,8 @@ const BankLabelPrefix = "bank:"
 
 // A Bank is a named collection of the local organisation's items: those
 // that carry its [Bank.Label]. Membership is a label, so an item's banks
-// travel with it (to /v1 readers, to match results, to partners within
-// its TLP level), and a bank is found by a filter on the label
+// go with it (to readers, into match results, to partners within its TLP
+// level), and a bank is found by a filter on the label
 // ([Filter.Labels]). The bank record itself holds what a label cannot:
 // how often matching consults it.
 type Bank struct {
