@@ -27,6 +27,10 @@ type ImportOptions struct {
 	// MaxBytes is the most bytes a bundle may hold uncompressed; 0 means 16
 	// GiB.
 	MaxBytes int64
+	// Producer, if set, is the only peer whose bundle is accepted: one
+	// from another fails, before anything is read past its header, with
+	// an error wrapping ErrUnknownPeer.
+	Producer string
 }
 
 // An ImportResult describes an imported bundle.
@@ -102,6 +106,9 @@ func (db *DB) importBundle(ctx context.Context, r io.Reader, opts *ImportOptions
 		opts = &ImportOptions{}
 	}
 	keys := func(producer, keyID string) (ed25519.PublicKey, error) {
+		if opts.Producer != "" && producer != opts.Producer {
+			return nil, fmt.Errorf("%w: the bundle is %q's, only %q's are accepted", ErrUnknownPeer, producer, opts.Producer)
+		}
 		p, err := db.Peer(producer)
 		if errors.Is(err, ErrNotFound) {
 			return nil, fmt.Errorf("%w %q", ErrUnknownPeer, producer)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -17,12 +18,14 @@ import (
 
 // media returns the media a request carries: its raw body, or the part
 // named "file" of a multipart/form-data body, at most cfg.MaxBody bytes.
+// A raw body is taken whatever its Content-Type says if its bytes sniff
+// as media, so that curl --data-binary @file, which labels it a form,
+// works; a body declared as a form, text or JSON that does not is refused.
 func (s *server) media(w http.ResponseWriter, r *http.Request) (io.Reader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	mt := mediaType(r)
 	var body io.Reader = r.Body
-	switch {
-	case mt == "multipart/form-data":
+	if mt == "multipart/form-data" {
 		mr, err := r.MultipartReader()
 		if err != nil {
 			return nil, errorf(http.StatusBadRequest, "multipart body: %v", err)
@@ -40,16 +43,31 @@ func (s *server) media(w http.ResponseWriter, r *http.Request) (io.Reader, error
 				break
 			}
 		}
-	case mt == "application/json" || notMedia(mt) || mt == "multipart/mixed":
-		return nil, errorf(http.StatusUnsupportedMediaType, "content type %q is not media: send the bytes, or multipart/form-data with a \"file\" part", mt)
 	}
-	br := bufio.NewReader(body)
-	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+	br := bufio.NewReaderSize(body, 512)
+	head, err := br.Peek(512)
+	switch {
+	case len(head) == 0 && errors.Is(err, io.EOF):
 		return nil, errorf(http.StatusBadRequest, "empty body: send the media to hash")
-	} else if err != nil {
+	case err != nil && !errors.Is(err, io.EOF):
 		return nil, badRequest(err)
 	}
+	if mt != "multipart/form-data" && (mt == "application/json" || notMedia(mt) || mt == "multipart/mixed") && !sniffsAsMedia(head) {
+		return nil, errorf(http.StatusUnsupportedMediaType, "content type %q is not media, and neither are the bytes: send the media's bytes, or multipart/form-data with a \"file\" part", mt)
+	}
 	return br, nil
+}
+
+// sniffsAsMedia reports whether the first bytes of a body are those of an
+// image, a video, audio or a PDF, by the WHATWG sniffing rules.
+func sniffsAsMedia(head []byte) bool {
+	ct := http.DetectContentType(head)
+	for _, p := range []string{"image/", "video/", "audio/", "application/pdf", "application/ogg"} {
+		if strings.HasPrefix(ct, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // badRequest marks a failure to read the request as the client's, unless
@@ -62,6 +80,7 @@ func badRequest(err error) error {
 	return &httpError{http.StatusBadRequest, "reading the request: " + err.Error()}
 }
 
+// handleHash serves POST /v1/hash.
 func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 	body, err := s.media(w, r)
 	if err != nil {
@@ -118,6 +137,7 @@ func signalStrings(ss []signal.Signal) []string {
 	return out
 }
 
+// handleItem serves GET /v1/items/{source}/{id}.
 func (s *server) handleItem(w http.ResponseWriter, r *http.Request) {
 	key := hashdb.Key{Source: r.PathValue("source"), ID: r.PathValue("id")}
 	if key.ID == "" {
@@ -151,32 +171,47 @@ type importJSON struct {
 	Unchanged  bool   `json:"unchanged"`
 }
 
+// handleImport serves POST /v1/bundles: a bundle signed by the peer the
+// caller's exchange token speaks for, and by no other.
 func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
+	peer := callerOf(r).peer()
+	if peer == "" {
+		s.fail(w, r, errorf(http.StatusForbidden, "importing needs an exchange token bound to the producing peer (matchserver token --roles exchange --peer ORG)"))
+		return
+	}
 	mt := mediaType(r)
 	if notMedia(mt) || mt == "application/json" || mt == "multipart/form-data" {
 		s.fail(w, r, errorf(http.StatusUnsupportedMediaType, "content type %q is not a bundle: send its bytes as application/octet-stream", mt))
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBundle)
-	res, err := s.db.Import(r.Context(), body, &hashdb.ImportOptions{TempDir: s.cfg.TempDir, MaxBytes: s.cfg.MaxBundle})
+	res, err := s.db.Import(actorContext(r), body, &hashdb.ImportOptions{TempDir: s.cfg.TempDir, MaxBytes: s.cfg.MaxBundle, Producer: peer})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("imported bundle", "peer", res.Peer, "full", res.Full, "checkpoint", res.Checkpoint.Seq, "entries", res.Entries, "refused", res.Refused)
+	s.log.Info("imported bundle", "actor", callerOf(r).name, "peer", res.Peer, "full", res.Full, "checkpoint", res.Checkpoint.Seq, "entries", res.Entries, "refused", res.Refused)
 	writeJSON(w, http.StatusOK, importJSON{Peer: res.Peer, Full: res.Full, Checkpoint: res.Checkpoint.Seq,
 		Entries: res.Entries, Refused: res.Refused, Unchanged: res.Unchanged})
 }
 
-// handleExport serves GET /v1/bundles: with since=N (N > 0) a delta of the
-// changes after N, which a partner whose checkpoint is N imports; without
-// it (or with full=true) a full bundle. Export holds the database's write
+// handleExport serves GET /v1/bundles to the peer the caller's exchange
+// token speaks for, with what that peer may receive under TLP and its
+// policy: with since=N (N > 0) a delta of the changes after N, which a
+// partner whose checkpoint is N imports; without it (or with full=true) a
+// full bundle. There is no anonymous export: a token bound to no peer
+// gets 403, not a GREEN bundle. Export holds the database's write
 // lock while it runs, so the bundle is written to a temporary file first
 // and streamed to the client from there: a slow client never holds up
 // writers.
 func (s *server) handleExport(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Key == nil {
 		s.fail(w, r, errorf(http.StatusNotImplemented, "exporting is off: start the server with -key KEYFILE"))
+		return
+	}
+	peer := callerOf(r).peer()
+	if peer == "" {
+		s.fail(w, r, errorf(http.StatusForbidden, "exporting needs an exchange token bound to the receiving peer (matchserver token --roles exchange --peer ORG)"))
 		return
 	}
 	q := r.URL.Query()
@@ -200,7 +235,7 @@ func (s *server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	cp, err := s.db.Export(r.Context(), f, hashdb.ExportOptions{Full: full, Since: since, KeyID: s.cfg.Key.ID, Signer: s.cfg.Key.Key, Gzip: boolParam(r, "gzip")})
+	cp, err := s.db.Export(actorContext(r), f, hashdb.ExportOptions{Audience: peer, Full: full, Since: since, KeyID: s.cfg.Key.ID, Signer: s.cfg.Key.Key, Gzip: boolParam(r, "gzip")})
 	if err != nil {
 		s.fail(w, r, err)
 		return

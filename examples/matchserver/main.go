@@ -1,16 +1,3 @@
-// Command matchserver serves a hashshare database over HTTP and JSON, in
-// the shape of Meta's Hasher-Matcher-Actioner:
-//
-//	POST /v1/hash                  hash media (raw body, or multipart "file")
-//	POST /v1/match                 match media, or JSON {"signals": [...], "thresholds": {...}}
-//	GET  /v1/items/{source}/{id}   one item
-//	POST /v1/bundles               import a partner's signed bundle
-//	GET  /v1/bundles?since=N       export a signed bundle (needs -key)
-//	GET  /healthz                  liveness
-//	GET  /metrics                  Prometheus metrics
-//
-// Errors are JSON, {"error": "..."}, with a status code that says whose
-// fault it is. The server shuts down gracefully on SIGINT or SIGTERM.
 package main
 
 import (
@@ -24,16 +11,24 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		err = runToken(os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "matchserver:", err)
 		os.Exit(1)
 	}
@@ -48,7 +43,7 @@ type timeouts struct {
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("matchserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
+	addr := fs.String("addr", "127.0.0.1:5100", "listen `address` (5100 is HMA's port)")
 	dbPath := fs.String("db", "hashshare.db", "database `file`")
 	keyPath := fs.String("key", "", "signing key `file` (hashdb keygen) for GET /v1/bundles; without it exporting is off")
 	org := fs.String("org", "", "this database's `organisation` (default: the key file's)")
@@ -59,6 +54,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&t.Read, "read-timeout", 5*time.Minute, "longest time to read a request, body included")
 	fs.DurationVar(&t.Write, "write-timeout", 5*time.Minute, "longest time to write a response")
 	fs.DurationVar(&t.Shutdown, "shutdown-timeout", 30*time.Second, "longest wait for requests in flight at shutdown")
+	tokenPath := fs.String("tokens", "", "bearer token `file` (matchserver token writes its lines); without it every route is open and only a loopback address is served")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics, without a token, on this `address` instead of the API's")
+	fetchHosts := fs.String("fetch-hosts", "", "comma-separated `hosts` GET url= may fetch from (\"*.example.org\" for subdomains, \"*\" for any); empty turns fetching off")
+	fetchPrivate := fs.Bool("fetch-private", false, "let url= fetches reach loopback, private and link-local addresses")
+	fetchMax := fs.Int64("fetch-max", 100<<20, "largest body a url= fetch reads, in `bytes`")
+	fetchTimeout := fs.Duration("fetch-timeout", 30*time.Second, "longest time a url= fetch takes")
+	bankTLP := fs.String("bank-tlp", "AMBER", "sharing `level` of content added to banks")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +68,22 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := config{MaxBody: *maxBody, MaxBundle: *maxBundle, TempDir: *tmp, Log: log}
+	cfg := config{MaxBody: *maxBody, MaxBundle: *maxBundle, TempDir: *tmp, Log: log, MetricsApart: *metricsAddr != ""}
+	if *tokenPath != "" {
+		ts, err := readTokens(*tokenPath)
+		if err != nil {
+			return err
+		}
+		cfg.Tokens = ts
+	}
+	if *fetchHosts != "" {
+		cfg.Fetch = &fetchConfig{Hosts: strings.Split(*fetchHosts, ","), AllowPrivate: *fetchPrivate, MaxBytes: *fetchMax, Timeout: *fetchTimeout}
+	}
+	lvl, err := tlp.Parse(*bankTLP)
+	if err != nil {
+		return fmt.Errorf("-bank-tlp: %w", err)
+	}
+	cfg.BankTLP = lvl
 	if *keyPath != "" {
 		k, err := readKeyFile(*keyPath)
 		if err != nil {
@@ -79,6 +96,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if *org == "" {
 			return errors.New("exporting needs this database's organisation: -org ORG (or hashdb keygen --org)")
 		}
+	}
+	if *org == "" {
+		log.Warn("no -org (nor -key with an organisation): banks cannot take content, which belongs to this server's organisation")
 	}
 	opts := hashdb.DefaultOptions()
 	opts.Organization = *org
@@ -99,8 +119,35 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "export", cfg.Key != nil)
-	return serve(ctx, ln, newServer(db, cfg).Handler(), t, log)
+	if cfg.Tokens == nil && !isLoopback(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("refusing to serve %s without -tokens: every route, writes and RED items included, would be open to anyone who reaches it; give -tokens FILE (matchserver token --name NAME --roles ROLES writes its lines), or listen on a loopback address such as 127.0.0.1:5100", ln.Addr())
+	}
+	if cfg.Tokens == nil {
+		log.Warn("no -tokens: every route is open to local callers", "addr", ln.Addr().String())
+	}
+	srv := newServer(db, cfg)
+	errc := make(chan error, 1)
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("serving metrics", "addr", mln.Addr().String())
+		go func() { errc <- serve(ctx, mln, srv.metrics.handler(), t, log) }()
+	} else {
+		errc <- nil
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "export", cfg.Key != nil, "tokens", len(cfg.Tokens), "fetch", cfg.Fetch != nil)
+	err = serve(ctx, ln, srv.Handler(), t, log)
+	return errors.Join(err, <-errc)
+}
+
+// isLoopback reports whether a listener's address is a loopback one.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // serve serves h on ln until ctx ends, then shuts down gracefully: it stops

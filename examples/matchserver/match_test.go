@@ -122,7 +122,7 @@ func TestMatchMedia(t *testing.T) {
 	}
 	code, body, _ = do(t, "GET", f.ts.URL+"/metrics", "", nil)
 	if code != 200 || !strings.Contains(string(body), `hashshare_match_duration_seconds_count{kind="media"} `) ||
-		!strings.Contains(string(body), `hashshare_http_requests_total{code="200",route="POST /v1/match"} 3`) {
+		!strings.Contains(string(body), `hashshare_http_requests_total{code="200",method="post",route="POST /v1/match"} 3`) {
 		t.Errorf("metrics after matching:\n%s", body)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -142,4 +144,92 @@ func TestRun(t *testing.T) {
 			t.Errorf("run %q: no error", args)
 		}
 	}
+}
+
+// TestRunAccess checks that run refuses to serve beyond loopback without
+// tokens, saying why, and that with tokens the access log names the
+// token's holder and never the token.
+func TestRunAccess(t *testing.T) {
+	dir := t.TempDir()
+	err := run(context.Background(), []string{"-addr", "0.0.0.0:0", "-db", filepath.Join(dir, "a.db")}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "without -tokens") || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("serving all interfaces without tokens: %v", err)
+	}
+
+	secret, tok := mustToken(t, "alice", "match", "")
+	tokPath := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(tokPath, []byte("# tokens\n"+tok.line()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", addr, "-db", filepath.Join(dir, "b.db"), "-tokens", tokPath, "-metrics-addr", metricsAddr}, &log)
+	}()
+	get := func(url, secret string) int {
+		for range 50 {
+			req, _ := http.NewRequest("GET", url, nil)
+			if secret != "" {
+				req.Header.Set("Authorization", "Bearer "+secret)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return 0
+	}
+	code := get("http://"+addr+"/c/signal_type", secret)
+	if c := get("http://"+metricsAddr+"/metrics", ""); c != 200 {
+		t.Errorf("GET /metrics on -metrics-addr: %d", c)
+	}
+	if c := get("http://"+addr+"/metrics", secret); c != 404 {
+		t.Errorf("GET /metrics on the API with -metrics-addr: %d, want 404", c)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	if code != 200 {
+		t.Fatalf("GET /c/signal_type with a token: %d\n%s", code, log.String())
+	}
+	if !strings.Contains(log.String(), "actor=alice") || strings.Contains(log.String(), secret) {
+		t.Errorf("access log:\n%s", log.String())
+	}
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "c.db"), "-tokens", filepath.Join(dir, "none")}, io.Discard); err == nil {
+		t.Errorf("a missing token file: no error")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// freeAddr returns a loopback address no one listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

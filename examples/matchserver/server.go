@@ -9,13 +9,13 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/signing"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // config is what a server is built with; main fills it from flags.
@@ -30,18 +30,34 @@ type config struct {
 	// TempDir holds bundles being imported or exported; "" means the
 	// system's.
 	TempDir string
-	// Log receives errors and lifecycle messages; nil discards them.
+	// Log receives errors, lifecycle messages and the access log; nil
+	// discards them.
 	Log *slog.Logger
+	// Tokens are the bearer tokens accepted; nil leaves every route open
+	// (main allows that only on a loopback address).
+	Tokens tokens
+	// MetricsApart serves /metrics elsewhere (-metrics-addr): the API's
+	// handler has no /metrics route.
+	MetricsApart bool
+	// Fetch configures GET url= fetching; nil turns it off.
+	Fetch *fetchConfig
+	// BankTLP is the sharing level of items added to banks; zero means
+	// AMBER.
+	BankTLP tlp.Level
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
-// server serves one hashshare database over HTTP and JSON, in the shape of
-// Meta's Hasher-Matcher-Actioner: hash media, match media or signals, read
-// items, and exchange signed bundles with partners.
+// server serves one hashshare database over HTTP and JSON in two forms:
+// Meta's Hasher-Matcher-Actioner 2.0 API (/h, /m, /c and the status
+// routes), and hashshare's own, richer /v1 (every signal, labels,
+// sources, opinions, bundles).
 type server struct {
 	db      *hashdb.DB
 	cfg     config
 	metrics *metrics
 	log     *slog.Logger
+	fetch   *fetcher
 }
 
 func newServer(db *hashdb.DB, cfg config) *server {
@@ -54,73 +70,59 @@ func newServer(db *hashdb.DB, cfg config) *server {
 	if cfg.MaxSignals <= 0 {
 		cfg.MaxSignals = 10000
 	}
+	if cfg.BankTLP == 0 {
+		cfg.BankTLP = tlp.Amber
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{db: db, cfg: cfg, metrics: newMetrics(db), log: log}
+	s := &server{db: db, cfg: cfg, metrics: newMetrics(db), log: log}
+	if cfg.Fetch != nil {
+		s.fetch = newFetcher(*cfg.Fetch)
+	}
+	return s
 }
 
-// Handler returns the server's routes, each counted by pattern and status
-// code in the metrics.
+// Handler returns the server's routes (see routes.go), each logged,
+// counted and timed by route, and guarded by its role.
 func (s *server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/hash", s.handleHash)
-	mux.HandleFunc("POST /v1/match", s.handleMatch)
-	mux.HandleFunc("GET /v1/items/{source}/{id...}", s.handleItem)
-	mux.HandleFunc("POST /v1/bundles", s.handleImport)
-	mux.HandleFunc("GET /v1/bundles", s.handleExport)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern(), s.wrap(rt))
+	}
+	unrouted := s.accessLog("unmatched", s.metrics.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// No route: let the mux decide between 404 and 405 (and the
+		// Allow header), but answer in JSON like every error.
+		h, _ := mux.Handler(r)
+		probe := &probe{header: http.Header{}, code: http.StatusOK}
+		h.ServeHTTP(probe, r)
+		if allow := probe.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		msg := "no such route: " + r.Method + " " + r.URL.Path
+		if probe.code == http.StatusMethodNotAllowed {
+			msg = "method " + r.Method + " not allowed for " + r.URL.Path
+		}
+		writeError(w, apiOfPath(r.URL.Path), probe.code, msg)
+	})))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
-		if h, pattern := mux.Handler(r); pattern == "" {
-			// No route: let the mux decide between 404 and 405 (and
-			// the Allow header), but answer in JSON like every error.
-			probe := &probe{header: http.Header{}, code: http.StatusOK}
-			h.ServeHTTP(probe, r)
-			if allow := probe.header.Get("Allow"); allow != "" {
-				rec.Header().Set("Allow", allow)
-			}
-			msg := "no such route: " + r.Method + " " + r.URL.Path
-			if probe.code == http.StatusMethodNotAllowed {
-				msg = "method " + r.Method + " not allowed for " + r.URL.Path
-			}
-			writeJSON(rec, probe.code, errorJSON{msg})
-		} else {
-			mux.ServeHTTP(rec, r)
+		if _, pattern := mux.Handler(r); pattern == "" {
+			unrouted.ServeHTTP(w, r)
+			return
 		}
-		// ServeMux records the pattern it routed to on r; an unrouted
-		// request (404, 405) has none.
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
-		s.metrics.requests.WithLabelValues(route, fmt.Sprint(rec.code)).Inc()
+		mux.ServeHTTP(w, r)
 	})
 }
 
-// recorder notes the status code a handler writes.
-type recorder struct {
-	http.ResponseWriter
-	code    int
-	written bool
+// wrap chains a route's handler: the access log outermost, then the
+// metrics, then the role check.
+func (s *server) wrap(rt route) http.Handler {
+	return s.accessLog(rt.pattern(), s.metrics.instrument(rt.pattern(), s.authorize(rt, rt.handler)))
 }
-
-func (r *recorder) WriteHeader(code int) {
-	if !r.written {
-		r.code, r.written = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.written = true
-	return r.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // probe is a ResponseWriter that only notes a status code and headers.
 type probe struct {
@@ -136,12 +138,29 @@ func (p *probe) WriteHeader(code int)        { p.code = code }
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "<bank_name>" as Flask writes it, not "\u003cbank_name\u003e"
+	_ = enc.Encode(v)
 }
 
-// errorJSON is the body of every error response.
+// errorJSON is the body of every /v1 error response.
 type errorJSON struct {
 	Error string `json:"error"`
+}
+
+// messageJSON is the body of every HMA error response, as HMA's
+// api_error_handler writes it.
+type messageJSON struct {
+	Message string `json:"message"`
+}
+
+// writeError writes msg in the error shape of the API a route belongs to.
+func writeError(w http.ResponseWriter, a api, code int, msg string) {
+	if a == apiHMA {
+		writeJSON(w, code, messageJSON{msg})
+		return
+	}
+	writeJSON(w, code, errorJSON{msg})
 }
 
 // httpError is an error that carries its status code.
@@ -156,8 +175,9 @@ func errorf(code int, format string, a ...any) error {
 	return &httpError{code, fmt.Sprintf(format, a...)}
 }
 
-// fail writes err as {"error": ...} with the status its cause calls for.
-// The causes of server errors are logged, not sent.
+// fail writes err in the error shape of the request's API ({"error": …}
+// or {"message": …}) with the status its cause calls for. The causes of
+// server errors are logged, not sent.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := statusOf(err)
 	msg := err.Error()
@@ -165,7 +185,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "internal error"
 	}
-	writeJSON(w, code, errorJSON{msg})
+	writeError(w, apiOfPath(r.URL.Path), code, msg)
 }
 
 // statusOf maps an error to an HTTP status code.
@@ -214,6 +234,7 @@ func notMedia(mt string) bool {
 	return mt == "application/x-www-form-urlencoded" || mt == "invalid" || strings.HasPrefix(mt, "text/")
 }
 
+// handleHealth serves GET /healthz.
 func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.db.Stats(); err != nil {
 		s.log.Error("health check failed", "err", err)

@@ -66,12 +66,21 @@ func newFixture(t *testing.T, cfg config) *fixture {
 // do sends a request and returns the status and body.
 func do(t *testing.T, method, url, contentType string, body []byte) (int, []byte, http.Header) {
 	t.Helper()
+	return doAs(t, "", method, url, contentType, body)
+}
+
+// doAs is do with a bearer token, if secret is not "".
+func doAs(t testing.TB, secret, method, url, contentType string, body []byte) (int, []byte, http.Header) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -150,6 +159,15 @@ func TestHash(t *testing.T) {
 		t.Errorf("not an image: %+v", h)
 	}
 
+	// curl --data-binary @file labels the bytes a form: they sniff as an
+	// image, so they are one.
+	for _, mt := range []string{"application/x-www-form-urlencoded", "text/plain", "image/png; x"} {
+		code, body, _ = do(t, "POST", f.ts.URL+"/v1/hash", mt, f.known)
+		if h := check(mt, code, body); h.PDQ != pdq.Hex() {
+			t.Errorf("%s: %+v", mt, h)
+		}
+	}
+
 	ct, mp = multipartBody(t, "upload", f.known)
 	for _, c := range []struct {
 		what, ct string
@@ -162,7 +180,7 @@ func TestHash(t *testing.T) {
 		{"json", "application/json", []byte(`{}`), 415, "not media"},
 		{"text", "text/plain", []byte("x"), 415, "not media"},
 		{"form", "application/x-www-form-urlencoded", []byte("a=b"), 415, "not media"},
-		{"bad content type", "image/png; x", f.known, 415, "not media"},
+		{"bad content type", "image/png; x", []byte("not an image"), 415, "not media"},
 		{"no file part", ct, mp, 400, `"file"`},
 		{"bad multipart", "multipart/form-data", []byte("x"), 400, "multipart"},
 		{"too large", "image/png", make([]byte, 2<<20), 413, "too large"},
@@ -207,17 +225,19 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Errorf("healthz: %d %s", code, body)
 	}
 	do(t, "POST", f.ts.URL+"/v1/hash", "image/png", f.known)
-	do(t, "POST", f.ts.URL+"/v1/hash", "text/plain", nil)
+	do(t, "POST", f.ts.URL+"/v1/hash", "text/plain", []byte("not media"))
 	do(t, "GET", f.ts.URL+"/nope", "", nil)
 	code, body, _ = do(t, "GET", f.ts.URL+"/metrics", "", nil)
 	if code != 200 {
 		t.Fatalf("metrics: %d", code)
 	}
 	for _, want := range []string{
-		`hashshare_http_requests_total{code="200",route="POST /v1/hash"} 1`,
-		`hashshare_http_requests_total{code="415",route="POST /v1/hash"} 1`,
-		`hashshare_http_requests_total{code="404",route="unmatched"} 1`,
-		`hashshare_http_requests_total{code="200",route="GET /healthz"} 1`,
+		`hashshare_http_requests_total{code="200",method="post",route="POST /v1/hash"} 1`,
+		`hashshare_http_requests_total{code="415",method="post",route="POST /v1/hash"} 1`,
+		`hashshare_http_requests_total{code="404",method="get",route="unmatched"} 1`,
+		`hashshare_http_requests_total{code="200",method="get",route="GET /healthz"} 1`,
+		`hashshare_http_request_duration_seconds_count{method="post",route="POST /v1/hash"} 2`,
+		`hashshare_index_age_seconds`,
 		`hashshare_items{state="live"} 1`,
 		`hashshare_items{state="retracted"} 0`,
 		`hashshare_index_signals{algorithm="pdq"} 1`,
@@ -233,25 +253,49 @@ func TestHealthAndMetrics(t *testing.T) {
 	wantError(t, "healthz of a closed database", code, body, 503, "unavailable")
 }
 
+// mustToken returns a new token and its entry.
+func mustToken(t testing.TB, name, roles, peer string) (string, token) {
+	t.Helper()
+	secret, tok, err := newToken(name, roles, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret, tok
+}
+
 func TestBundles(t *testing.T) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
+	partnerPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	key := &signing.Key{ID: "k1", Organization: "acme", Key: priv}
-	producer := newFixture(t, config{Key: key, MaxBundle: 1 << 20})
+	// The producer exports to the token of "partner", the consumer
+	// imports from the token of "acme".
+	toPartner, toPartnerTok := mustToken(t, "partner-sync", "exchange", "partner")
+	unbound, unboundTok := mustToken(t, "ops", "exchange", "")
+	producer := newFixture(t, config{Key: key, MaxBundle: 1 << 20, Tokens: tokens{toPartnerTok, unboundTok}})
+	if err := producer.db.AddPeer(context.Background(), hashdb.Peer{ID: "partner", Keys: []hashdb.PeerKey{{ID: "p1", Public: partnerPub}}}); err != nil {
+		t.Fatal(err)
+	}
 	consumerDB := openDB(t, "partner")
 	err = consumerDB.AddPeer(context.Background(), hashdb.Peer{ID: "acme", Keys: []hashdb.PeerKey{{ID: "k1", Public: pub}},
 		Policy: hashdb.Policy{MaxTLP: tlp.AmberStrict}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	consumer := httptest.NewServer(newServer(consumerDB, config{MaxBundle: 64 << 10}).Handler())
+	fromAcme, fromAcmeTok := mustToken(t, "acme-sync", "exchange", "acme")
+	fromOther, fromOtherTok := mustToken(t, "other-sync", "exchange", "other")
+	consumerTokens := tokens{fromAcmeTok, fromOtherTok, unboundTok}
+	consumer := httptest.NewServer(newServer(consumerDB, config{MaxBundle: 64 << 10, Tokens: consumerTokens}).Handler())
 	defer consumer.Close()
 
 	get := func(query string) ([]byte, http.Header) {
 		t.Helper()
-		code, body, h := do(t, "GET", producer.ts.URL+"/v1/bundles"+query, "", nil)
+		code, body, h := doAs(t, toPartner, "GET", producer.ts.URL+"/v1/bundles"+query, "", nil)
 		if code != 200 || h.Get("Content-Type") != "application/octet-stream" {
 			t.Fatalf("GET /v1/bundles%s: %d %s", query, code, body)
 		}
@@ -259,7 +303,7 @@ func TestBundles(t *testing.T) {
 	}
 	post := func(b []byte) importJSON {
 		t.Helper()
-		code, body, _ := do(t, "POST", consumer.URL+"/v1/bundles", "application/octet-stream", b)
+		code, body, _ := doAs(t, fromAcme, "POST", consumer.URL+"/v1/bundles", "application/octet-stream", b)
 		if code != 200 {
 			t.Fatalf("POST /v1/bundles: %d %s", code, body)
 		}
@@ -273,6 +317,10 @@ func TestBundles(t *testing.T) {
 	if h.Get("Hashshare-Bundle-Kind") != "full" || h.Get("Hashshare-Checkpoint") != "1" {
 		t.Errorf("full bundle headers: %v", h)
 	}
+	// A bundle signed by acme, posted with a token of another peer, is
+	// refused before anything is applied.
+	code, body, _ := doAs(t, fromOther, "POST", consumer.URL+"/v1/bundles", "", full)
+	wantError(t, "another peer's token", code, body, 403, `only "other"`)
 	if res := post(full); res.Peer != "acme" || !res.Full || res.Entries != 1 || res.Checkpoint != 1 || res.Unchanged {
 		t.Errorf("importing the full bundle: %+v", res)
 	}
@@ -297,31 +345,36 @@ func TestBundles(t *testing.T) {
 		t.Error("the retraction did not arrive")
 	}
 
-	small := httptest.NewServer(newServer(consumerDB, config{MaxBundle: int64(len(full) / 2)}).Handler())
+	small := httptest.NewServer(newServer(consumerDB, config{MaxBundle: int64(len(full) / 2), Tokens: consumerTokens}).Handler())
 	defer small.Close()
-	code, body, _ := do(t, "POST", small.URL+"/v1/bundles", "", full)
+	code, body, _ = doAs(t, fromAcme, "POST", small.URL+"/v1/bundles", "", full)
 	wantError(t, "too large", code, body, 413, "too large")
 
 	tampered := bytes.Clone(full)
 	tampered[len(tampered)-10] ^= 1
 	stranger := openDB(t, "other")
-	strangerTS := httptest.NewServer(newServer(stranger, config{}).Handler())
+	strangerTS := httptest.NewServer(newServer(stranger, config{Tokens: consumerTokens}).Handler())
 	defer strangerTS.Close()
+	open := httptest.NewServer(newServer(stranger, config{}).Handler())
+	defer open.Close()
 	for _, c := range []struct {
-		what, url, method, ct string
-		body                  []byte
-		code                  int
-		msg                   string
+		what, token, url, method, ct string
+		body                         []byte
+		code                         int
+		msg                          string
 	}{
-		{"replayed", consumer.URL, "POST", "", full, 409, "replay"},
-		{"tampered", consumer.URL, "POST", "", tampered, 403, ""},
-		{"garbage", consumer.URL, "POST", "", []byte("not a bundle"), 400, ""},
-		{"truncated", consumer.URL, "POST", "", full[:len(full)/2], 400, ""},
-		{"unknown producer", strangerTS.URL, "POST", "", full, 403, "acme"},
-		{"json", consumer.URL, "POST", "application/json", []byte("{}"), 415, "not a bundle"},
-		{"bad since", producer.ts.URL, "GET", "", nil, 400, "since"},
-		{"since beyond the log", producer.ts.URL + "?since=99", "GET", "", nil, 400, "99"},
-		{"no key", strangerTS.URL, "GET", "", nil, 501, "-key"},
+		{"replayed", fromAcme, consumer.URL, "POST", "", full, 409, "replay"},
+		{"tampered", fromAcme, consumer.URL, "POST", "", tampered, 403, ""},
+		{"garbage", fromAcme, consumer.URL, "POST", "", []byte("not a bundle"), 400, ""},
+		{"truncated", fromAcme, consumer.URL, "POST", "", full[:len(full)/2], 400, ""},
+		{"unknown producer", fromAcme, strangerTS.URL, "POST", "", full, 403, "acme"},
+		{"json", fromAcme, consumer.URL, "POST", "application/json", []byte("{}"), 415, "not a bundle"},
+		{"import with a token bound to no peer", unbound, consumer.URL, "POST", "", full, 403, "bound to the producing peer"},
+		{"import without tokens", "", open.URL, "POST", "", full, 403, "bound to the producing peer"},
+		{"bad since", toPartner, producer.ts.URL, "GET", "", nil, 400, "since"},
+		{"since beyond the log", toPartner, producer.ts.URL + "?since=99", "GET", "", nil, 400, "99"},
+		{"export with a token bound to no peer", unbound, producer.ts.URL, "GET", "", nil, 403, "bound to the receiving peer"},
+		{"no key", fromAcme, strangerTS.URL, "GET", "", nil, 501, "-key"},
 	} {
 		url := c.url + "/v1/bundles"
 		if strings.Contains(c.url, "?") {
@@ -329,7 +382,7 @@ func TestBundles(t *testing.T) {
 		} else if c.what == "bad since" {
 			url += "?since=x"
 		}
-		code, body, _ := do(t, c.method, url, c.ct, c.body)
+		code, body, _ := doAs(t, c.token, c.method, url, c.ct, c.body)
 		wantError(t, c.what, code, body, c.code, c.msg)
 	}
 }

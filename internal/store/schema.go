@@ -29,6 +29,12 @@ var (
 	// with it; they are created by the first export or import.
 	BucketSent     = []byte("sent")
 	BucketReceived = []byte("received")
+	// BucketBanks holds the named collections of the local
+	// organisation's items, and BucketLocal per item number what the
+	// local organisation keeps about an item that is never exchanged;
+	// both are created by their first write.
+	BucketBanks = []byte("banks")
+	BucketLocal = []byte("local")
 
 	// bucketStaged holds an unfinished staged write's state.
 	bucketStaged = []byte("staged")

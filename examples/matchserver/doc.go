@@ -1,0 +1,104 @@
+// Command matchserver serves a hashshare database over HTTP and JSON in
+// two forms: a drop-in for Meta's Hasher-Matcher-Actioner (HMA) 2.0 API,
+// so that an integration written for HMA works unchanged, and
+// hashshare's own /v1 API, which carries everything the database knows.
+//
+//	matchserver -db hashes.db -tokens tokens.txt -addr :5100
+//	matchserver token --name NAME --roles R[,R…] [--peer ORG]
+//
+// # The HMA routes
+//
+// Paths, parameters, key names, value types (distances as strings,
+// content ids as integers), error texts ({"message": …}) and status codes
+// are HMA's:
+//
+//	GET  /status, /status/live          "I-AM-ALIVE"
+//	GET  /site-map                      the route paths
+//	GET  /h/hash?url=…  POST /h/hash    hash media: {"pdq": "<hex>"}
+//	GET  /m/lookup?signal_type=…&signal=…, ?url=…   POST /m/lookup (media)
+//	GET  /m/raw_lookup  POST /m/compare  GET /m/index/status
+//	GET  /c/banks  POST /c/banks  GET|PUT|DELETE /c/bank/<bank>
+//	POST /c/bank/<bank>/signal  POST /c/bank/<bank>/content (media)
+//	GET|PUT|DELETE /c/bank/<bank>/content/<id>
+//	GET  /c/signal_type  GET /c/content_type
+//	/c/exchanges…                       501 until live exchanges land here
+//
+// Signal types are python-threatexchange's: pdq (stored as hashshare's
+// pdq) and video_md5 (stored as md5). Media is POSTed as a multipart form
+// whose one file's field name is its content type, photo or video; url=
+// fetches it, only when the operator allows it (-fetch-hosts) and only
+// from allowed hosts, never from a loopback, private or link-local
+// address unless -fetch-private says so. The address is checked when the
+// connection is made, after name resolution, so a name that resolves
+// differently the second time (DNS rebinding) gains nothing.
+//
+// # Banks
+//
+// A bank is a named collection of the local organisation's items
+// ([hashdb.Bank]): an item is in bank EXAMPLE_BANK when it carries the
+// label bank:example_bank, the name lower-cased (HMA's names are
+// [A-Z_][A-Z0-9_]*, so the mapping is one to one). A label rather than a
+// source, because a source says who vouches for an item, which is this
+// organisation whatever the bank; and rather than a field of the server's
+// own, because labels are what hashshare already filters, matches, shows
+// (/v1 and the command line print them) and exchanges, so bank content
+// is ordinary hashshare content. The bank record keeps HMA's
+// matching_enabled_ratio; renaming a bank relabels its items in the same
+// transaction, deleting it retracts them (tombstones, so partners that
+// hold them learn they are withdrawn). New content is an item of the
+// local organisation with a random id, the bank's label, and the sharing
+// level -bank-tlp (AMBER unless set).
+//
+// A content id is the item's number ([hashdb.DB.Numbers]): a stable
+// integer, never reused, the same after a restart. disable_until_ts and
+// HMA's metadata are the item's [hashdb.LocalState], which is never
+// exchanged: a disabled item does not match in /m/lookup but does in
+// /m/raw_lookup, as in HMA. DELETE of content retracts the item. A lookup
+// draws one number per request (from seed, if given) and keeps the banks
+// whose ratio is at least that draw; GET lookups always draw, POST
+// lookups skip it with bypass_coinflip=true, as HMA does.
+//
+// # The /v1 routes
+//
+//	POST /v1/hash                  hash media (raw body, or multipart "file")
+//	POST /v1/match                 match media, or JSON {"signals": [...], "thresholds": {...}}
+//	GET  /v1/items/{source}/{id}   one item
+//	POST /v1/bundles               import the caller's peer's signed bundle
+//	GET  /v1/bundles?since=N       export a signed bundle for the caller's peer (needs -key)
+//	GET  /healthz                  liveness
+//	GET  /metrics                  Prometheus metrics
+//
+// A raw body whose first bytes sniff as media is taken whatever its
+// Content-Type says, so curl --data-binary @photo.jpg works. Errors are
+// {"error": "..."}.
+//
+// # Access control
+//
+// -tokens names a file of bearer tokens, one a line:
+//
+//	sha256:<hex SHA-256 of the token> <name> <role>[,<role>…] [peer=<ORG>]
+//
+// with # comments; the file never holds a token itself, and "matchserver
+// token" prints a new one and its line. A request sends "Authorization:
+// Bearer <token>"; the token is compared in constant time, a request
+// without a valid one gets 401, one whose token lacks the route's role
+// 403, both in the route's error shape. The roles: hash (/h/hash,
+// /v1/hash), match (lookups, compare, the index status, the type lists,
+// /v1/match), curate (banks, content, /v1/items) and exchange (bundles,
+// the exchange routes). Export goes only to the peer an exchange token is
+// bound to, with what that peer may receive under TLP; import takes only
+// a bundle that peer signed. /status, /status/live, /site-map and
+// /healthz are open; /metrics needs any token, or its own -metrics-addr.
+// The token's name is the actor of every change in the change log, and
+// of each line of the access log (never the token). Without -tokens every
+// route is open, so the server refuses to listen on anything but a
+// loopback address.
+//
+// # Operations
+//
+// Each route's requests are counted and timed by promhttp's middleware;
+// the index's size and age, the items and the file's size are gauges.
+// Request bodies, bundles and fetches have size limits, connections time
+// limits, and the server shuts down gracefully on SIGINT or SIGTERM,
+// letting requests in flight finish.
+package main

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+)
+
+// bankMatchJSON is one match of a lookup.
+type bankMatchJSON struct {
+	ID       uint64 `json:"bank_content_id"`
+	Distance string `json:"distance"`
+}
+
+// lookupOptions say which of a signal's matches a lookup keeps.
+type lookupOptions struct {
+	banks    []string // only these banks; nil for all
+	coinflip bool     // drop banks whose ratio loses the coinflip
+	seed     string   // the coinflip's seed; "" for a random draw
+	disabled bool     // keep disabled content (raw_lookup)
+}
+
+// A bankHit is bank content a signal matched.
+type bankHit struct {
+	bank     string
+	num      uint64
+	distance int
+}
+
+// bankHits returns the bank content sig matches, nearest first, each
+// (bank, content) once. Only the local organisation's live items in
+// existing banks are bank content; others' items, whatever their labels,
+// are not.
+func (s *server) bankHits(ctx context.Context, sig signal.Signal, o lookupOptions) ([]bankHit, error) {
+	start := time.Now()
+	res, err := s.db.Match(ctx, []signal.Signal{sig}, nil)
+	s.metrics.match.WithLabelValues("lookup").Observe(time.Since(start).Seconds())
+	if err != nil {
+		return nil, err
+	}
+	banks, err := s.bankRatios()
+	if err != nil {
+		return nil, err
+	}
+	draw := coinflip(o.seed)
+	var keys []hashdb.Key
+	type cand struct {
+		bank     string
+		key      int // index in keys
+		distance int
+	}
+	var cands []cand
+	for _, m := range res[0].Matches {
+		for _, it := range m.Items {
+			if it.Source != s.db.Organization() {
+				continue
+			}
+			for _, l := range it.Labels {
+				b, ok := hashdb.BankOfLabel(l)
+				if !ok {
+					continue
+				}
+				ratio, exists := banks[b]
+				if !exists || o.banks != nil && !slices.Contains(o.banks, b) || o.coinflip && !(ratio >= draw) {
+					continue
+				}
+				cands = append(cands, cand{bank: b, key: len(keys), distance: m.Distance})
+				keys = append(keys, it.Key)
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	nums, err := s.db.Numbers(keys...)
+	if err != nil {
+		return nil, err
+	}
+	var states []hashdb.LocalState
+	if !o.disabled {
+		if states, err = s.db.LocalStates(nums...); err != nil {
+			return nil, err
+		}
+	}
+	now := s.cfg.Now()
+	type seenKey struct {
+		bank string
+		num  uint64
+	}
+	seen := map[seenKey]bool{}
+	var out []bankHit
+	for _, c := range cands {
+		n := nums[c.key]
+		if n == 0 || seen[seenKey{c.bank, n}] || states != nil && states[c.key].DisabledAt(now) {
+			continue // gone since the match, already listed, or disabled
+		}
+		seen[seenKey{c.bank, n}] = true
+		out = append(out, bankHit{bank: c.bank, num: n, distance: c.distance})
+	}
+	return out, nil
+}
+
+// bankRatios returns each bank's match ratio, by name.
+func (s *server) bankRatios() (map[string]float64, error) {
+	bs, err := s.db.Banks()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]float64, len(bs))
+	for _, b := range bs {
+		m[b.Name] = b.MatchRatio
+	}
+	return m, nil
+}
+
+// coinflip draws the number in [0, 1) a lookup's banks' ratios are held
+// against, as HMA's random.Random(seed).random(): one draw per lookup,
+// the same for the same seed (though not Python's number for it).
+func coinflip(seed string) float64 {
+	if seed == "" {
+		return rand.Float64()
+	}
+	h := sha256.Sum256([]byte(seed))
+	return float64(binary.BigEndian.Uint64(h[:])>>11) / (1 << 53)
+}
+
+// lookupJSON groups hits by bank, as /m/lookup answers: {} for none.
+func lookupJSON(t *signalType, hits []bankHit) map[string][]bankMatchJSON {
+	out := map[string][]bankMatchJSON{}
+	for _, h := range hits {
+		out[h.bank] = append(out[h.bank], bankMatchJSON{ID: h.num, Distance: t.distance(h.distance)})
+	}
+	return out
+}
+
+// banksParam reads the banks= comma list; nil if absent.
+func banksParam(r *http.Request) []string {
+	v := r.URL.Query().Get("banks")
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// lookupSignal parses a signal_type and signal pair as the lookups do.
+func lookupSignal(typeName, value string) (*signalType, signal.Signal, error) {
+	t, ok := signalTypeNamed(typeName)
+	if !ok {
+		return nil, signal.Signal{}, errorf(http.StatusBadRequest, "No such SignalType '%s'", typeName)
+	}
+	sig, err := t.parse(value)
+	if err != nil {
+		return nil, signal.Signal{}, errorf(http.StatusBadRequest, "invalid signal: %v", err)
+	}
+	return t, sig, nil
+}
+
+// handleLookupGet serves GET /m/lookup: by signal_type and signal, keyed
+// by bank; or by url, keyed by signal type, then bank. GET lookups are
+// always coinflipped: HMA declares bypass_coinflip here but does not pass
+// it on.
+func (s *server) handleLookupGet(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	o := lookupOptions{banks: banksParam(r), coinflip: true, seed: q.Get("seed")}
+	if q.Get("url") != "" {
+		up, err := s.fetchUpload(r.Context(), q.Get("url"), q.Get("content_type"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.lookupUpload(w, r, up, q.Get("types"), o)
+		return
+	}
+	if q.Get("signal") == "" || q.Get("signal_type") == "" {
+		s.fail(w, r, errorf(http.StatusBadRequest, "Either url or both signal and signal_type are required"))
+		return
+	}
+	t, sig, err := lookupSignal(q.Get("signal_type"), q.Get("signal"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hits, err := s.bankHits(r.Context(), sig, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, lookupJSON(t, hits))
+}
+
+// handleLookupPost serves POST /m/lookup: media as POST /h/hash takes it,
+// keyed by signal type, then bank; bypass_coinflip=true (that literal
+// only, as HMA) skips the coinflip.
+func (s *server) handleLookupPost(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	up, err := s.readUpload(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.lookupUpload(w, r, up, q.Get("types"), lookupOptions{banks: banksParam(r), coinflip: q.Get("bypass_coinflip") != "true", seed: q.Get("seed")})
+}
+
+func (s *server) lookupUpload(w http.ResponseWriter, r *http.Request, up *upload, types string, o lookupOptions) {
+	ts, err := typesOf(up.content, types)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hs, err := hashUpload(r.Context(), up, ts)
+	if err != nil {
+		s.fail(w, r, readError(err))
+		return
+	}
+	out := map[string]map[string][]bankMatchJSON{}
+	for _, h := range hs {
+		var hits []bankHit
+		if !h.unreliable { // pytx has no value for it: nothing to look up
+			if hits, err = s.bankHits(r.Context(), h.sig, o); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		out[h.t.name] = lookupJSON(h.t, hits)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleRawLookup serves GET /m/raw_lookup: the content ids a signal
+// matches, disabled content and banks that would lose the coinflip
+// included.
+func (s *server) handleRawLookup(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for _, p := range []string{"signal", "signal_type"} {
+		if !q.Has(p) {
+			writeValidationError(w, "query", p, "Field required")
+			return
+		}
+	}
+	withDistance := false
+	if v := q.Get("include_distance"); v != "" {
+		b, ok := pydanticBool(v)
+		if !ok {
+			writeValidationError(w, "query", "include_distance", "Input should be a valid boolean, unable to interpret input")
+			return
+		}
+		withDistance = b
+	}
+	t, sig, err := lookupSignal(q.Get("signal_type"), q.Get("signal"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hits, err := s.bankHits(r.Context(), sig, lookupOptions{banks: banksParam(r), disabled: true})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A content id is listed once, whatever banks it is in.
+	seen := map[uint64]bool{}
+	ids, withD := []uint64{}, []bankMatchJSON{}
+	for _, h := range hits {
+		if seen[h.num] {
+			continue
+		}
+		seen[h.num] = true
+		ids = append(ids, h.num)
+		withD = append(withD, bankMatchJSON{ID: h.num, Distance: t.distance(h.distance)})
+	}
+	if withDistance {
+		writeJSON(w, http.StatusOK, map[string]any{"matches": withD})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"matches": ids})
+}
+
+// pydanticBool reads a bool as pydantic does from a query string.
+func pydanticBool(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "1", "true", "t", "yes", "y", "on":
+		return true, true
+	case "0", "false", "f", "no", "n", "off":
+		return false, true
+	}
+	return false, false
+}
