@@ -617,7 +617,7 @@ func TestStagedRollback(t *testing.T) {
 		{name: "cancelled late delta", late: true, bad: -1, want: context.Canceled},
 		{name: "diverged full", full: true, crafts: true, bad: -1, wrong: true, want: ErrDiverged},
 		{name: "diverged delta", crafts: true, bad: -1, wrong: true, want: ErrDiverged},
-		{name: "diverged full, changed twice", full: true, crafts: true, bad: -1, wrong: true, twice: true, want: ErrDiverged},
+		{name: "full holding an item twice", full: true, crafts: true, bad: -1, wrong: true, twice: true, want: ErrMalformed},
 		{name: "diverged delta, changed twice", crafts: true, bad: -1, wrong: true, twice: true, want: ErrDiverged},
 		{name: "invalid item full", full: true, crafts: true, bad: m - 3, want: ErrInvalidItem},
 		{name: "invalid item delta", crafts: true, bad: m - 3, want: ErrInvalidItem},
