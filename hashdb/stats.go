@@ -14,28 +14,29 @@ import (
 
 // Stats describe a database. Except for Retracted, counts are of live
 // items: retracted ones no longer match and are not counted by source,
-// label, level or signal.
+// label, level or signal. Its JSON form names algorithms and levels
+// ("pdq", "AMBER"), as "hashdb stats --json" prints it.
 type Stats struct {
 	// Items is the number of live items.
-	Items int
+	Items int `json:"items"`
 	// Retracted is the number of retracted items (tombstones).
-	Retracted int
+	Retracted int `json:"retracted"`
 	// Signals counts the live items' signals by algorithm.
-	Signals map[signal.Algorithm]int
+	Signals map[signal.Algorithm]int `json:"signals"`
 	// Sources counts live items by source.
-	Sources map[string]int
+	Sources map[string]int `json:"sources"`
 	// Labels counts live items by label.
-	Labels map[string]int
+	Labels map[string]int `json:"labels"`
 	// TLP counts live items by sharing level.
-	TLP map[tlp.Level]int
+	TLP map[tlp.Level]int `json:"tlp"`
 	// Opinions is the number of opinions stored.
-	Opinions int
+	Opinions int `json:"opinions"`
 	// Peers is the number of peers.
-	Peers int
+	Peers int `json:"peers"`
 	// LastSeq is the sequence number of the last change; 0 for none.
-	LastSeq uint64
+	LastSeq uint64 `json:"last_seq"`
 	// FileSize is the size of the database file in bytes.
-	FileSize int64
+	FileSize int64 `json:"file_size"`
 }
 
 // Stats returns counts kept up to date by every commit, so it costs the

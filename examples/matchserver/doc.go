@@ -63,6 +63,7 @@
 //	POST /v1/hash                  hash media (raw body, or multipart "file")
 //	POST /v1/match                 match media, or JSON {"signals": [...], "thresholds": {...}}
 //	GET  /v1/items/{source}/{id}   one item
+//	GET  /v1/stats                 the database's counts, as "hashdb stats --json" prints them
 //	POST /v1/bundles               import the caller's peer's signed bundle
 //	GET  /v1/bundles?since=N       export a signed bundle for the caller's peer (needs -key)
 //	GET  /healthz                  liveness
@@ -98,7 +99,18 @@
 //
 // Each route's requests are counted and timed by promhttp's middleware;
 // the index's size and age, the items and the file's size are gauges.
-// Request bodies, bundles and fetches have size limits, connections time
-// limits, and the server shuts down gracefully on SIGINT or SIGTERM,
-// letting requests in flight finish.
+// Request bodies, bundles and fetches have size limits, and the server
+// shuts down gracefully on SIGINT or SIGTERM, letting requests in flight
+// finish. A request's body must arrive by 10 s plus its length at
+// -min-body-rate (256 KiB/s), so a slow client holds a connection only as
+// long as its body needs. Hashing media runs in at most -hash-workers
+// requests at once (one per core), with -hash-queue more waiting, each
+// within -hash-timeout; past that the server answers 503 with
+// Retry-After, as it does past -imports concurrent bundle imports. What
+// decoding holds at once is bounded too: an image that would take more
+// than media's 1 GiB decode budget is refused from its header (413).
+//
+// The server holds the database file's write lock while it runs, so the
+// command-line tool cannot open it: GET /v1/stats (curate role) and
+// /metrics are how an operator reads it meanwhile.
 package main

@@ -80,6 +80,18 @@ func badRequest(err error) error {
 	return &httpError{http.StatusBadRequest, "reading the request: " + err.Error()}
 }
 
+// handleStats serves GET /v1/stats: the database's counts, as "hashdb
+// stats --json" prints them. The server holds the file's write lock, so
+// this (and /metrics) is how an operator reads it while it serves.
+func (s *server) handleStats(w http.ResponseWriter, r *http.Request) {
+	st, err := s.db.Stats()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
 // handleHash serves POST /v1/hash.
 func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 	body, err := s.media(w, r)
@@ -88,7 +100,13 @@ func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts := &media.Options{Dihedral: boolParam(r, "dihedral")}
-	h, err := media.HashReader(r.Context(), body, opts)
+	ctx, leave, err := s.hashing(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer leave()
+	h, err := media.HashReader(ctx, body, opts)
 	if err != nil {
 		s.fail(w, r, readError(err))
 		return
@@ -185,6 +203,12 @@ func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBundle)
+	leave, err := s.importGate.enter(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer leave()
 	res, err := s.db.Import(actorContext(r), body, &hashdb.ImportOptions{TempDir: s.cfg.TempDir, MaxBytes: s.cfg.MaxBundle, Producer: peer})
 	if err != nil {
 		s.fail(w, r, err)

@@ -267,7 +267,7 @@ func (s *server) handleBankAddMedia(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	hs, err := hashUpload(r.Context(), up, ts)
+	hs, err := s.hashUpload(r.Context(), up, ts)
 	if err != nil {
 		s.fail(w, r, readError(err))
 		return

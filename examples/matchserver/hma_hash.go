@@ -36,7 +36,7 @@ func (s *server) answerHashes(w http.ResponseWriter, r *http.Request, up *upload
 		s.fail(w, r, err)
 		return
 	}
-	hs, err := hashUpload(r.Context(), up, ts)
+	hs, err := s.hashUpload(r.Context(), up, ts)
 	if err != nil {
 		s.fail(w, r, readError(err))
 		return

@@ -127,12 +127,18 @@ func (h hashed) value() string {
 	return h.t.format(h.sig)
 }
 
-// hashUpload computes up's signals of the given types, in one pass.
-func hashUpload(ctx context.Context, up *upload, types []*signalType) ([]hashed, error) {
+// hashUpload computes up's signals of the given types, in one pass, in a
+// turn of the hashing gate.
+func (s *server) hashUpload(ctx context.Context, up *upload, types []*signalType) ([]hashed, error) {
 	algs := make([]signal.Algorithm, len(types))
 	for i, t := range types {
 		algs[i] = t.alg
 	}
+	ctx, leave, err := s.hashing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	h, err := media.HashReader(ctx, bytes.NewReader(up.data), &media.Options{Algorithms: algs})
 	if err != nil {
 		return nil, err

@@ -61,6 +61,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fetchMax := fs.Int64("fetch-max", 100<<20, "largest body a url= fetch reads, in `bytes`")
 	fetchTimeout := fs.Duration("fetch-timeout", 30*time.Second, "longest time a url= fetch takes")
 	bankTLP := fs.String("bank-tlp", "AMBER", "sharing `level` of content added to banks")
+	minRate := fs.Int64("min-body-rate", 256<<10, "slowest a request body may arrive, in `bytes` per second: a body's deadline is 10 s plus its length at this rate (at most -read-timeout)")
+	hashWorkers := fs.Int("hash-workers", 0, "requests that decode and hash media at once (default: one per core)")
+	hashQueue := fs.Int("hash-queue", 0, "requests that may wait to hash before the server answers 503 (default: 4 per worker)")
+	hashTimeout := fs.Duration("hash-timeout", time.Minute, "longest time one request's hashing takes, waiting included")
+	imports := fs.Int("imports", 1, "bundle imports run at once; two more may wait, then 503")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +73,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := config{MaxBody: *maxBody, MaxBundle: *maxBundle, TempDir: *tmp, Log: log, MetricsApart: *metricsAddr != ""}
+	cfg := config{MaxBody: *maxBody, MaxBundle: *maxBundle, TempDir: *tmp, Log: log, MetricsApart: *metricsAddr != "",
+		ReadTimeout: t.Read, MinBodyRate: *minRate, HashWorkers: *hashWorkers, HashQueue: *hashQueue, HashTimeout: *hashTimeout, Imports: *imports}
 	if *tokenPath != "" {
 		ts, err := readTokens(*tokenPath)
 		if err != nil {

@@ -84,8 +84,14 @@ func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts := &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: boolParam(r, "include_unreliable")}
+	ctx, leave, err := s.hashing(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer leave()
 	start := time.Now()
-	h, res, err := s.db.MatchMedia(r.Context(), body, opts)
+	h, res, err := s.db.MatchMedia(ctx, body, opts)
 	s.metrics.match.WithLabelValues("media").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.fail(w, r, readError(err))

@@ -86,6 +86,7 @@ func (s *server) routes() []route {
 		{"POST", "/v1/hash", roleHash, s.handleHash},
 		{"POST", "/v1/match", roleMatch, s.handleMatch},
 		{"GET", "/v1/items/{source}/{id...}", roleCurate, s.handleItem},
+		{"GET", "/v1/stats", roleCurate, s.handleStats},
 		{"POST", "/v1/bundles", roleExchange, s.handleImport},
 		{"GET", "/v1/bundles", roleExchange, s.handleExport},
 	}

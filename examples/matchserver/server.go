@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -46,6 +47,27 @@ type config struct {
 	BankTLP tlp.Level
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// HashWorkers is how many requests decode and hash media at once, and
+	// HashQueue how many more may wait; past that the server answers 503
+	// with Retry-After. Zero means one per core, and four per worker.
+	HashWorkers, HashQueue int
+	// HashTimeout bounds one request's hashing, waiting included; zero
+	// means a minute.
+	HashTimeout time.Duration
+	// Imports is how many bundle imports run at once (each holds the
+	// write lock while it applies), and ImportQueue how many more may
+	// wait; zero means one and two.
+	Imports, ImportQueue int
+	// ReadTimeout bounds reading a request, body included; MinBodyRate is
+	// the slowest a body may arrive, in bytes per second, so that a
+	// request's deadline is BodyGrace plus its length at that rate, if
+	// sooner. Zero means five minutes and 256 KiB/s.
+	ReadTimeout time.Duration
+	MinBodyRate int64
+	// BodyGrace is what a body's deadline allows beyond its length at
+	// MinBodyRate; zero means ten seconds.
+	BodyGrace time.Duration
 }
 
 // server serves one hashshare database over HTTP and JSON in two forms:
@@ -53,11 +75,13 @@ type config struct {
 // routes), and hashshare's own, richer /v1 (every signal, labels,
 // sources, opinions, bundles).
 type server struct {
-	db      *hashdb.DB
-	cfg     config
-	metrics *metrics
-	log     *slog.Logger
-	fetch   *fetcher
+	db         *hashdb.DB
+	cfg        config
+	metrics    *metrics
+	log        *slog.Logger
+	fetch      *fetcher
+	hashGate   *gate
+	importGate *gate
 }
 
 func newServer(db *hashdb.DB, cfg config) *server {
@@ -76,11 +100,38 @@ func newServer(db *hashdb.DB, cfg config) *server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.HashWorkers <= 0 {
+		cfg.HashWorkers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.HashQueue <= 0 {
+		cfg.HashQueue = 4 * cfg.HashWorkers
+	}
+	if cfg.HashTimeout <= 0 {
+		cfg.HashTimeout = time.Minute
+	}
+	if cfg.Imports <= 0 {
+		cfg.Imports = 1
+	}
+	if cfg.ImportQueue <= 0 {
+		cfg.ImportQueue = 2
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 5 * time.Minute
+	}
+	if cfg.MinBodyRate <= 0 {
+		cfg.MinBodyRate = 256 << 10
+	}
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = 10 * time.Second
+	}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{db: db, cfg: cfg, metrics: newMetrics(db), log: log}
+	s := &server{db: db, cfg: cfg, metrics: newMetrics(db), log: log,
+		hashGate:   newGate("hashing", cfg.HashWorkers, cfg.HashQueue, time.Second),
+		importGate: newGate("importing", cfg.Imports, cfg.ImportQueue, 10*time.Second),
+	}
 	if cfg.Fetch != nil {
 		s.fetch = newFetcher(*cfg.Fetch)
 	}
@@ -118,10 +169,25 @@ func (s *server) Handler() http.Handler {
 	})
 }
 
-// wrap chains a route's handler: the access log outermost, then the
-// metrics, then the role check.
+// wrap chains a route's handler: the body deadline outermost (it needs
+// the connection's own ResponseWriter), then the access log, the
+// metrics and the role check.
 func (s *server) wrap(rt route) http.Handler {
-	return s.accessLog(rt.pattern(), s.metrics.instrument(rt.pattern(), s.authorize(rt, rt.handler)))
+	largest := s.cfg.MaxBody
+	if rt.path == "/v1/bundles" {
+		largest = s.cfg.MaxBundle
+	}
+	h := s.accessLog(rt.pattern(), s.metrics.instrument(rt.pattern(), s.authorize(rt, rt.handler)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		d := bodyDeadline(now, r, largest, s.cfg.BodyGrace, s.cfg.MinBodyRate)
+		if limit := now.Add(s.cfg.ReadTimeout); d.After(limit) {
+			d = limit
+		}
+		// Not every ResponseWriter (a test's recorder) can set one.
+		_ = http.NewResponseController(w).SetReadDeadline(d)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // probe is a ResponseWriter that only notes a status code and headers.
@@ -180,6 +246,7 @@ func errorf(code int, format string, a ...any) error {
 // server errors are logged, not sent.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := statusOf(err)
+	retryAfter(w, err)
 	msg := err.Error()
 	if code == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -192,9 +259,12 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func statusOf(err error) int {
 	var he *httpError
 	var mbe *http.MaxBytesError
+	var be *busyError
 	switch {
 	case errors.As(err, &he):
 		return he.code
+	case errors.As(err, &be):
+		return http.StatusServiceUnavailable
 	case errors.As(err, &mbe), errors.Is(err, media.ErrImageTooLarge), errors.Is(err, hashdb.ErrLimit):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, hashdb.ErrNotFound):
