@@ -257,8 +257,16 @@ func (s *server) handleExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	// Unlinked at once where the system allows (the open file lives on),
+	// so that a killed server leaves no bundle behind; elsewhere, when
+	// the request ends.
+	removed := os.Remove(f.Name()) == nil
+	defer func() {
+		f.Close()
+		if !removed {
+			os.Remove(f.Name())
+		}
+	}()
 	cp, err := s.db.Export(actorContext(r), f, hashdb.ExportOptions{Audience: peer, Full: full, Since: since, KeyID: s.cfg.Key.ID, Signer: s.cfg.Key.Key, Gzip: boolParam(r, "gzip")})
 	if err != nil {
 		s.fail(w, r, err)
