@@ -29,6 +29,10 @@ var (
 	// with it; they are created by the first export or import.
 	BucketSent     = []byte("sent")
 	BucketReceived = []byte("received")
+	// BucketFeeds holds the live exchanges' checkpoints, the keys a full
+	// fetch has seen and the opinions reported back; created by the
+	// first fetch.
+	BucketFeeds = []byte("feeds")
 
 	// bucketStaged holds an unfinished staged write's state.
 	bucketStaged = []byte("staged")
