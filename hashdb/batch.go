@@ -26,7 +26,8 @@ type Batch struct {
 	Opinions []Opinion
 	// Feed, if not nil, is stored with the writes ([FeedState.Advanced]
 	// stamped now). While Feed.Full is set, the keys of Items and
-	// Retract are remembered as seen by the full fetch.
+	// Retract are remembered as seen by the full fetch (and so they are
+	// with RetractUnseen, whose batch is its last page).
 	Feed *FeedState
 	// RetractUnseen ends a full fetch: after the batch's own writes,
 	// every live item of Feed.Source the fetch did not see is retracted
@@ -153,7 +154,7 @@ func (w *writer) holds(o *batchOpinion) (bool, error) {
 
 func (w *writer) apply(b *Batch, items []Item, retract []Key, ops []batchOpinion, res *Applied) error {
 	var seen *store.Bucket
-	if b.Feed != nil && b.Feed.Full {
+	if b.Feed != nil && (b.Feed.Full || b.RetractUnseen) {
 		if err := w.t.Create(store.BucketFeeds, feedSeen, feedKey(b.Feed.API, b.Feed.Collab)); err != nil {
 			return err
 		}
@@ -163,7 +164,7 @@ func (w *writer) apply(b *Batch, items []Item, retract []Key, ops []batchOpinion
 		if seen == nil {
 			return nil
 		}
-		return seen.Put(itemKey(k), nil)
+		return seen.Put(itemKey(k), []byte{1})
 	}
 	w.deferring = true
 	for i := range items {
