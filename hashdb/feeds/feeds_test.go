@@ -17,6 +17,8 @@ var fakes = []struct {
 	make func(t *testing.T, n int) fakeAPI
 }{
 	{"stopncii", func(t *testing.T, n int) fakeAPI { return newFakeStopNCII(t, n) }},
+	{"tcap", func(t *testing.T, n int) fakeAPI { return newFakeTCAP(t, n) }},
+	{"ncmec", func(t *testing.T, n int) fakeAPI { return newFakeNCMEC(t, n) }},
 }
 
 func forEachFake(t *testing.T, n int, test func(t *testing.T, fake fakeAPI)) {
