@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ var fakes = []struct {
 	{"stopncii", func(t *testing.T, n int) fakeAPI { return newFakeStopNCII(t, n) }},
 	{"tcap", func(t *testing.T, n int) fakeAPI { return newFakeTCAP(t, n) }},
 	{"ncmec", func(t *testing.T, n int) fakeAPI { return newFakeNCMEC(t, n) }},
+	{"threatexchange", func(t *testing.T, n int) fakeAPI { return newFakeTE(t, n) }},
 }
 
 func forEachFake(t *testing.T, n int, test func(t *testing.T, fake fakeAPI)) {
@@ -124,13 +126,10 @@ func TestFetchResumes(t *testing.T) {
 				// The third page fails, however often it is asked for.
 				fake.faults().reset()
 				fault := c.fault(fake, cancel)
-				calls := 0
-				fake.faults().all = nil
 				fake.faults().set(3, fault)
 				for n := 4; n < 10; n++ {
 					fake.faults().set(n, fault)
 				}
-				_ = calls
 				sum, err := Fetch(ctx, db, f, opts)
 				if !errors.Is(err, c.want) {
 					t.Fatalf("interrupted fetch: %v, want %v", err, c.want)
@@ -276,23 +275,26 @@ func TestReportSendsEachOpinionOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err := Report(ctx, db, f, nil)
+		// The second opinion fails to go: the first stays sent, and the
+		// next report sends the other two only.
+		flaky := &flakyFeed{Feed: f, failAt: 2}
+		sum, err := Report(ctx, db, flaky, nil)
 		if errors.Is(err, ErrNoFeedback) {
 			return
 		}
-		// The second opinion fails; the first stays sent.
-		fake.faults().reset()
-		n := 0
-		fake.faults().all = nil
-		_ = n
-		if err != nil {
-			t.Fatalf("report: %v", err)
+		if err == nil || sum.Sent != 1 || len(fake.sent()) == 0 {
+			t.Fatalf("report failing on the second opinion: %+v, %v; sent %q", sum, err, fake.sent())
+		}
+		first := len(fake.sent())
+		sum, err = Report(ctx, db, f, nil)
+		if err != nil || sum.Sent != 2 {
+			t.Fatalf("report after the failure: %+v, %v", sum, err)
+		}
+		if len(fake.sent()) != 3*first {
+			t.Fatalf("sent %q: want each opinion once", fake.sent())
 		}
 		got := fake.sent()
-		if len(got) < 3 {
-			t.Fatalf("sent %q, want 3 opinions", got)
-		}
-		sum, err := Report(ctx, db, f, nil)
+		sum, err = Report(ctx, db, f, nil)
 		if err != nil || sum.Sent != 0 || len(fake.sent()) != len(got) {
 			t.Fatalf("second report: %+v, %v; sent %q, want nothing more", sum, err, fake.sent())
 		}
@@ -304,4 +306,17 @@ func TestReportSendsEachOpinionOnce(t *testing.T) {
 			t.Fatalf("report of a changed opinion: %+v, %v", sum, err)
 		}
 	})
+}
+
+// flakyFeed fails its failAt-th report.
+type flakyFeed struct {
+	Feed
+	failAt, n int
+}
+
+func (f *flakyFeed) report(ctx context.Context, it *hashdb.Item, op *hashdb.Opinion) error {
+	if f.n++; f.n == f.failAt {
+		return fmt.Errorf("%w: injected", ErrNetwork)
+	}
+	return f.Feed.report(ctx, it, op)
 }

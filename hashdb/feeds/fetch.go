@@ -181,6 +181,9 @@ func sameHost(base, next string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: next page URL does not parse", ErrProtocol)
 	}
+	if !n.IsAbs() && n.Host != "" {
+		return "", fmt.Errorf("%w: next page on //%s, not on the base URL's host", ErrProtocol, n.Host)
+	}
 	if !n.IsAbs() {
 		// Relative to the API's base path, as NCMEC's are.
 		n, err = url.Parse(strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(n.String(), "/"))

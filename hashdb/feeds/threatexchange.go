@@ -112,14 +112,14 @@ func parseTEPage(body []byte) (tePage, error) {
 }
 
 // teTime reads a last_updated: unix seconds as a number or a string, or
-// an ISO 8601 time; 0 if it is none of them.
+// an ISO 8601 time; 0 if it is none of them or before 1970.
 func teTime(raw json.RawMessage) int64 {
 	s := strings.Trim(string(bytes.TrimSpace(raw)), `"`)
 	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1e12 {
 		return int64(f)
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05-0700", time.RFC3339} {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.Parse(layout, s); err == nil && t.Unix() > 0 {
 			return t.Unix()
 		}
 	}
