@@ -50,12 +50,6 @@ func (f *faults) set(n int, h func(w http.ResponseWriter, r *http.Request)) {
 	f.plan[n] = h
 }
 
-func (f *faults) requests() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.n
-}
-
 func (f *faults) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -17,7 +17,6 @@ import (
 // sets of up to setSize records from startTimestamp on, paged by
 // nextPageToken; a finished set gives its nextSetTimestamp.
 type fakeStopNCII struct {
-	srv              *http.Server
 	url              string
 	f                faults
 	mu               sync.Mutex

@@ -100,7 +100,7 @@ func (s *fakeTE) updates(w http.ResponseWriter, r *http.Request) {
 		if !in.noDesc {
 			rec["descriptors"] = map[string]any{"data": []any{map[string]any{
 				"id": "d" + in.id, "owner": map[string]any{"id": "2000000000000001"}, "status": "MALICIOUS",
-				"tags": map[string]any{"data": []any{map[string]any{"id": "1", "text": "example_tag"}}},
+				"tags":     map[string]any{"data": []any{map[string]any{"id": "1", "text": "example_tag"}}},
 				"added_on": "2023-11-14T22:13:20+0000", "reactions": []any{map[string]any{"key": "HELPFUL", "value": "2000000000000003"}}}}}
 		}
 		data = append(data, rec)
