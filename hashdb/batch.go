@@ -155,10 +155,17 @@ func (w *writer) holds(o *batchOpinion) (bool, error) {
 func (w *writer) apply(b *Batch, items []Item, retract []Key, ops []batchOpinion, res *Applied) error {
 	var seen *store.Bucket
 	if b.Feed != nil && (b.Feed.Full || b.RetractUnseen) {
-		if err := w.t.Create(store.BucketFeeds, feedSeen, feedKey(b.Feed.API, b.Feed.Collab)); err != nil {
+		name := feedKey(b.Feed.API, b.Feed.Collab)
+		if err := w.t.Create(store.BucketFeeds, feedSeen, name); err != nil {
 			return err
 		}
-		seen = w.t.Bucket(store.BucketFeeds, feedSeen, feedKey(b.Feed.API, b.Feed.Collab))
+		seen = w.t.Bucket(store.BucketFeeds, feedSeen, name)
+		if !w.fullInProgress(name) {
+			// A new full fetch: what an abandoned one saw is not seen.
+			if err := clearBucket(seen); err != nil {
+				return err
+			}
+		}
 	}
 	see := func(k Key) error {
 		if seen == nil {
@@ -265,15 +272,28 @@ func (w *writer) retractUnseen(st *FeedState, reason string) (int, error) {
 		}
 		n++
 	}
+	return n, clearBucket(seen)
+}
+
+// fullInProgress reports whether the stored state of the feed named
+// name is a full fetch in progress.
+func (w *writer) fullInProgress(name []byte) bool {
+	v := w.t.Bucket(store.BucketFeeds, feedStates).Get(name)
+	var st FeedState
+	return v != nil && decodeFeed(v, &st) == nil && st.Full
+}
+
+// clearBucket deletes every key of b.
+func clearBucket(b *store.Bucket) error {
 	var keys [][]byte
-	sc := seen.Cursor()
-	for k, _ := sc.First(); k != nil; k, _ = sc.Next() {
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		keys = append(keys, append([]byte(nil), k...))
 	}
 	for _, k := range keys {
-		if err := seen.Delete(k); err != nil {
-			return 0, err
+		if err := b.Delete(k); err != nil {
+			return err
 		}
 	}
-	return n, nil
+	return nil
 }

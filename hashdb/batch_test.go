@@ -162,3 +162,28 @@ func TestUnreportedAndMarkReported(t *testing.T) {
 		t.Fatalf("a changed opinion: %+v, %v", ops, err)
 	}
 }
+
+func TestANewFullFetchForgetsAnAbandonedOne(t *testing.T) {
+	db := openTest(t, nil)
+	ctx := context.Background()
+	if err := db.Put(ctx, feedItem("a", 1), feedItem("b", 2)); err != nil {
+		t.Fatal(err)
+	}
+	// A full fetch sees b, then is abandoned (a fetch --since).
+	if _, err := db.Apply(ctx, &Batch{Items: []Item{feedItem("b", 2)}, Feed: &FeedState{API: "x", Source: "feed", Full: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Apply(ctx, &Batch{Feed: &FeedState{API: "x", Source: "feed"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The next full fetch sees a only.
+	st := &FeedState{API: "x", Source: "feed", Full: true}
+	if _, err := db.Apply(ctx, &Batch{Items: []Item{feedItem("a", 1)}, Feed: st}); err != nil {
+		t.Fatal(err)
+	}
+	st.Full = false
+	a, err := db.Apply(ctx, &Batch{Feed: st, RetractUnseen: true, UnseenReason: "gone"})
+	if err != nil || a.Unseen != 1 {
+		t.Fatalf("end of the full fetch: %+v, %v; want b retracted", a, err)
+	}
+}

@@ -118,7 +118,7 @@ func TestFetchResumes(t *testing.T) {
 
 				db := openDB(t)
 				f := fake.feed()
-				setTransport(f, func(tr *Transport) { tr.Timeout = 300 * time.Millisecond; tr.MaxBody = 64 << 10 })
+				setTransport(f, func(tr *Transport) { tr.Timeout = 200 * time.Millisecond; tr.MaxBody = 64 << 10 })
 				var pages []string
 				opts := &FetchOptions{Progress: func(Summary) { pages = append(pages, snapshot(t, db)) }}
 				ctx, cancel := context.WithCancel(context.Background())

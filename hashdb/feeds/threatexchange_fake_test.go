@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/lists"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // fakeTE speaks the Graph API's threat_updates, indicator reads,
@@ -43,6 +45,15 @@ func newFakeTE(t *testing.T, n int) *fakeTE {
 	mux.HandleFunc("GET /v21.0/{group}/threat_updates", s.updates)
 	mux.HandleFunc("GET /v21.0/{app}/threat_privacy_groups_member", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"data": [{"id": 555, "name": "Group", "description": "d", "members_can_see": true, "members_can_use": true, "threat_updates_enabled": true}]}`))
+	})
+	mux.HandleFunc("GET /v21.0/{$}", func(w http.ResponseWriter, r *http.Request) {
+		out := map[string]any{}
+		for _, id := range strings.Split(r.URL.Query().Get("ids"), ",") {
+			out[id] = map[string]any{"id": id, "raw_indicator": fmt.Sprintf("%064s", id), "type": "HASH_PDQ",
+				"added_on": "2023-11-14T22:13:20+0000", "last_updated": "2023-11-14T22:15:00+0000", "share_level": "AMBER",
+				"owner": map[string]any{"id": "2000000000000001"}, "status": "NON_MALICIOUS", "tags": []string{"a"}, "description": "d"}
+		}
+		json.NewEncoder(w).Encode(out)
 	})
 	mux.HandleFunc("GET /v21.0/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -189,6 +200,26 @@ func TestThreatExchangePrivacyGroupsAndDescriptors(t *testing.T) {
 	groups, err := te.PrivacyGroups(t.Context(), "1234", false)
 	if err != nil || len(groups) != 1 || groups[0].ID != "555" || !groups[0].ThreatUpdatesEnabled {
 		t.Fatalf("privacy groups: %+v, %v", groups, err)
+	}
+	ids := make([]string, 60) // more than one request's worth
+	for i := range ids {
+		ids[i] = strconv.Itoa(7000 + i)
+	}
+	recs, err := te.Descriptors(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, falsePositives := 0, 0
+	for _, r := range recs {
+		switch {
+		case r.Kind == lists.Upsert && r.Item.TLP == tlp.Amber && r.Item.Note == "d":
+			items++
+		case r.Kind == lists.Opine && r.Opinion.Verdict == hashdb.FalsePositive && r.Opinion.Org == "te-2000000000000001":
+			falsePositives++
+		}
+	}
+	if items != 60 || falsePositives != 60 {
+		t.Errorf("descriptors: %d items, %d opinions of %d records", items, falsePositives, len(recs))
 	}
 }
 

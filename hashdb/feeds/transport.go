@@ -89,7 +89,24 @@ func (t *Transport) client() (*http.Client, error) {
 	if tr, ok := c.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
 		return nil, fmt.Errorf("%w: the HTTP client skips TLS verification", ErrInsecure)
 	}
-	return c, nil
+	// A copy that follows redirects only on the same scheme and host:
+	// the API keys ride in headers and queries that http.Client would
+	// send on to any host.
+	cc := *c
+	check := c.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+			return fmt.Errorf("%w: redirected to %s://%s", ErrProtocol, req.URL.Scheme, req.URL.Host)
+		}
+		if check != nil {
+			return check(req, via)
+		}
+		if len(via) >= 10 {
+			return fmt.Errorf("%w: more than 10 redirects", ErrProtocol)
+		}
+		return nil
+	}
+	return &cc, nil
 }
 
 func orDefault[T int | int64 | time.Duration](v, def T) T {
@@ -169,6 +186,9 @@ func (t *Transport) once(ctx context.Context, c *http.Client, req *request) (_ [
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // its text repeats the URL, query and all
+		}
+		if errors.Is(err, ErrProtocol) {
+			return nil, -1, err // a redirect refused
 		}
 		return nil, 0, fmt.Errorf("%w: %v", ErrNetwork, err)
 	}

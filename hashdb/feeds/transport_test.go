@@ -99,3 +99,30 @@ func TestSameHost(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirectsStayOnTheHost(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the request was sent on to another host, with %v", r.Header)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/here" {
+			http.Redirect(w, r, "/there", http.StatusFound)
+			return
+		}
+		if r.URL.Path == "/there" {
+			w.Write([]byte("ok"))
+			return
+		}
+		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+	}))
+	defer srv.Close()
+	tr := Transport{}
+	if body, err := tr.do(t.Context(), &request{method: http.MethodGet, url: srv.URL + "/here"}); err != nil || string(body) != "ok" {
+		t.Fatalf("a redirect on the same host: %q, %v", body, err)
+	}
+	h := http.Header{"X-Functions-Key": {"k"}}
+	if _, err := tr.do(t.Context(), &request{method: http.MethodGet, url: srv.URL + "/away", header: h}); !errors.Is(err, ErrProtocol) {
+		t.Fatalf("a redirect to another host: %v, want ErrProtocol", err)
+	}
+}
