@@ -47,8 +47,8 @@ type IngestOptions struct {
 	// from one run to the next, or re-ingesting a list logs each delete
 	// again.
 	RetractReason string
-	// Batch is how many items one transaction stores; unset,
-	// [DefaultBatch].
+	// Batch is how many entries (items, deletes, opinions) one
+	// transaction applies; unset, [DefaultBatch].
 	Batch int
 }
 
