@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -319,4 +320,40 @@ func (f *flakyFeed) report(ctx context.Context, it *hashdb.Item, op *hashdb.Opin
 		return fmt.Errorf("%w: injected", ErrNetwork)
 	}
 	return f.Feed.report(ctx, it, op)
+}
+
+func TestCursorsStayOnTheBaseURL(t *testing.T) {
+	forEachFake(t, 7, func(t *testing.T, fake fakeAPI) {
+		db := openDB(t)
+		f := fake.feed()
+		fake.faults().set(3, status(http.StatusBadRequest, ""))
+		if _, err := Fetch(t.Context(), db, f, nil); err == nil {
+			t.Fatal("fetch through a failing page succeeded")
+		}
+		st, err := db.FeedState(f.API(), f.Collab())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(st.Cursor, "://") {
+			return // a token or a relative URL: nothing to move
+		}
+		// The stored cursor now names another host than the base URL.
+		other := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Errorf("a stored cursor sent the client to another host: %s %v", r.URL, r.Header)
+		}))
+		u, _ := url.Parse(st.Cursor)
+		st.Cursor = strings.Replace(st.Cursor, u.Host, strings.TrimPrefix(other.URL, "http://"), 1)
+		if _, err := db.Apply(t.Context(), &hashdb.Batch{Feed: &st}); err != nil {
+			t.Fatal(err)
+		}
+		fake.faults().reset()
+		if sum := fetch(t, db, fake.feed(), nil); sum.Pages == 0 {
+			t.Fatalf("fetch after the base moved: %+v", sum)
+		}
+		for i := range 7 {
+			if !live(t, db, fake.key(i)) {
+				t.Errorf("%s is not live", fake.key(i))
+			}
+		}
+	})
 }

@@ -134,6 +134,13 @@ func parseTCAPPage(body []byte) (tcapPage, error) {
 
 func (c *TCAP) page(ctx context.Context, st *hashdb.FeedState, now time.Time) ([]byte, bool, error) {
 	u := st.Cursor
+	if u != "" {
+		// A cursor stored under another base URL is not followed: the
+		// token would go there.
+		if _, err := sameHost(c.base(), u); err != nil {
+			u = ""
+		}
+	}
 	if u == "" {
 		q := url.Values{"order": {"asc"}, "limit": {strconv.Itoa(clamp(c.PageSize, 1000, 1000))}}
 		if st.Checkpoint != "" {

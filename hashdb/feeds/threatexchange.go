@@ -131,6 +131,13 @@ func (t *ThreatExchange) page(ctx context.Context, st *hashdb.FeedState, _ time.
 		return nil, false, fmt.Errorf("%w: ThreatExchange needs a privacy group (--collab)", ErrCredentials)
 	}
 	u := st.Cursor
+	if u != "" {
+		// A cursor stored under another base URL is not followed: the
+		// token would go there.
+		if _, err := sameHost(t.base(), u); err != nil {
+			u = ""
+		}
+	}
 	if u == "" {
 		q := url.Values{"fields": {threatUpdatesFields}, "limit": {strconv.Itoa(clamp(t.PageSize, 500, 1000))}}
 		if st.Checkpoint != "" {
