@@ -14,7 +14,8 @@ import (
 )
 
 // A Feed is one exchange's client for one collaboration: [ThreatExchange],
-// [TCAP], [NCMEC] or [StopNCII].
+// [TCAP], [NCMEC] or [StopNCII]; only this package's clients implement
+// it.
 type Feed interface {
 	// API is the exchange's name: "threatexchange", "tcap", "ncmec" or
 	// "stopncii"; the feed's checkpoint is stored under it and Collab.
