@@ -38,8 +38,8 @@ type FeedState struct {
 	Started time.Time
 	// Advanced is when the state was last stored; [DB.Apply] sets it.
 	Advanced time.Time
-	// Pages, Items, Retracted and Opinions count what the feed has
-	// applied since it was first fetched.
+	// Pages counts the pages stored since the feed was first fetched,
+	// and Items, Retracted and Opinions the records those pages held.
 	Pages, Items, Retracted, Opinions int64
 	// Origin is the last batch's [Batch.Origin].
 	Origin string
