@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -124,5 +125,33 @@ func TestRedirectsStayOnTheHost(t *testing.T) {
 	h := http.Header{"X-Functions-Key": {"k"}}
 	if _, err := tr.do(t.Context(), &request{method: http.MethodGet, url: srv.URL + "/away", header: h}); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("a redirect to another host: %v, want ErrProtocol", err)
+	}
+}
+
+func TestTooManyRequestsWaitsAsRetryAfterSays(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m := n.Add(1); m == 1 || m > 100 {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	tr := Transport{Backoff: time.Millisecond, MaxBackoff: 10 * time.Second}
+	t0 := time.Now()
+	body, err := tr.do(t.Context(), &request{method: http.MethodGet, url: srv.URL})
+	if err != nil || string(body) != "ok" {
+		t.Fatalf("after a 429: %q, %v", body, err)
+	}
+	if waited := time.Since(t0); waited < time.Second {
+		t.Errorf("retried after %v; Retry-After asked for 1s", waited)
+	}
+	// Beyond the retries, the error says what happened.
+	n.Store(100)
+	tr.Retries, tr.MaxBackoff = 1, time.Millisecond
+	if _, err := tr.do(t.Context(), &request{method: http.MethodGet, url: srv.URL}); !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), "after 2 tries") {
+		t.Errorf("429s beyond the retries: %v", err)
 	}
 }
