@@ -50,6 +50,13 @@ func (f *faults) set(n int, h func(w http.ResponseWriter, r *http.Request)) {
 	f.plan[n] = h
 }
 
+// always has h answer every request.
+func (f *faults) always(h func(w http.ResponseWriter, r *http.Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.all = h
+}
+
 func (f *faults) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -223,12 +223,12 @@ func TestCredentialsNeverInErrors(t *testing.T) {
 	forEachFake(t, 3, func(t *testing.T, fake fakeAPI) {
 		db := openDB(t)
 		// The server echoes what it got: headers, query and body.
-		fake.faults().all = func(w http.ResponseWriter, r *http.Request) {
+		fake.faults().always(func(w http.ResponseWriter, r *http.Request) {
 			var b strings.Builder
 			r.Header.Write(&b)
 			b.WriteString(r.URL.String())
 			http.Error(w, b.String(), http.StatusBadRequest)
-		}
+		})
 		_, err := Fetch(context.Background(), db, fake.feed(), nil)
 		if err == nil {
 			t.Fatal("fetch from a refusing server succeeded")

@@ -27,6 +27,7 @@ type fakeTCAP struct {
 	limit   int
 	tokens  map[string]int // uses left
 	uses    int            // uses a new token gets
+	ttl     time.Duration  // a new token's lifetime
 	logins  int
 }
 
@@ -45,7 +46,7 @@ type tcapEntry struct {
 const tcapUser, tcapPass = "tcap-user", "tcap-password-secret"
 
 func newFakeTCAP(t *testing.T, n int) *fakeTCAP {
-	s := &fakeTCAP{ts: 1700000000.25, limit: 2, tokens: map[string]int{}, uses: 1000}
+	s := &fakeTCAP{ts: 1700000000.25, limit: 2, tokens: map[string]int{}, uses: 1000, ttl: time.Hour}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token-auth/tcap/", s.login)
 	mux.HandleFunc("GET /api/hash-list/v2/all", s.list)
@@ -62,7 +63,7 @@ func (s *fakeTCAP) login(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.logins++
-	claims, _ := json.Marshal(map[string]any{"exp": time.Now().Add(time.Hour).Unix(), "n": s.logins})
+	claims, _ := json.Marshal(map[string]any{"exp": time.Now().Add(s.ttl).Unix(), "n": s.logins})
 	tok := "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".c2lnbmF0dXJl"
 	s.tokens[tok] = s.uses
 	json.NewEncoder(w).Encode(map[string]any{"token": tok, "user": map[string]any{"username": tcapUser}})
@@ -162,6 +163,19 @@ func (s *fakeTCAP) key(i int) hashdb.Key {
 }
 
 func (s *fakeTCAP) faults() *faults { return &s.f }
+
+// set changes the tokens the fake gives, and counts logins from 0.
+func (s *fakeTCAP) set(uses int, ttl time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uses, s.ttl, s.logins = uses, ttl, 0
+}
+
+func (s *fakeTCAP) loginCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logins
+}
 func (s *fakeTCAP) sent() []string  { return nil }
 func (s *fakeTCAP) secrets() []string {
 	s.mu.Lock()
@@ -180,11 +194,11 @@ func (s *fakeTCAP) corrupt(w http.ResponseWriter, r *http.Request) {
 
 func TestTCAPLogsInAgainWhenTheTokenIsRefused(t *testing.T) {
 	fake := newFakeTCAP(t, 7)
-	fake.uses = 2
+	fake.set(2, time.Hour)
 	db := openDB(t)
 	sum := fetch(t, db, fake.feed(), nil)
-	if sum.Items != 7 || fake.logins < 2 {
-		t.Fatalf("fetch with short-lived tokens: %+v after %d logins", sum, fake.logins)
+	if sum.Items != 7 || fake.loginCount() < 2 {
+		t.Fatalf("fetch with short-lived tokens: %+v after %d logins", sum, fake.loginCount())
 	}
 }
 
@@ -198,5 +212,19 @@ func TestTCAPTokenExpiry(t *testing.T) {
 		if _, _, err := parseTCAPToken([]byte(body)); err == nil {
 			t.Errorf("parseTCAPToken(%s) took it", body)
 		}
+	}
+}
+
+func TestTCAPLogsInAgainBeforeTheTokenExpires(t *testing.T) {
+	fake := newFakeTCAP(t, 5)
+	fake.set(1000, 20*time.Second) // within the 30 s margin: expired at once
+	sum := fetch(t, openDB(t), fake.feed(), nil)
+	if sum.Items != 5 || fake.loginCount() != sum.Pages {
+		t.Fatalf("fetch with expiring tokens: %+v after %d logins, want one per page", sum, fake.loginCount())
+	}
+	fake.set(1000, time.Hour)
+	sum = fetch(t, openDB(t), fake.feed(), nil)
+	if fake.loginCount() != 1 {
+		t.Fatalf("fetch with a good token: %d logins over %d pages, want 1", fake.loginCount(), sum.Pages)
 	}
 }
