@@ -176,7 +176,7 @@ func (s *fakeTCAP) loginCount() int {
 	defer s.mu.Unlock()
 	return s.logins
 }
-func (s *fakeTCAP) sent() []string  { return nil }
+func (s *fakeTCAP) sent() []string { return nil }
 func (s *fakeTCAP) secrets() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
