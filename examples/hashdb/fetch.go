@@ -68,7 +68,7 @@ type credentials struct {
 
 // newFeed builds the client the flags name. Errors never quote the
 // credentials file's content.
-func (ff feedFlags) newFeed() (feeds.Feed, error) {
+func (ff feedFlags) newFeed(fetching bool) (feeds.Feed, error) {
 	if *ff.credentials == "" {
 		return nil, fmt.Errorf("--credentials FILE is required")
 	}
@@ -96,8 +96,8 @@ func (ff feedFlags) newFeed() (feeds.Feed, error) {
 	collab := *ff.collab
 	switch *ff.api {
 	case "threatexchange":
-		if collab == "" {
-			return nil, fmt.Errorf("--collab PRIVACY_GROUP is required for threatexchange")
+		if collab == "" && fetching {
+			return nil, fmt.Errorf("--collab PRIVACY_GROUP is required to fetch from threatexchange")
 		}
 		return &feeds.ThreatExchange{AccessToken: c.AccessToken, PrivacyGroup: collab, BaseURL: *ff.baseURL, Transport: tr}, nil
 	case "tcap":
@@ -172,7 +172,7 @@ func runFetch(e *env, args []string) int {
 	if *status {
 		return fetchStatus(e, *dbPath, *asJSON)
 	}
-	f, err := ff.newFeed()
+	f, err := ff.newFeed(true)
 	if err != nil {
 		return e.usageError(fs, "%v", err)
 	}

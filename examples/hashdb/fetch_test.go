@@ -133,6 +133,15 @@ func newExchangeFake(t *testing.T, api string) *exchangeFake {
 				fmt.Fprintf(w, `{"data": [`+rec+`], "paging": {}}`, 2, listPDQ2, 1700000100)
 			}
 		})
+		mux.HandleFunc("GET /v21.0/{id}", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"id": "%s", "descriptors": {"data": [{"id": "d%[1]s", "owner": {"id": "77"}}]}}`, r.PathValue("id"))
+		})
+		mux.HandleFunc("POST /v21.0/{id}", func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			f.feedback = append(f.feedback, r.PathValue("id")+" "+r.FormValue("reactions"))
+			f.mu.Unlock()
+			w.Write([]byte(`{"success": true}`))
+		})
 	}
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
@@ -227,8 +236,8 @@ func TestFetchSourceAndUsage(t *testing.T) {
 func TestReportSendsOpinionsOnce(t *testing.T) {
 	dir := t.TempDir()
 	f := newExchangeFake(t, "stopncii")
-	fetchJSONOf(t, dir, f.args(t, dir, "fetch")...)
-	cli(t, dir, "", "opinion", "--db", "f.db", "--org", "local", "--source", "stopncii", "--id", "pdq:"+listPDQ, "--verdict", "false-positive").want(t, 0)
+	fetchJSONOf(t, dir, append(f.args(t, dir, "fetch"), "--source", "sn")...)
+	cli(t, dir, "", "opinion", "--db", "f.db", "--org", "local", "--source", "sn", "--id", "pdq:"+listPDQ, "--verdict", "false-positive").want(t, 0)
 	r := cli(t, dir, "", f.args(t, dir, "report")...).want(t, 0)
 	if !strings.Contains(r.stderr, "sent 1 opinions") || len(f.feedback) != 1 {
 		t.Fatalf("report: %q; fake got %q", r.stderr, f.feedback)
@@ -245,5 +254,20 @@ func TestReportSendsOpinionsOnce(t *testing.T) {
 	r = cli(t, dir, "", f.args(t, dir, "report")...).want(t, 0)
 	if !strings.Contains(r.stderr, "sent 0 opinions") || len(f.feedback) != 1 {
 		t.Errorf("second report: %q; fake got %q", r.stderr, f.feedback)
+	}
+}
+
+func TestReportReactsOnThreatExchange(t *testing.T) {
+	dir := t.TempDir()
+	f := newExchangeFake(t, "threatexchange")
+	fetchJSONOf(t, dir, f.args(t, dir, "fetch")...)
+	cli(t, dir, "", "opinion", "--db", "f.db", "--org", "local", "--source", "threatexchange", "--id", "2", "--verdict", "confirmed").want(t, 0)
+	// The form the issue gives: no --collab.
+	args := []string{"report", "--db", "f.db", "--api", "threatexchange", "--credentials", writeFile(t, dir, "te.json", f.creds), "--base-url", f.base}
+	cli(t, dir, "", args...).want(t, 0)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if strings.Join(f.feedback, ";") != "d2 HELPFUL" {
+		t.Errorf("reactions %q, want d2 HELPFUL", f.feedback)
 	}
 }

@@ -10,7 +10,7 @@ func runReport(e *env, args []string) int {
 	fs := e.flags(usageOf("report"))
 	dbPath := dbFlag(fs)
 	ff := addFeedFlags(fs)
-	source := fs.String("source", "", "the `org`anisation the items were fetched under (default: the API's name)")
+	source := fs.String("source", "", "the `org`anisation the items were fetched under (default: the sources the API was fetched under)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -18,7 +18,7 @@ func runReport(e *env, args []string) int {
 	if len(rest) > 0 {
 		return e.usageError(fs, "unexpected arguments %q", rest)
 	}
-	f, err := ff.newFeed()
+	f, err := ff.newFeed(false)
 	if err != nil {
 		return e.usageError(fs, "%v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hashshare/hashshare/hashdb"
 )
@@ -11,8 +12,8 @@ import (
 // ReportOptions configure [Report]; the zero value (or nil) takes every
 // default.
 type ReportOptions struct {
-	// Source is whose items' opinions are reported; unset, the API's
-	// name, as [Fetch] files them.
+	// Source is whose items' opinions are reported; unset, the sources
+	// the API's feeds were fetched under, or else the API's name.
 	Source string
 }
 
@@ -36,10 +37,6 @@ func Report(ctx context.Context, db *hashdb.DB, f Feed, opts *ReportOptions) (Re
 	if opts == nil {
 		opts = &ReportOptions{}
 	}
-	source := opts.Source
-	if source == "" {
-		source = f.API()
-	}
 	fail := func(err error) (ReportSummary, error) {
 		return sum, fmt.Errorf("feeds: report to %s: %w", f.API(), err)
 	}
@@ -49,9 +46,17 @@ func Report(ctx context.Context, db *hashdb.DB, f Feed, opts *ReportOptions) (Re
 	if db.Organization() == "" {
 		return fail(fmt.Errorf("%w: the database records no organisation whose opinions to report", ErrCredentials))
 	}
-	ops, err := db.Unreported(f.API(), source)
+	sources, err := reportSources(db, f.API(), opts.Source)
 	if err != nil {
 		return fail(err)
+	}
+	var ops []hashdb.Opinion
+	for _, source := range sources {
+		more, err := db.Unreported(f.API(), source)
+		if err != nil {
+			return fail(err)
+		}
+		ops = append(ops, more...)
 	}
 	for i := range ops {
 		if err := ctx.Err(); err != nil {
@@ -76,4 +81,26 @@ func Report(ctx context.Context, db *hashdb.DB, f Feed, opts *ReportOptions) (Re
 		sum.Sent++
 	}
 	return sum, nil
+}
+
+// reportSources is source if set, else the sources api's feeds were
+// fetched under, else api.
+func reportSources(db *hashdb.DB, api, source string) ([]string, error) {
+	if source != "" {
+		return []string{source}, nil
+	}
+	states, err := db.FeedStates()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, st := range states {
+		if st.API == api && st.Source != "" && !slices.Contains(out, st.Source) {
+			out = append(out, st.Source)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, api)
+	}
+	return out, nil
 }

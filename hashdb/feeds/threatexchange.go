@@ -286,10 +286,11 @@ var teReactions = map[hashdb.Verdict]string{
 }
 
 // report reacts to each descriptor of the indicator the item stands for
-// (a threat_updates item's id is the indicator's), found as
-// threat_updates expands them.
+// (a threat_updates item's id is the indicator's) that another app
+// owns, found by reading the indicator's descriptors as threat_updates
+// expands them.
 func (t *ThreatExchange) report(ctx context.Context, it *hashdb.Item, op *hashdb.Opinion) error {
-	q := url.Values{"fields": {"descriptors{id}"}}
+	q := url.Values{"fields": {"descriptors{id,owner{id}}"}}
 	body, err := t.get(ctx, t.base()+"/"+url.PathEscape(it.ID)+"?"+q.Encode())
 	if err != nil {
 		return err
@@ -297,16 +298,22 @@ func (t *ThreatExchange) report(ctx context.Context, it *hashdb.Item, op *hashdb
 	var a struct {
 		Descriptors struct {
 			Data []struct {
-				ID json.RawMessage `json:"id"`
+				ID    json.RawMessage `json:"id"`
+				Owner struct {
+					ID json.RawMessage `json:"id"`
+				} `json:"owner"`
 			} `json:"data"`
 		} `json:"descriptors"`
 	}
+	// The token is "<app id>|<secret>": the app does not react to its
+	// own descriptors.
+	app, _, _ := strings.Cut(t.AccessToken, "|")
 	if err := json.Unmarshal(body, &a); err != nil {
 		return fmt.Errorf("%w: descriptors of %s: %v", ErrProtocol, it.ID, err)
 	}
 	for _, d := range a.Descriptors.Data {
 		id := strings.Trim(string(d.ID), `"`)
-		if id == "" {
+		if id == "" || strings.Trim(string(d.Owner.ID), `"`) == app {
 			continue
 		}
 		form := url.Values{"reactions": {teReactions[op.Verdict]}, "access_token": {t.AccessToken}}

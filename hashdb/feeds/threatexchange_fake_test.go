@@ -57,7 +57,10 @@ func newFakeTE(t *testing.T, n int) *fakeTE {
 	})
 	mux.HandleFunc("GET /v21.0/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		json.NewEncoder(w).Encode(map[string]any{"id": id, "descriptors": map[string]any{"data": []any{map[string]any{"id": "d" + id}}}})
+		json.NewEncoder(w).Encode(map[string]any{"id": id, "descriptors": map[string]any{"data": []any{
+			map[string]any{"id": "d" + id, "owner": map[string]any{"id": "2000000000000001"}},
+			map[string]any{"id": "own" + id, "owner": map[string]any{"id": "1234"}}, // the app's own
+		}}})
 	})
 	mux.HandleFunc("POST /v21.0/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if r.ParseForm() != nil || r.PostForm.Get("access_token") != teToken {
@@ -65,6 +68,10 @@ func newFakeTE(t *testing.T, n int) *fakeTE {
 			return
 		}
 		s.mu.Lock()
+		if strings.HasPrefix(r.PathValue("id"), "own") {
+			http.Error(w, "reaction to one's own descriptor", http.StatusBadRequest)
+			return
+		}
 		s.reactions = append(s.reactions, r.PathValue("id")+" "+r.PostForm.Get("reactions"))
 		s.mu.Unlock()
 		w.Write([]byte(`{"success": true}`))
