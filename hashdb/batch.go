@@ -62,11 +62,13 @@ type Refusal struct {
 	Err error
 }
 
-// Apply makes the writes of b in one transaction: its valid items,
-// retractions and opinions, then its feed state. Entries the database
-// refuses are left out and listed in Applied.Refused; any other failure
-// (the database, ctx) leaves the database as it was. Each change is
-// logged as the single-entry writes log it.
+// Apply makes the writes of b in one transaction, in this order: its
+// valid items, retractions and opinions, the retraction of what a full
+// fetch did not see, and its feed state (whose Origin and Advanced it
+// sets). Entries the database refuses are left out and listed in
+// Applied.Refused; any other failure (the database, ctx) leaves the
+// database as it was and returns a zero Applied. Each change is logged as
+// the single-entry writes log it.
 func (db *DB) Apply(ctx context.Context, b *Batch) (_ Applied, err error) {
 	defer wrapErr(&err, "apply")
 	var res Applied
@@ -123,7 +125,10 @@ func (db *DB) Apply(ctx context.Context, b *Batch) (_ Applied, err error) {
 		res.Items, res.Retracted, res.Opinions, res.Unseen, res.Unknown = 0, 0, 0, 0, nil
 		return w.apply(b, items, retract, ops, &res)
 	})
-	return res, err
+	if err != nil {
+		return Applied{}, err
+	}
+	return res, nil
 }
 
 // A batchOpinion is a normalized opinion of a batch, and which of its
