@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -354,6 +355,35 @@ func TestCursorsStayOnTheBaseURL(t *testing.T) {
 			if !live(t, db, fake.key(i)) {
 				t.Errorf("%s is not live", fake.key(i))
 			}
+		}
+	})
+}
+
+// TestAnswersThatGoNowhere checks that a page whose next page is itself
+// ends the fetch instead of looping forever.
+func TestAnswersThatGoNowhere(t *testing.T) {
+	self := map[string]func(w http.ResponseWriter, r *http.Request){
+		"stopncii": func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"count": 0, "nextPageToken": "again", "nextSetTimestamp": 0, "hasMoreRecords": true, "hashRecords": []}`))
+		},
+		"tcap": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"count": 0, "next": "http://%s%s", "checkpoint": null, "results": []}`, r.Host, r.URL.RequestURI())
+		},
+		"ncmec": func(w http.ResponseWriter, r *http.Request) {
+			var b strings.Builder
+			xml.EscapeText(&b, []byte(strings.TrimPrefix(r.URL.RequestURI(), "/npo")))
+			fmt.Fprintf(w, `<queryResult><images count="0"/><paging><next>%s</next></paging></queryResult>`, b.String())
+		},
+		"threatexchange": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data": [], "paging": {"next": "http://%s%s"}}`, r.Host, r.URL.RequestURI())
+		},
+	}
+	forEachFake(t, 1, func(t *testing.T, fake fakeAPI) {
+		f := fake.feed()
+		fake.faults().always(self[f.API()])
+		_, err := Fetch(t.Context(), openDB(t), f, nil)
+		if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "the page itself") {
+			t.Fatalf("fetch of a page that is its own next: %v", err)
 		}
 	})
 }

@@ -112,6 +112,9 @@ func (s *StopNCII) page(ctx context.Context, st *hashdb.FeedState, _ time.Time) 
 		return nil, false, err
 	}
 	if p.NextPageToken != nil && *p.NextPageToken != "" {
+		if *p.NextPageToken == st.Cursor {
+			return nil, false, fmt.Errorf("%w: StopNCII's next page is the page itself", ErrProtocol)
+		}
 		st.Cursor, st.Query = *p.NextPageToken, start
 		return body, false, nil
 	}
