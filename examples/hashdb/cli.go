@@ -59,6 +59,9 @@ func init() {
 		{"import", "import --db F [--org ORG] BUNDLE", runImport},
 		{"retract", "retract --db F --source ORG --id ID [--reason TEXT]", runRetract},
 		{"ingest", "ingest --db F --format FORMAT [--source ORG] [--tlp LEVEL] [--label L]... [--json] FILE|-", runIngest},
+		{"fetch", "fetch --db F --api threatexchange|tcap|ncmec|stopncii --credentials FILE [--collab ID] [--base-url URL] [--source ORG] [--since TIME] [--json]\n" +
+			"fetch --db F --status [--json]", runFetch},
+		{"report", "report --db F --api NAME --credentials FILE [--base-url URL]", runReport},
 		{"dump", "dump --db F [--format jsonl|pytx|pytx-csv|pdq] [--source ORG] [--retracted]", runDump},
 		{"opinion", "opinion --db F --source S --id ID --verdict confirmed|disputed|false-positive [--reason TEXT] [--org ORG]", runOpinion},
 		{"history", "history --db F --source S --id ID [--json]", runHistory},
@@ -96,6 +99,13 @@ retract. --source defaults to the exchange (threatexchange, tcap, ncmec,
 stopncii) or, for pytx and pdq files, the database's organisation; --tlp to
 AMBER. dump writes items in the order they were first stored, so a list
 ingested and dumped in its format comes back as it was.
+
+fetch follows a live exchange page by page, each page stored with its
+checkpoint, so an interrupted fetch goes on where it stopped; --credentials is
+a JSON file: {"access_token"} for threatexchange, {"username", "password"} for
+tcap, {"username", "password", "environment"} for ncmec, {"subscription_key",
+"fetch_function_key"} for stopncii; --ca FILE trusts a private CA. report
+sends the local organisation's opinions on fetched items back, each once.
 
 Exit status: 0 on success, 2 on error; match exits 0 when something
 matched, 1 when nothing did, 2 on error.

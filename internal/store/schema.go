@@ -35,6 +35,10 @@ var (
 	// both are created by their first write.
 	BucketBanks = []byte("banks")
 	BucketLocal = []byte("local")
+	// BucketFeeds holds the live exchanges' checkpoints, the keys a full
+	// fetch has seen and the opinions reported back; created by the
+	// first fetch.
+	BucketFeeds = []byte("feeds")
 
 	// bucketStaged holds an unfinished staged write's state.
 	bucketStaged = []byte("staged")
