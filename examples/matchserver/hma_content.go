@@ -262,14 +262,9 @@ func (s *server) handleBankAddMedia(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ts, err := typesOf(up.content, q.Get("types"))
+	hs, err := s.hashUpload(r.Context(), up, q.Get("types"))
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	hs, err := s.hashUpload(r.Context(), up, ts)
-	if err != nil {
-		s.fail(w, r, readError(err))
 		return
 	}
 	s.addContent(w, r, b, hs, note, ann)

@@ -31,14 +31,9 @@ func (s *server) handleHMAHashPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) answerHashes(w http.ResponseWriter, r *http.Request, up *upload, types string) {
-	ts, err := typesOf(up.content, types)
+	hs, err := s.hashUpload(r.Context(), up, types)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	hs, err := s.hashUpload(r.Context(), up, ts)
-	if err != nil {
-		s.fail(w, r, readError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, hashesJSON(hs))

@@ -210,14 +210,9 @@ func (s *server) handleLookupPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) lookupUpload(w http.ResponseWriter, r *http.Request, up *upload, types string, o lookupOptions) {
-	ts, err := typesOf(up.content, types)
+	hs, err := s.hashUpload(r.Context(), up, types)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	hs, err := s.hashUpload(r.Context(), up, ts)
-	if err != nil {
-		s.fail(w, r, readError(err))
 		return
 	}
 	out := map[string]map[string][]bankMatchJSON{}

@@ -127,9 +127,20 @@ func (h hashed) value() string {
 	return h.t.format(h.sig)
 }
 
-// hashUpload computes up's signals of the given types, in one pass, in a
-// turn of the hashing gate.
-func (s *server) hashUpload(ctx context.Context, up *upload, types []*signalType) ([]hashed, error) {
+// hashUpload computes up's signals of the types named by types (a types=
+// parameter: "" for all its content type has), in one pass, in a turn of
+// the hashing gate. A failure to read the upload is the client's.
+func (s *server) hashUpload(ctx context.Context, up *upload, types string) ([]hashed, error) {
+	ts, err := typesOf(up.content, types)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := s.hashTypes(ctx, up, ts)
+	return hs, readError(err)
+}
+
+// hashTypes computes up's signals of the given types.
+func (s *server) hashTypes(ctx context.Context, up *upload, types []*signalType) ([]hashed, error) {
 	algs := make([]signal.Algorithm, len(types))
 	for i, t := range types {
 		algs[i] = t.alg
