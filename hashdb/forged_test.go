@@ -15,23 +15,21 @@ import (
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
 
-// forgedBundle writes a bundle that names org-a and its key id k1 (both
-// public) but is signed with key: n entries of about 200 bytes.
-func forgedBundle(t *testing.T, key ed25519.PrivateKey, n int, gz bool) []byte {
+// bundleOf writes a FULL bundle from org-a to org-b of items, signed with
+// key.
+func bundleOf(t *testing.T, key ed25519.PrivateKey, items []Item, gz bool) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	h := &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: uint64(n), Audience: "org-b"}
+	h := &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: uint64(len(items)), Audience: "org-b"}
 	w, err := bundle.NewWriter(&buf, h, key, &bundle.WriterOptions{Gzip: gz})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := new(coder)
 	var set bundle.SetDigest
-	for i := range n {
-		it := orgItem("org-a", fmt.Sprintf("forged-%07d", i), i, tlp.Green)
-		it.Note = "a forged item, padded to look like a real one's note"
-		p := c.itemProto(&it)
-		p.Source, p.Id = it.Source, it.ID
+	for i := range items {
+		p := c.itemProto(&items[i])
+		p.Source, p.Id = items[i].Source, items[i].ID
 		if err := w.Write(&pb.Entry{Change: &pb.Entry_Upsert{Upsert: p}}); err != nil {
 			t.Fatal(err)
 		}
@@ -41,6 +39,18 @@ func forgedBundle(t *testing.T, key ed25519.PrivateKey, n int, gz bool) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// forgedBundle writes a bundle that names org-a and its key id k1 (both
+// public) but is signed with key: n items of about 200 bytes.
+func forgedBundle(t *testing.T, key ed25519.PrivateKey, n int, gz bool) []byte {
+	t.Helper()
+	items := make([]Item, n)
+	for i := range items {
+		items[i] = orgItem("org-a", fmt.Sprintf("forged-%07d", i), i, tlp.Green)
+		items[i].Note = "a forged item, padded to look like a real one's note"
+	}
+	return bundleOf(t, key, items, gz)
 }
 
 // countingReader counts the bytes read through it.
@@ -96,28 +106,9 @@ func TestForgedBundleCostsLittle(t *testing.T) {
 // is refused naming the item, not as a diverged set.
 func TestFullBundleDuplicate(t *testing.T) {
 	_, b := orgPair(t)
-	var buf bytes.Buffer
-	h := &pb.Header{Producer: "org-a", KeyId: "k1", Kind: pb.BundleKind_BUNDLE_KIND_FULL, ToSeq: 2, Audience: "org-b"}
-	w, err := bundle.NewWriter(&buf, h, keyA1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := new(coder)
-	var set bundle.SetDigest
-	for _, n := range []int{1, 2} {
-		it := orgItem("org-a", "twice", n, tlp.Green)
-		p := c.itemProto(&it)
-		p.Source, p.Id = it.Source, it.ID
-		if err := w.Write(&pb.Entry{Change: &pb.Entry_Upsert{Upsert: p}}); err != nil {
-			t.Fatal(err)
-		}
-		set.Add(bundle.ItemHash(p))
-	}
-	if _, err := w.Close(set); err != nil {
-		t.Fatal(err)
-	}
+	twice := bundleOf(t, keyA1, []Item{orgItem("org-a", "twice", 1, tlp.Green), orgItem("org-a", "twice", 2, tlp.Green)}, false)
 	before := snapshot(t, b)
-	_, err = b.Import(context.Background(), &buf, &ImportOptions{TempDir: t.TempDir()})
+	_, err := b.Import(context.Background(), bytes.NewReader(twice), &ImportOptions{TempDir: t.TempDir()})
 	if !errors.Is(err, ErrMalformed) || errors.Is(err, ErrDiverged) || !bytes.Contains([]byte(err.Error()), []byte("org-a/twice twice")) {
 		t.Errorf("a full bundle holding an item twice: %v", err)
 	}
