@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"slices"
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // putBatch is how many items one transaction stores: large enough that a
@@ -31,6 +34,7 @@ func runAdd(e *env, args []string) int {
 	id := fs.String("id", "", "the item `id` (one file only; default: the file's SHA-256)")
 	note := fs.String("note", "", "a note for analysts")
 	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
+	vpdqFile := fs.String("vpdq", "", "store the vPDQ hash in `file` (pytx's string form or the C++ per-frame lines) as one video item named by --id")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -38,13 +42,17 @@ func runAdd(e *env, args []string) int {
 	switch {
 	case *source == "":
 		return e.usageError(fs, "--source is required")
+	case *vpdqFile != "" && (*signals != "" || len(files) > 0):
+		return e.usageError(fs, "--vpdq, --signals and files are exclusive")
+	case *vpdqFile != "" && *id == "":
+		return e.usageError(fs, "--vpdq needs --id to name the item")
 	case *signals != "" && len(files) > 0:
 		return e.usageError(fs, "--signals and files are exclusive")
 	case *signals != "" && *id != "":
 		return e.usageError(fs, "--id names the item of one file; a --signals file names its own")
-	case *signals == "" && len(files) == 0:
+	case *signals == "" && *vpdqFile == "" && len(files) == 0:
 		return e.usageError(fs, "no files to add")
-	case *id != "" && len(files) != 1:
+	case *id != "" && *vpdqFile == "" && len(files) != 1:
 		return e.usageError(fs, "--id needs exactly one file")
 	}
 	for _, l := range labels {
@@ -60,6 +68,10 @@ func runAdd(e *env, args []string) int {
 	base := hashdb.Item{Key: hashdb.Key{Source: *source}, Labels: labels, TLP: level, Note: *note}
 	if *signals != "" {
 		return addSignals(e, *dbPath, *signals, base)
+	}
+	if *vpdqFile != "" {
+		base.ID = *id
+		return addVPDQ(e, *dbPath, *vpdqFile, base)
 	}
 	return addFiles(e, *dbPath, files, *id, base)
 }
@@ -102,6 +114,7 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 		it := base
 		it.Labels = slices.Clone(base.Labels)
 		it.Signals, it.Unreliable = h.Signals, h.Unreliable
+		it.Video = h.Video
 		it.ID = id
 		if it.ID == "" {
 			s, _ := h.Signal(signal.SHA256)
@@ -126,6 +139,54 @@ func addFiles(e *env, dbPath string, files []string, id string, base hashdb.Item
 	}
 	fmt.Fprintf(e.stderr, "%s: stored %d items in %s\n", e.name, stored, dbPath)
 	return closeDB(e, db, status)
+}
+
+// addVPDQ stores the video hash in the file name as the item base
+// names.
+func addVPDQ(e *env, dbPath, name string, base hashdb.Item) int {
+	h, err := readVPDQ(name)
+	if err != nil {
+		return e.fail(err)
+	}
+	db, err := openDB(dbPath, "", false)
+	if err != nil {
+		return e.fail(err)
+	}
+	base.Video = h
+	if err := db.Put(e.ctx, base); err != nil {
+		return closeDB(e, db, e.fail(err))
+	}
+	fmt.Fprintf(e.stdout, "%s\t%s\n", base.ID, name)
+	fmt.Fprintf(e.stderr, "%s: stored 1 video item of %d frames in %s\n", e.name, len(h.Features), dbPath)
+	return closeDB(e, db, exitOK)
+}
+
+// maxVPDQFile bounds a --vpdq file: a 10-hour video hashed every frame at
+// 30 fps in pytx's form is about 90 MB.
+const maxVPDQFile = 128 << 20
+
+// readVPDQ reads a vPDQ hash file in any form [vpdq.Parse] reads.
+func readVPDQ(name string) (*vpdq.Hash, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxVPDQFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxVPDQFile {
+		return nil, fmt.Errorf("%s: more than %d bytes", name, maxVPDQFile)
+	}
+	h, err := vpdq.Parse(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(h.Features) == 0 {
+		return nil, fmt.Errorf("%s: %w: no frames", name, vpdq.ErrInvalid)
+	}
+	return h, nil
 }
 
 // addSignals stores the items a --signals file describes, streaming: the
