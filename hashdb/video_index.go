@@ -101,9 +101,13 @@ func newFrameIndex() (*frameIndex, error) {
 	return x, nil
 }
 
-// add indexes item num's frames; codes, if not nil, collects the codes of
-// new frame ids for a bulk load instead of adding them to the MIH.
-func (x *frameIndex) add(num uint64, frames [][32]byte, newIDs *[]uint64, codes *[]uint64) {
+// A frameBatch collects the frame index's MIH changes to make at once:
+// at its build, and for a large commit.
+type frameBatch struct{ remove, ids, codes []uint64 }
+
+// add indexes item num's frames; b, if not nil, collects the MIH's
+// changes instead of making them.
+func (x *frameIndex) add(num uint64, frames [][32]byte, b *frameBatch) {
 	fids := make([]uint64, 0, len(frames))
 	for _, h := range frames {
 		id, ok := x.ids[h]
@@ -112,9 +116,9 @@ func (x *frameIndex) add(num uint64, frames [][32]byte, newIDs *[]uint64, codes 
 			x.next++
 			x.ids[h], x.hashes[id] = id, h
 			w := vpdq.Words(h)
-			if newIDs != nil {
-				*newIDs = append(*newIDs, id)
-				*codes = append(*codes, w[:]...)
+			if b != nil {
+				b.ids = append(b.ids, id)
+				b.codes = append(b.codes, w[:]...)
 			} else {
 				_ = x.mih.Add(id, w[:]) // 256-bit by construction
 			}
@@ -128,8 +132,9 @@ func (x *frameIndex) add(num uint64, frames [][32]byte, newIDs *[]uint64, codes 
 	x.frames[num] = fids
 }
 
-// remove drops item num's frames, and frame ids no item holds any more.
-func (x *frameIndex) remove(num uint64) {
+// remove drops item num's frames, and frame ids no item holds any more;
+// b, if not nil, collects the MIH's changes instead of making them.
+func (x *frameIndex) remove(num uint64, b *frameBatch) {
 	for _, id := range x.frames[num] {
 		p := x.posting[id]
 		if i, found := slices.BinarySearch(p, num); found {
@@ -142,19 +147,47 @@ func (x *frameIndex) remove(num uint64) {
 		delete(x.posting, id)
 		delete(x.ids, x.hashes[id])
 		delete(x.hashes, id)
-		x.mih.Remove(id)
+		if b != nil {
+			b.remove = append(b.remove, id)
+		} else {
+			x.mih.Remove(id)
+		}
 	}
 	delete(x.frames, num)
 }
 
-// apply follows the commit of change seq, under the write lock.
+// apply follows the commit of change seq, under the write lock. A
+// commit adding more frames than the MIH's pending buffer holds, and at
+// least a quarter of what it holds, is applied with one rebuild of its
+// tables (see [indexes.large]); frame ids are never reused, so the
+// batch's removals and additions never name one id twice.
 func (x *frameIndex) apply(ops []videoOp, seq uint64) {
+	n := 0
+	for _, op := range ops {
+		n += len(op.frames)
+	}
+	var b *frameBatch
+	if n > indexPending && n >= x.mih.Len()/4 {
+		b = new(frameBatch)
+	}
 	x.mu.Lock()
 	for _, op := range ops {
 		if op.remove {
-			x.remove(op.num)
+			x.remove(op.num, b)
 		} else {
-			x.add(op.num, op.frames, nil, nil)
+			x.add(op.num, op.frames, b)
+		}
+	}
+	if b != nil {
+		// Nothing cancels the context and the codes are 256-bit; were it
+		// to fail, the frames would go in one by one.
+		if x.mih.Update(context.Background(), b.remove, b.ids, b.codes) != nil {
+			for _, id := range b.remove {
+				x.mih.Remove(id)
+			}
+			for i, id := range b.ids {
+				_ = x.mih.Add(id, b.codes[4*i:4*i+4])
+			}
 		}
 	}
 	x.seq = max(x.seq, seq)
@@ -204,7 +237,7 @@ func (db *DB) buildFrameIndex(ctx context.Context) (*frameIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids, codes []uint64
+	var b frameBatch
 	err = db.view(func(v *view) error {
 		m, err := v.Meta()
 		if err != nil {
@@ -232,14 +265,14 @@ func (db *DB) buildFrameIndex(ctx context.Context) (*frameIndex, error) {
 			if err != nil {
 				continue
 			}
-			x.add(num, indexedFrames(h), &ids, &codes)
+			x.add(num, indexedFrames(h), &b)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := x.mih.Load(ctx, ids, codes); err != nil {
+	if err := x.mih.Load(ctx, b.ids, b.codes); err != nil {
 		return nil, err
 	}
 	return x, nil

@@ -516,3 +516,37 @@ func TestMatchVideoConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchVideoBulkCommit checks a commit too large for the MIH's
+// pending buffer, applied with one rebuild.
+func TestMatchVideoBulkCommit(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, nil)
+	rng := rand.New(rand.NewPCG(19, 20))
+	first := genVideo(rng, randFrames(rng, 10), 0)
+	if err := db.Put(ctx, videoItem("first", first)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MatchVideo(ctx, first, nil); err != nil { // builds the index
+		t.Fatal(err)
+	}
+	var items []Item
+	for i := range 900 {
+		items = append(items, videoItem(fmt.Sprint("v", i), genVideo(rng, walkVideo(rng, 60), 0)))
+	}
+	if err := db.Put(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	x := db.frames.Load()
+	if n := x.mih.Len(); n < indexPending+1000 {
+		t.Fatalf("%d frames indexed: the commit is not large", n)
+	}
+	for i := 0; i < len(items); i += 97 {
+		for _, o := range oracleOptions[:3] {
+			want, got := oracle(t, db, items[i].Video, &o), viaIndex(t, db, items[i].Video, &o)
+			if !slices.Equal(want, got) || len(got) == 0 {
+				t.Fatalf("item %d, %+v:\n index %v\nbrute %v", i, o, got, want)
+			}
+		}
+	}
+}
