@@ -6,6 +6,8 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -187,6 +189,10 @@ func videoFromProto(p *pb.VideoHash) (*vpdq.Hash, error) {
 const (
 	maxVideoText = 256
 	maxVideoSide = 1 << 20
+	// maxVideoBytes bounds a video hash's packed form, so that its item
+	// fits in a bundle frame (1 MiB by default): about 23,000 frames, six
+	// hours at one hash a second or 13 minutes of every frame at 30 fps.
+	maxVideoBytes = 800_000
 )
 
 // checkVideo checks a video hash an item may carry: a valid vPDQ hash
@@ -232,6 +238,9 @@ func normalizeVideo(h *vpdq.Hash) (*vpdq.Hash, error) {
 		if c.Features[i].Seconds == 0 {
 			c.Features[i].Seconds = 0
 		}
+	}
+	if n := proto.Size(videoToProto(c)); n > maxVideoBytes {
+		return nil, fmt.Errorf("video hash: %d frames pack into %d bytes, more than %d (about 23,000 frames; hash long videos at a coarser sampling)", len(c.Features), n, maxVideoBytes)
 	}
 	return c, nil
 }

@@ -206,6 +206,7 @@ func TestPutVideo(t *testing.T) {
 		{"quality", videoItem("x", &vpdq.Hash{Features: []vpdq.Feature{{Quality: 200}}})},
 		{"photo", Item{Key: Key{ID: "x"}, Video: h, TLP: tlp.Red, ContentType: ContentType(9)}},
 		{"nothing", Item{Key: Key{ID: "x"}, TLP: tlp.Red}},
+		{"too long for a bundle", videoItem("x", genVideo(rng, randFrames(rng, 30_000), 0))},
 	}
 	for _, c := range bad {
 		if err := db.Put(ctx, c.it); err == nil {
@@ -437,7 +438,10 @@ func TestVideoExchange(t *testing.T) {
 	h := genVideo(rng, randFrames(rng, 40), 0)
 	it := videoItem("clip", h)
 	it.Source = "org-a"
-	if err := a.Put(ctx, it); err != nil {
+	// The longest video an item takes still fits a bundle frame.
+	long := videoItem("long", genVideo(rng, randFrames(rng, 23_000), 0))
+	long.Source = "org-a"
+	if err := a.Put(ctx, it, long); err != nil {
 		t.Fatal(err)
 	}
 	bundle, _ := exportTo(t, a, true, false)

@@ -1,6 +1,7 @@
 package vpdq
 
 import (
+	"fmt"
 	"math/bits"
 )
 
@@ -253,4 +254,11 @@ func Percent(matched, total int) float64 {
 		return 0
 	}
 	return float64(matched) * 100 / float64(total)
+}
+
+// HMAString returns the percentages as HMA shows a vPDQ match (pytx's
+// VPDQSimilarityInfo.pretty_str): query and compared, rounded to whole
+// percent as Python rounds them, "100%[93%]".
+func (r *Result) HMAString() string {
+	return fmt.Sprintf("%.0f%%[%.0f%%]", r.QueryPercent, r.ComparedPercent)
 }

@@ -130,3 +130,16 @@ func TestPairsAndSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestHMAString(t *testing.T) {
+	// Python's f"{x:.0f}" rounds half to even, as Go does.
+	for _, c := range []struct {
+		q, c float64
+		want string
+	}{{100, 92.763, "100%[93%]"}, {92.5, 12.5, "92%[12%]"}, {99.5, 0.5, "100%[0%]"}} {
+		r := Result{QueryPercent: c.q, ComparedPercent: c.c}
+		if got := r.HMAString(); got != c.want {
+			t.Errorf("%v/%v: %q, want %q", c.q, c.c, got, c.want)
+		}
+	}
+}
