@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
@@ -111,6 +112,12 @@ func (db *DB) matchVideo(ctx context.Context, q *vpdq.Hash, opts *VideoMatchOpti
 	var o VideoMatchOptions
 	if opts != nil {
 		o = *opts
+	}
+	if r := o.Compare.Rule; r != vpdq.PyTX && r != vpdq.CPP {
+		return nil, fmt.Errorf("%w: video rule %s", ErrInvalidOptions, r)
+	}
+	if d, _, qp, cp := o.Compare.Params(); d > 256 || math.IsNaN(qp) || math.IsNaN(cp) {
+		return nil, fmt.Errorf("%w: video distance %d (want up to 256) or a percentage that is not a number", ErrInvalidOptions, d)
 	}
 	x, err := db.useFrameIndex(ctx)
 	if err != nil {

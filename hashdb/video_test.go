@@ -2,6 +2,7 @@ package hashdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -426,8 +427,13 @@ func TestMatchVideoResult(t *testing.T) {
 	if res, err := db.MatchVideo(ctx, low, nil); err != nil || len(res.Matches) != 0 {
 		t.Errorf("low quality query: %+v, %v", res, err)
 	}
-	if _, err := db.MatchVideo(ctx, &vpdq.Hash{Features: []vpdq.Feature{{Quality: 101}}}, nil); err == nil {
-		t.Error("an invalid query was accepted")
+	if _, err := db.MatchVideo(ctx, &vpdq.Hash{Features: []vpdq.Feature{{Quality: 101}}}, nil); !errors.Is(err, vpdq.ErrInvalid) {
+		t.Errorf("an invalid query: %v", err)
+	}
+	for _, o := range []VideoMatchOptions{{Compare: vpdq.CompareOptions{Rule: 7}}, {Compare: vpdq.CompareOptions{Distance: 300}}} {
+		if _, err := db.MatchVideo(ctx, q, &o); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("options %+v: %v", o, err)
+		}
 	}
 }
 

@@ -34,10 +34,13 @@ const (
 
 // String names the rule as the command line does: "pytx" or "cpp".
 func (r Rule) String() string {
-	if r == CPP {
+	switch r {
+	case PyTX:
+		return "pytx"
+	case CPP:
 		return "cpp"
 	}
-	return "pytx"
+	return fmt.Sprintf("Rule(%d)", uint8(r))
 }
 
 // CompareOptions set how [Compare] compares. The zero value, or nil, is
@@ -140,6 +143,8 @@ func (f *Frame) Words() [4]uint64 { return f.w }
 // exact repeats folded into one frame with a count (under the C++ rule,
 // which keeps repeats, the count weighs each in the percentages).
 type Prepared struct {
+	// Frames are the distinct frames left after the filter, in the hash's
+	// order.
 	Frames []Frame
 	// Total is the number of features after the rule's filter: the
 	// percentage's denominator.
