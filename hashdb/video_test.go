@@ -359,7 +359,7 @@ func TestMatchVideoUpstream(t *testing.T) {
 	}
 	matches := 0
 	for i, q := range hs {
-		for _, o := range oracleOptions[:4] {
+		for _, o := range oracleOptions[:3] {
 			want, got := oracle(t, db, q, &o), viaIndex(t, db, q, &o)
 			if !slices.Equal(want, got) {
 				t.Fatalf("%s, %+v:\n index %v\nbrute %v", items[i].ID, o, got, want)
