@@ -99,7 +99,8 @@ func setUpVideoBench(b *testing.B) *videoBench {
 
 // BenchmarkMatchVideo matches a 10-minute video's 600 hashes against
 // 10,000 stored videos (1.25M frames) through the frame index, with
-// pytx's defaults (query ≥ 80 %, so pigeonhole probes 121 frames) and
+// pytx's defaults (query ≥ 80 %, so pigeonhole probes a fifth of the
+// query's frames) and
 // with a query threshold of 0 (all 600 probed), for a re-encoded stored
 // video and for an unknown one (-short: 1,000 videos). The baseline,
 // measured in the same run, is the brute force: vpdq.Compare of the
