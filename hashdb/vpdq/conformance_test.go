@@ -170,3 +170,42 @@ func TestUpstreamEdgeCases(t *testing.T) {
 		t.Errorf("nothing left after the filter: %+v", res)
 	}
 }
+
+// TestSpecTable pins the rows of the spec's measured table (§1.6), so a
+// damaged table file cannot hide them.
+func TestSpecTable(t *testing.T) {
+	root := filepath.Join(testenv.Dir(t, "vpdq"), "hashes")
+	read := func(name string) *Hash {
+		b, err := os.ReadFile(filepath.Join(root, name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := ParseCPP(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	for _, r := range []struct{ q, c, cpp, pytx string }{
+		{"chair-19-sd-bar", "chair-20-sd-bar", "100.00 / 92.18", "100.00 / 92.76"},
+		{"chair-19-sd-bar", "chair-22-sd-grey-bar", "100.00 / 83.95", "100.00 / 85.67"},
+		{"chair-20-sd-bar", "chair-22-with-small-logo-bar", "94.30 / 92.57", "94.24 / 92.93"},
+		{"pattern-hd-no-bar", "pattern-longer-no-bar", "100.00 / 88.03", "100.00 / 87.93"},
+		{"pattern-sd-grey-bar", "pattern-sd-with-small-logo-bar", "99.51 / 99.51", "99.50 / 99.51"},
+		{"chair-22-with-large-logo-bar", "chair-orig-22-sd-bar", "11.00 / 10.10", "11.04 / 10.27"},
+		{"doorknob-hd-no-bar", "doorknob-hd-no-bar-128x128", "98.33 / 95.16", "98.33 / 95.16"},
+		{"chair-20-sd-bar", "chair-orig-22-hd-no-bar", "0.00 / 0.00", "0.00 / 0.00"},
+		{"chair-22-sd-grey-bar", "chair-orig-22-fhd-no-bar", "0.00 / 0.00", "0.00 / 0.00"},
+	} {
+		q, c := read(r.q), read(r.c)
+		for _, want := range []struct {
+			rule Rule
+			s    string
+		}{{CPP, r.cpp}, {PyTX, r.pytx}} {
+			res := Compare(q, c, &CompareOptions{Rule: want.rule})
+			if got := fmt.Sprintf("%.2f / %.2f", res.QueryPercent, res.ComparedPercent); got != want.s {
+				t.Errorf("%s vs %s, %s: %s, spec %s", r.q, r.c, want.rule, got, want.s)
+			}
+		}
+	}
+}
