@@ -10,7 +10,6 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 	"github.com/hashshare/hashshare/internal/store"
-	"github.com/hashshare/hashshare/match"
 )
 
 // VideoMatchOptions adjust [DB.MatchVideo]. The zero value, or nil, is
@@ -195,48 +194,6 @@ func probeFrames(q vpdq.Prepared, qp float64) ([]vpdq.Frame, bool) {
 		}
 	}
 	return probes, true
-}
-
-// allItems returns the numbers of every live item with a video hash.
-func (x *frameIndex) allItems() []uint64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	nums := make([]uint64, 0, len(x.frames))
-	for n := range x.frames {
-		nums = append(nums, n)
-	}
-	slices.Sort(nums)
-	return nums
-}
-
-// candidates returns the numbers of the items holding a frame within
-// radius of some probe, ascending.
-func (x *frameIndex) candidates(ctx context.Context, probes []vpdq.Frame, radius int) ([]uint64, error) {
-	queries := make([][]uint64, len(probes))
-	for i := range probes {
-		w := probes[i].Words()
-		queries[i] = w[:]
-	}
-	found, err := match.SearchBatch(ctx, x.mih, queries, radius)
-	if err != nil {
-		return nil, err
-	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	seen := make(map[uint64]bool)
-	var nums []uint64
-	for _, rs := range found {
-		for _, r := range rs {
-			for _, n := range x.posting[r.ID] {
-				if !seen[n] {
-					seen[n] = true
-					nums = append(nums, n)
-				}
-			}
-		}
-	}
-	slices.Sort(nums)
-	return nums, nil
 }
 
 // scoreVideos scores the candidate items nums, as the snapshot v holds

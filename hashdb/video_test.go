@@ -312,6 +312,7 @@ func TestMatchVideoOracle(t *testing.T) {
 		if n == 0 {
 			t.Fatalf("%s: nothing matched: the test proves nothing", stage)
 		}
+		checkFrameIndex(t, db)
 	}
 	// The first search builds the index; later writes follow it.
 	check("built")
@@ -551,12 +552,119 @@ func TestMatchVideoBulkCommit(t *testing.T) {
 	if n := x.mih.Len(); n < indexPending+1000 {
 		t.Fatalf("%d frames indexed: the commit is not large", n)
 	}
-	for i := 0; i < len(items); i += 97 {
-		for _, o := range oracleOptions[:3] {
-			want, got := oracle(t, db, items[i].Video, &o), viaIndex(t, db, items[i].Video, &o)
-			if !slices.Equal(want, got) || len(got) == 0 {
-				t.Fatalf("item %d, %+v:\n index %v\nbrute %v", i, o, got, want)
+	check := func(stage string) {
+		t.Helper()
+		for i := 0; i < len(items); i += 97 {
+			for _, o := range oracleOptions[:3] {
+				want, got := oracle(t, db, items[i].Video, &o), viaIndex(t, db, items[i].Video, &o)
+				if !slices.Equal(want, got) || len(got) == 0 {
+					t.Fatalf("%s: item %d, %+v:\n index %v\nbrute %v", stage, i, o, got, want)
+				}
 			}
+		}
+	}
+	check("added")
+	checkFrameIndex(t, db)
+	// One commit replaces every video by one made of frames of others:
+	// hashes leave and join in the same batch, and are shared.
+	var pool [][32]byte
+	for _, it := range items {
+		for _, f := range it.Video.Features {
+			pool = append(pool, f.PDQ)
+		}
+	}
+	for i := range items {
+		var frames [][32]byte
+		for range 60 {
+			frames = append(frames, pool[rng.IntN(len(pool))])
+		}
+		items[i] = videoItem(items[i].ID, genVideo(rng, frames, 0))
+	}
+	if err := db.Put(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	check("replaced")
+	checkFrameIndex(t, db)
+}
+
+// TestMatchVideoSharedFrames stores videos holding the very same frames
+// and checks the index as they change and go.
+func TestMatchVideoSharedFrames(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, nil)
+	rng := rand.New(rand.NewPCG(21, 22))
+	pool := randFrames(rng, 50)
+	clip := func() *vpdq.Hash {
+		var frames [][32]byte
+		for range 20 {
+			frames = append(frames, pool[rng.IntN(len(pool))])
+		}
+		return genVideo(rng, frames, 0)
+	}
+	var queries []*vpdq.Hash
+	for i := range 20 {
+		h := clip()
+		queries = append(queries, h)
+		if err := db.Put(ctx, videoItem(fmt.Sprint("s", i), h)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(stage string) {
+		t.Helper()
+		for qi, q := range queries {
+			for _, o := range oracleOptions {
+				if want, got := oracle(t, db, q, &o), viaIndex(t, db, q, &o); !slices.Equal(want, got) {
+					t.Fatalf("%s: query %d, %+v:\n index %v\nbrute %v", stage, qi, o, got, want)
+				}
+			}
+		}
+	}
+	check("built")
+	for i := range 20 {
+		switch i % 3 {
+		case 0:
+			if err := db.Retract(ctx, Key{Source: "local", ID: fmt.Sprint("s", i)}, "gone"); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			if err := db.Put(ctx, videoItem(fmt.Sprint("s", i), clip())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(fmt.Sprint("change ", i))
+		checkFrameIndex(t, db)
+	}
+}
+
+// checkFrameIndex checks the frame index's own invariants: one MIH code
+// per held id, shared lists of two or more, ascending, free ids unheld.
+func checkFrameIndex(t *testing.T, db *DB) {
+	t.Helper()
+	x := db.frames.Load()
+	if x == nil {
+		return
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	held := 0
+	for id, o := range x.owner {
+		_, coded := x.mih.Code(uint64(id))
+		if (o != 0) != coded {
+			t.Fatalf("frame id %d: owner %d, code stored %v", id, o, coded)
+		}
+		if o != 0 {
+			held++
+		}
+		if p := x.shared[uint64(id)]; (o == sharedOwner) != (p != nil) || (p != nil && (len(p) < 2 || !slices.IsSorted(p))) {
+			t.Fatalf("frame id %d: owner %d, shared %v", id, o, p)
+		}
+	}
+	if held != x.mih.Len() {
+		t.Fatalf("%d ids held, %d codes", held, x.mih.Len())
+	}
+	for _, id := range x.free {
+		if x.owner[id] != 0 {
+			t.Fatalf("free id %d is held", id)
 		}
 	}
 }
