@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -41,6 +42,8 @@ type videoBench struct {
 	stored  []*vpdq.Hash
 	match   *vpdq.Hash // a re-encode of a stored 10-minute video
 	unknown *vpdq.Hash // a 10-minute video not stored
+	// bytesPerFrame is the heap the frame index took per indexed frame.
+	bytesPerFrame float64
 }
 
 var (
@@ -86,10 +89,16 @@ func setUpVideoBench(b *testing.B) *videoBench {
 		vb.match = genVideo(rng, frames, 12)
 		vb.unknown = genVideo(rng, walkVideo(rng, 600), 0)
 		vb.db = db
-		// Build the frame index before timing.
+		// Build the frame index before timing, measuring its heap.
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
 		if _, err := db.MatchVideo(ctx, vb.unknown, nil); err != nil {
 			b.Fatal(err)
 		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		vb.bytesPerFrame = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(db.frames.Load().mih.Len())
 	})
 	if videoBenchDB.db == nil {
 		b.Fatal("set-up failed")
@@ -130,6 +139,7 @@ func BenchmarkMatchVideo(b *testing.B) {
 					b.Fatalf("%d matches, want %d", len(res.Matches), c.matches)
 				}
 			}
+			b.ReportMetric(vb.bytesPerFrame, "index-B/frame")
 		})
 	}
 	b.Run("brute/pytx80/match", func(b *testing.B) {
