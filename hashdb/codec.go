@@ -85,6 +85,11 @@ func itemFromProto(p *pb.Item) (Item, error) {
 	if c := p.GetContentType(); c < 0 || c > 255 {
 		it.ContentType = 0xff // invalid, as normalize will say
 	}
+	v, err := videoFromProto(p.GetVideo())
+	if err != nil {
+		return Item{}, err
+	}
+	it.Video = v
 	it.Signals = make([]signal.Signal, 0, len(p.GetSignals()))
 	for i, ps := range p.GetSignals() {
 		s, err := signalFromProto(ps)

@@ -56,6 +56,7 @@ func (c *coder) itemProto(it *Item) *pb.Item {
 		ContentType:       pb.ContentType(it.ContentType),
 		Retracted:         it.Retracted,
 		RetractReason:     it.RetractReason,
+		Video:             videoToProto(it.Video),
 	}
 	return &c.item
 }

@@ -47,6 +47,9 @@ type DB struct {
 	// idx are the match indexes, built at Open and kept in step with every
 	// commit by onCommit.
 	idx indexes
+	// frames is the video frame index once the first video search built
+	// it (see useFrameIndex); commits keep it in step.
+	frames atomic.Pointer[frameIndex]
 
 	closed atomic.Bool
 	// pending reports that the file holds an unfinished staged write,

@@ -139,6 +139,20 @@
 // [FalsePositive] come back in [MatchResult.Suppressed], not as matches;
 // signals flagged unreliable match only when asked.
 //
+// # Video
+//
+// A video item carries its vPDQ hash in [Item.Video] (package
+// github.com/hashshare/hashshare/hashdb/vpdq: PDQ of sampled frames, with
+// python-threatexchange's string form and Meta's C++ per-frame file form),
+// alone or beside its digests; it is stored and exchanged in a packed
+// protobuf form of about 34 bytes a frame. [DB.MatchVideo] finds the
+// stored videos whose frames agree with a query's, by pytx's rule or by
+// the C++ reference's, with both percentages, the matched frame pairs and
+// the time ranges they make; [DB.MatchHashes] does so for hashes that
+// carry a video hash, in one more [MatchResult]. Its frame index, over the
+// distinct frames of quality 50 or more, is built by the first video
+// search, from a scan of the item records, and follows every commit.
+//
 // # Exchange
 //
 // [DB.Export] writes a signed bundle for a partner: FULL, or a DELTA of the

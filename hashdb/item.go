@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // A Key names an item: the organisation that describes it and that
@@ -83,7 +84,8 @@ func (k Key) validate() error {
 type Item struct {
 	Key
 
-	// Signals are the item's hashes, at least one, no two equal.
+	// Signals are the item's hashes, no two equal: at least one, unless
+	// the item has a Video hash.
 	Signals []signal.Signal
 	// Unreliable is the subset of Signals the hasher flagged as carrying
 	// little information (a PDQ quality below 50, a flat image): matches on
@@ -112,6 +114,10 @@ type Item struct {
 	Retracted bool
 	// RetractReason says why; it is empty unless Retracted.
 	RetractReason string
+	// Video is the vPDQ hash of a video item, nil for other items; an item
+	// with one and no ContentType is a [ContentVideo]. [DB.MatchVideo]
+	// matches it.
+	Video *vpdq.Hash
 }
 
 // IsUnreliable reports whether s is one of the item's signals flagged as
@@ -145,7 +151,7 @@ func (o *Options) normalize(it Item) (Item, error) {
 		return it, err
 	}
 	switch {
-	case len(it.Signals) == 0:
+	case len(it.Signals) == 0 && it.Video == nil:
 		return it, fmt.Errorf("no signals")
 	case len(it.Signals) > o.MaxSignals:
 		return it, fmt.Errorf("%d signals, more than %d", len(it.Signals), o.MaxSignals)
@@ -212,6 +218,12 @@ func (o *Options) normalize(it Item) (Item, error) {
 	if !it.FirstSeen.IsZero() && !it.LastSeen.IsZero() && it.LastSeen.Before(it.FirstSeen) {
 		return it, fmt.Errorf("LastSeen %v is before FirstSeen %v", it.LastSeen, it.FirstSeen)
 	}
+	if it.Video, err = normalizeVideo(it.Video); err != nil {
+		return it, err
+	}
+	if it.Video != nil && it.ContentType == 0 {
+		it.ContentType = ContentVideo
+	}
 	if !it.ContentType.Valid() {
 		return it, fmt.Errorf("content type %d is not one of photo, video, other", uint8(it.ContentType))
 	}
@@ -262,5 +274,6 @@ func sameItem(a, b *Item) bool {
 		a.ContentType == b.ContentType &&
 		a.Note == b.Note &&
 		a.Retracted == b.Retracted &&
-		a.RetractReason == b.RetractReason
+		a.RetractReason == b.RetractReason &&
+		sameVideo(a.Video, b.Video)
 }

@@ -30,6 +30,9 @@ type MatchOptions struct {
 	// service sets for its uploads. nil means the defaults. MatchMedia
 	// computes the dihedral PDQ hashes whatever Hashing.Dihedral says.
 	Hashing *media.Options
+	// Video is how MatchHashes and MatchMedia match a video hash (see
+	// [DB.MatchVideo]); nil means pytx's rule and thresholds.
+	Video *VideoMatchOptions
 }
 
 // threshold returns the radius to search a of.
@@ -77,11 +80,17 @@ type MatchResult struct {
 	// organisation ([Options.Organization]) marked [FalsePositive]: an
 	// allow list, reported apart so an analyst can see what it hid.
 	Suppressed []Match
+	// Video, in the result [DB.MatchHashes] gives for a video hash (whose
+	// Query is the zero Signal), is [DB.MatchVideo]'s answer; nil in the
+	// results of signals.
+	Video *VideoResult
 }
 
 // Matched reports whether r holds at least one match (suppressed ones do
 // not count).
-func (r *MatchResult) Matched() bool { return len(r.Matches) > 0 }
+func (r *MatchResult) Matched() bool {
+	return len(r.Matches) > 0 || (r.Video != nil && len(r.Video.Matches) > 0)
+}
 
 // query is one code to search for and the transform that produced it.
 type query struct {
@@ -120,7 +129,9 @@ func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOpt
 // them, so that a rotated or mirrored copy matches too, each match saying
 // through which [media.Transform]. Signals the hasher flagged as
 // unreliable are not queried unless opts.IncludeUnreliable. The result
-// holds one MatchResult per signal queried, in the order of h.Signals.
+// holds one MatchResult per signal queried, in the order of h.Signals,
+// and when h has a video hash one more, last: its Query is the zero
+// Signal and its Video holds what [DB.MatchVideo] found with opts.Video.
 func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptions) (_ []MatchResult, err error) {
 	defer wrapErr(&err, "match")
 	if h == nil {
@@ -150,6 +161,17 @@ func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptio
 			return nil, fmt.Errorf("%s: %w", s, err)
 		}
 		out = append(out, res)
+	}
+	if h.Video != nil {
+		var vo *VideoMatchOptions
+		if opts != nil {
+			vo = opts.Video
+		}
+		vr, err := db.matchVideo(ctx, h.Video, vo)
+		if err != nil {
+			return nil, fmt.Errorf("vpdq: %w", err)
+		}
+		out = append(out, MatchResult{Video: vr})
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -35,7 +36,10 @@ type writer struct {
 	log    *store.Bucket // appended: rolled back past the journal
 	counter
 	delta indexDelta
-	cw    codesWriter // writes delta into the packed codes
+	// vdelta is how the write changed the live video hashes, for the
+	// frame index.
+	vdelta []videoOp
+	cw     codesWriter // writes delta into the packed codes
 	// deferred holds the item records of a Put, when it is deferring them,
 	// to write in key order at its end (see Put).
 	deferred  []deferredRecord
@@ -112,6 +116,9 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 	committed = true
 	if db.onCommit != nil {
 		db.onCommit(&w.delta, w.meta.GetLastSeq())
+	}
+	if x := db.frames.Load(); x != nil {
+		x.apply(w.vdelta, w.meta.GetLastSeq())
 	}
 	return nil
 }
@@ -215,6 +222,14 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 		w.delta.remove(r.num, oldLive)
 		w.delta.add(r.num, newLive)
 	}
+	var oldVideo, newVideo *vpdq.Hash
+	if exists && !old.Retracted {
+		oldVideo = old.Video
+	}
+	if !r.Retracted {
+		newVideo = r.Video
+	}
+	w.videoChanged(r.num, oldVideo, newVideo)
 
 	if pre != nil && !exists {
 		return true, w.putNew(ik, &r, pre)

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"slices"
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 func runAdd(e *env, args []string) int {
@@ -25,6 +27,7 @@ func runAdd(e *env, args []string) int {
 	id := fs.String("id", "", "the item `id` (one file only; default: the file's SHA-256)")
 	note := fs.String("note", "", "a note for analysts")
 	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
+	vpdqFile := fs.String("vpdq", "", "store the vPDQ hash in `file` (pytx's string form or the C++ per-frame lines) as one video item named by --id")
 	digestOnly := fs.Bool("allow-digest-only", false, "store files with no perceptual hash (not images) by their digests alone")
 	foreign := fs.Bool("foreign", false, "the items are another organisation's (a migration): store them under --source, which stays not the database's own")
 	files, err := parse(fs, args)
@@ -34,13 +37,17 @@ func runAdd(e *env, args []string) int {
 	switch {
 	case *source == "":
 		return e.usageError(fs, "--source is required")
+	case *vpdqFile != "" && (*signals != "" || len(files) > 0):
+		return e.usageError(fs, "--vpdq, --signals and files are exclusive")
+	case *vpdqFile != "" && *id == "":
+		return e.usageError(fs, "--vpdq needs --id to name the item")
 	case *signals != "" && len(files) > 0:
 		return e.usageError(fs, "--signals and files are exclusive")
 	case *signals != "" && *id != "":
 		return e.usageError(fs, "--id names the item of one file; a --signals file names its own")
-	case *signals == "" && len(files) == 0:
+	case *signals == "" && *vpdqFile == "" && len(files) == 0:
 		return e.usageError(fs, "no files to add")
-	case *id != "" && len(files) != 1:
+	case *id != "" && *vpdqFile == "" && len(files) != 1:
 		return e.usageError(fs, "--id needs exactly one file")
 	}
 	for _, l := range labels {
@@ -57,6 +64,10 @@ func runAdd(e *env, args []string) int {
 	to := adding{path: *dbPath, foreign: *foreign}
 	if *signals != "" {
 		return addSignals(e, to, *signals, base)
+	}
+	if *vpdqFile != "" {
+		base.ID = *id
+		return addVPDQ(e, to, *vpdqFile, base)
 	}
 	return addFiles(e, to, files, *id, base, *digestOnly)
 }
@@ -142,6 +153,7 @@ func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, di
 			it := base
 			it.Labels = slices.Clone(base.Labels)
 			it.Signals, it.Unreliable = h.Signals, h.Unreliable
+			it.Video = h.Video
 			it.ID = id
 			if it.ID == "" {
 				s, _ := h.Signal(signal.SHA256)
@@ -178,6 +190,9 @@ func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, di
 // perceived reports whether hashing found a perceptual hash: what makes
 // a file worth matching on beyond its exact bytes.
 func perceived(h *media.Hashes) bool {
+	if h.Video != nil {
+		return true
+	}
 	for _, s := range h.Signals {
 		if s.Algorithm().Perceptual() {
 			return true
@@ -258,4 +273,52 @@ func itemOf(base hashdb.Item, g *group) hashdb.Item {
 		}
 	}
 	return it
+}
+
+// addVPDQ stores the video hash in the file name as the item base
+// names.
+func addVPDQ(e *env, to adding, name string, base hashdb.Item) int {
+	h, err := readVPDQ(name)
+	if err != nil {
+		return e.fail(err)
+	}
+	db, err := to.open(base.Source)
+	if err != nil {
+		return e.fail(err)
+	}
+	base.Video = h
+	if _, err := to.putAll(e.ctx, func(yield func(hashdb.Item, error) bool) { yield(base, nil) }); err != nil {
+		return closeDB(e, db, e.fail(err))
+	}
+	fmt.Fprintf(e.stdout, "%s\t%s\n", base.ID, name)
+	fmt.Fprintf(e.stderr, "%s: stored 1 video item of %d frames in %s\n", e.name, len(h.Features), to.path)
+	return closeDB(e, db, exitOK)
+}
+
+// maxVPDQFile bounds a --vpdq file: a 10-hour video hashed every frame at
+// 30 fps in pytx's form is about 90 MB.
+const maxVPDQFile = 128 << 20
+
+// readVPDQ reads a vPDQ hash file in any form [vpdq.Parse] reads.
+func readVPDQ(name string) (*vpdq.Hash, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxVPDQFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxVPDQFile {
+		return nil, fmt.Errorf("%s: more than %d bytes", name, maxVPDQFile)
+	}
+	h, err := vpdq.Parse(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(h.Features) == 0 {
+		return nil, fmt.Errorf("%s: %w: no frames", name, vpdq.ErrInvalid)
+	}
+	return h, nil
 }

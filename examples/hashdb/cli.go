@@ -47,10 +47,12 @@ func init() {
 	commands = []command{
 		{"hash", "hash [--json] [--dihedral] FILE|DIR...", runHash},
 		{"add", "add --db F --source ORG [--foreign] [--allow-digest-only] [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] FILE|DIR...\n" +
-			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --signals FILE|-", runAdd},
+			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --signals FILE|-\n" +
+			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --id ID [--note TEXT] --vpdq FILE", runAdd},
 		{"match", "match --db F [--json] [--threshold ALG=N]... [--include-unreliable] FILE|DIR...\n" +
 			"match --db F [--json] [--threshold ALG=N]... [--include-unreliable] --signals FILE|-\n" +
-			"match --db F --all [--threshold ALG=N]... [--include-unreliable] FILE|DIR...|--signals FILE|-", runMatch},
+			"match --db F --all [--threshold ALG=N]... [--include-unreliable] FILE|DIR...|--signals FILE|-\n" +
+			"match --db F [--json|--all] [--vpdq-rule pytx|cpp] [--query-percent P] [--compared-percent P] --vpdq FILE", runMatch},
 		{"keygen", "keygen --out KEYFILE [--org ORG]", runKeygen},
 		{"peer", "peer add --db F --id ORG --key PUBKEY [--key-id ID] [--name NAME] [--accept LEVEL] [--share LEVEL]\n" +
 			"peer list --db F [--json]\n" +

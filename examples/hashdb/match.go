@@ -17,6 +17,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // matchJSON is one line of "match --json": a query (a file or a signal)
@@ -26,7 +27,12 @@ type matchJSON struct {
 	ID         string         `json:"id,omitempty"` // a --signals line's second field
 	Matches    []hashdb.Match `json:"matches"`
 	Suppressed []hashdb.Match `json:"suppressed,omitempty"`
-	Error      string         `json:"error,omitempty"`
+	// Video and VideoSuppressed are the videos a video's vPDQ hash
+	// matched, each with its query_match_percent and
+	// compared_match_percent (hashdb.VideoMatch's JSON form).
+	Video           []hashdb.VideoMatch `json:"video_matches,omitempty"`
+	VideoSuppressed []hashdb.VideoMatch `json:"video_suppressed,omitempty"`
+	Error           string              `json:"error,omitempty"`
 }
 
 // matchBatch is how many signals of a --signals file one Match call asks.
@@ -41,25 +47,47 @@ func runMatch(e *env, args []string) int {
 	unreliable := fs.Bool("include-unreliable", false, "also match signals flagged as carrying little information")
 	signals := fs.String("signals", "", "match the signals listed in `file` (- for stdin) rather than files")
 	all := fs.Bool("all", false, "print every match of every query, one tab-separated line per matching item (query, signal, distance, source/id, labels)")
+	vpdqFile := fs.String("vpdq", "", "match the vPDQ hash in `file` (pytx's string form or the C++ per-frame lines) against the stored videos")
+	rule := fs.String("vpdq-rule", "pytx", "how video hashes compare: `pytx` (distance ≤ 31, repeats dropped) or cpp (Meta's C++: distance < 31)")
+	queryPct := fs.Float64("query-percent", vpdq.DefaultQueryPercent, "the share of the query video's frames, `P` percent, that must match")
+	comparedPct := fs.Float64("compared-percent", 0, "the share of a stored video's frames, `P` percent, that must match")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
 	}
+	vo := &hashdb.VideoMatchOptions{Compare: vpdq.CompareOptions{QueryPercent: *queryPct, ComparedPercent: *comparedPct}}
+	if *queryPct == 0 {
+		vo.Compare.QueryPercent = -1 // 0 means 0 here, not the default
+	}
+	switch *rule {
+	case "pytx":
+	case "cpp":
+		vo.Compare.Rule = vpdq.CPP
+	default:
+		return e.usageError(fs, "--vpdq-rule %q: want pytx or cpp", *rule)
+	}
 	switch {
+	case *vpdqFile != "" && (*signals != "" || len(files) > 0):
+		return e.usageError(fs, "--vpdq, --signals and files are exclusive")
 	case *signals != "" && len(files) > 0:
 		return e.usageError(fs, "--signals and files are exclusive")
-	case *signals == "" && len(files) == 0:
+	case *signals == "" && *vpdqFile == "" && len(files) == 0:
 		return e.usageError(fs, "nothing to match")
+	case *queryPct < 0 || *queryPct > 100 || *comparedPct < 0 || *comparedPct > 100:
+		return e.usageError(fs, "--query-percent and --compared-percent must be 0 to 100")
 	}
 	db, err := openDB(*dbPath, "", true)
 	if err != nil {
 		return e.fail(err)
 	}
 	p := &matchPrinter{e: e, db: db, json: *asJSON, all: *all, enc: json.NewEncoder(e.stdout), status: exitNoMatch}
-	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable}
-	if *signals != "" {
+	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable, Video: vo}
+	switch {
+	case *vpdqFile != "":
+		err = matchVPDQ(e, db, *vpdqFile, vo, p)
+	case *signals != "":
 		err = matchSignals(e, db, *signals, opts, p)
-	} else {
+	default:
 		err = matchFiles(e, db, files, opts, p)
 	}
 	if err != nil {
@@ -89,21 +117,40 @@ func (p *matchPrinter) failed(query string, err error) error {
 }
 
 func (p *matchPrinter) print(query, id string, ms, suppressed []hashdb.Match) error {
-	if len(ms) > 0 && p.status == exitNoMatch {
+	return p.printAll(query, id, ms, suppressed, nil)
+}
+
+// printAll is print for a query that may also have matched videos: vr, if
+// not nil, is what its vPDQ hash matched.
+func (p *matchPrinter) printAll(query, id string, ms, suppressed []hashdb.Match, vr *hashdb.VideoResult) error {
+	var videos, videoSuppressed []hashdb.VideoMatch
+	if vr != nil {
+		videos, videoSuppressed = vr.Matches, vr.Suppressed
+	}
+	if (len(ms) > 0 || len(videos) > 0) && p.status == exitNoMatch {
 		p.status = exitOK
 	}
 	if p.json {
 		if ms == nil {
 			ms = []hashdb.Match{}
 		}
-		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: ms, Suppressed: suppressed})
+		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: ms, Suppressed: suppressed, Video: videos, VideoSuppressed: videoSuppressed})
 	}
 	if !p.all {
 		line, err := bestLine(p.db, query, ms)
+		if err == nil && line == "" {
+			line, err = bestVideoLine(p.db, query, videos)
+		}
 		if err == nil {
 			_, err = io.WriteString(p.e.stdout, line)
 		}
 		return err
+	}
+	for _, v := range videos {
+		_, err := fmt.Fprintf(p.e.stdout, "%s\tvpdq\t%.2f/%.2f\t%s\t%s\n", query, v.QueryPercent, v.ComparedPercent, v.Item.Key, strings.Join(v.Item.Labels, ","))
+		if err != nil {
+			return err
+		}
 	}
 	for _, m := range ms {
 		for _, it := range m.Items {
@@ -172,10 +219,24 @@ func matchSignals(e *env, db *hashdb.DB, name string, opts *hashdb.MatchOptions,
 	return flush()
 }
 
+// matchVPDQ matches the video hash in the file name.
+func matchVPDQ(e *env, db *hashdb.DB, name string, opts *hashdb.VideoMatchOptions, p *matchPrinter) error {
+	h, err := readVPDQ(name)
+	if err != nil {
+		return p.failed(name, err)
+	}
+	vr, err := db.MatchVideo(e.ctx, h, opts)
+	if err != nil {
+		return err
+	}
+	return p.printAll(name, "", nil, nil, vr)
+}
+
 // fileMatch is what matching one file found.
 type fileMatch struct {
 	path                string
 	matches, suppressed []hashdb.Match
+	video               *hashdb.VideoResult // what its vPDQ hash matched, if it is a video
 	err                 error
 }
 
@@ -252,7 +313,7 @@ func matchFiles(e *env, db *hashdb.DB, args []string, opts *hashdb.MatchOptions,
 			}
 			continue
 		}
-		if err := p.print(fm.path, "", fm.matches, fm.suppressed); err != nil {
+		if err := p.printAll(fm.path, "", fm.matches, fm.suppressed, fm.video); err != nil {
 			return err
 		}
 	}
@@ -276,6 +337,9 @@ func matchFile(ctx context.Context, db *hashdb.DB, path string, opts *hashdb.Mat
 	for _, r := range res {
 		fm.matches = append(fm.matches, r.Matches...)
 		fm.suppressed = append(fm.suppressed, r.Suppressed...)
+		if r.Video != nil {
+			fm.video = r.Video
+		}
 	}
 	byDistance := func(a, b hashdb.Match) int {
 		if c := cmp.Compare(a.Distance, b.Distance); c != 0 {

@@ -66,6 +66,40 @@ func bestLine(db *hashdb.DB, query string, ms []hashdb.Match) (string, error) {
 	return b.String(), nil
 }
 
+// bestVideoLine is bestLine for a video that matched stored videos by its
+// vPDQ hash and nothing else: the best video match (matches come best
+// first),
+//
+//	<query>: <source>/<id> vpdq query <q>% compared <c>%[ labels <l>,…][ (+<k> more)]
+func bestVideoLine(db *hashdb.DB, query string, vs []hashdb.VideoMatch) (string, error) {
+	if len(vs) == 0 {
+		return "", nil
+	}
+	it := &vs[0].Item
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s vpdq query %.2f%% compared %.2f%%", query, it.Key, vs[0].QueryPercent, vs[0].ComparedPercent)
+	if len(it.Labels) > 0 {
+		b.WriteString(" labels " + strings.Join(it.Labels, ","))
+	}
+	ops, err := db.Opinions(it.Key)
+	if err != nil {
+		return "", err
+	}
+	for i, op := range ops {
+		if i == 0 {
+			b.WriteString(" opinions ")
+		} else {
+			b.WriteString(",")
+		}
+		b.WriteString(op.Org + " " + op.Verdict.String())
+	}
+	if len(vs) > 1 {
+		fmt.Fprintf(&b, " (+%d more)", len(vs)-1)
+	}
+	b.WriteByte('\n')
+	return b.String(), nil
+}
+
 // nearer reports whether match a is nearer its query than b.
 func nearer(a, b *hashdb.Match) bool {
 	aa, ba := a.Signal.Algorithm(), b.Signal.Algorithm()

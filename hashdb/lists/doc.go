@@ -34,6 +34,7 @@
 //	pytx pdq, TE HASH_PDQ, TCAP PDQ, NCMEC <pdq>, StopNCII ImagePDQ     pdq (photo)
 //	pytx video_md5, TE HASH_VIDEO_MD5, StopNCII VideoMD5                md5 (video)
 //	pytx video_sha256, TE HASH_VIDEO_SHA256                              sha256 (video)
+//	pytx vpdq (its JSON list value)                                      Item.Video (video), id vpdq:<sha256 of the list>
 //	TE HASH_MD5, HASH_SHA256                                             md5, sha256: video if tagged media_type_video, else unknown
 //	TE HASH_SHA1, NCMEC <sha1>                                           sha1
 //	TCAP MD5, SHA256, SHA1                                               md5, sha256, sha1: content type from file_type
@@ -47,7 +48,7 @@
 //
 // Every other type of the format's vocabulary is a Skip with Reason
 // "unsupported type <name>", in the format's spelling: pytx raw_text,
-// url, url_md5, trend_query, vpdq, text_tlsh, pdq_ocr, photodna; TE
+// url, url_md5, trend_query, text_tlsh, pdq_ocr, photodna; TE
 // HASH_TMK, HASH_PHOTODNA, HASH_IMPHASH, HASH_SSDEEP, HASH_URL_MD5,
 // HASH_TEXT_TLSH, HASH_PDQ_OCR, URI, RAW_URI, TEXT_STRING, TREND_QUERY;
 // TCAP SHA512; NCMEC pdna, netclean (and the large fingerprints, below);

@@ -83,8 +83,11 @@ func checkRecord(t *testing.T, rec Record) int {
 	case Upsert:
 		it := rec.Item
 		checkKey(it.Key)
-		if len(it.Signals) == 0 {
+		if len(it.Signals) == 0 && it.Video == nil {
 			t.Errorf("%s: no signals", render(rec))
+		}
+		if it.Video != nil && (len(it.Video.Features) == 0 || it.Video.Validate() != nil) {
+			t.Errorf("%s: an empty or invalid video hash", render(rec))
 		}
 		for i, s := range it.Signals {
 			if !s.Algorithm().Valid() || slices.Contains(it.Signals[:i], s) {

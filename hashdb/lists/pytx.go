@@ -2,6 +2,9 @@ package lists
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // pytxReader reads pytx's text forms, one line at a time. The forms
@@ -100,10 +104,18 @@ func parsePyTXLine(s, sigType string, line int) (e pytxEntry, rec Record, ok boo
 	} else {
 		e.typ = sigType
 	}
-	if _, ok := pytxTypes[e.typ]; !ok {
-		return e, typeSkip(line, e.typ, pytxUnsupported), false
+	var value, tail string
+	if e.typ == pytxVPDQ {
+		var err error
+		if value, tail, err = cutJSONList(rest); err != nil {
+			return e, skipRecord(line, "malformed vpdq value", fmt.Errorf("line %d: vpdq value %s: %v", line, clipText(rest), err)), false
+		}
+	} else {
+		if _, ok := pytxTypes[e.typ]; !ok {
+			return e, typeSkip(line, e.typ, pytxUnsupported), false
+		}
+		value, tail, _ = strings.Cut(rest, " ")
 	}
-	value, tail, _ := strings.Cut(rest, " ")
 	e.value = value
 	tail = strings.TrimLeft(tail, " ")
 	if tail == "" {
@@ -136,6 +148,21 @@ func isCategory(s string) bool { return slices.Contains(pytxCategories, s) }
 
 // records returns the entry's first record and queues the others.
 func (e *pytxEntry) records(q *recordQueue) Record {
+	var item hashdb.Item
+	if e.typ == pytxVPDQ {
+		h, err := vpdq.ParsePyTX(e.value)
+		if err == nil && len(h.Features) == 0 {
+			err = fmt.Errorf("%w: no frames", vpdq.ErrInvalid)
+		}
+		if err != nil {
+			return skipRecord(e.line, "malformed vpdq value", fmt.Errorf("line %d: vpdq value %s: %w", e.line, clipText(e.value), err))
+		}
+		if e.category == "NEGATIVE_CLASS" {
+			return skipRecord(e.line, "unsupported vpdq NEGATIVE_CLASS", fmt.Errorf("line %d: an allow-list entry for a video hash (opinions are on fixed-width signals)", e.line))
+		}
+		item = hashdb.Item{Key: hashdb.Key{ID: vpdqKey(h)}, Video: h, ContentType: hashdb.ContentVideo}
+		return e.upsert(q, item)
+	}
 	st := pytxTypes[e.typ]
 	sig, err := signal.ParseHex(st.alg, e.value)
 	if err != nil {
@@ -153,6 +180,12 @@ func (e *pytxEntry) records(q *recordQueue) Record {
 		}
 		return Record{Kind: Opine, Line: e.line, Opinion: hashdb.Opinion{Signal: sig, Verdict: hashdb.FalsePositive, Reason: noteText(why)}}
 	}
+	return e.upsert(q, hashdb.Item{Key: hashdb.Key{ID: sig.String()}, Signals: []signal.Signal{sig}, ContentType: st.content})
+}
+
+// upsert returns the record storing item with the entry's labels, queuing
+// the skips the labels made.
+func (e *pytxEntry) upsert(q *recordQueue, item hashdb.Item) Record {
 	var ls labelSet
 	for _, t := range e.tags {
 		ls.add("pytx", t, e.line)
@@ -169,12 +202,37 @@ func (e *pytxEntry) records(q *recordQueue) Record {
 	for _, s := range ls.skips {
 		q.push(s)
 	}
-	return Record{Kind: Upsert, Line: e.line, Item: hashdb.Item{
-		Key:         hashdb.Key{ID: sig.String()},
-		Signals:     []signal.Signal{sig},
-		Labels:      ls.sorted(),
-		ContentType: st.content,
-	}}
+	item.Labels = ls.sorted()
+	return Record{Kind: Upsert, Line: e.line, Item: item}
+}
+
+// pytxVPDQ is pytx's vPDQ signal type, whose value is a JSON list.
+const pytxVPDQ = "vpdq"
+
+// vpdqKey is the id of the item a pytx vpdq value makes: "vpdq:" and the
+// SHA-256 of its canonical string form, since the form itself (80 bytes
+// a frame) is far longer than an id may be.
+func vpdqKey(h *vpdq.Hash) string {
+	sum := sha256.Sum256([]byte(h.PyTX()))
+	return vpdq.Prefix + hex.EncodeToString(sum[:])
+}
+
+// cutJSONList splits s after the JSON list it starts with, which holds
+// spaces (pytx's vpdq value).
+func cutJSONList(s string) (list, rest string, err error) {
+	if !strings.HasPrefix(s, "[") {
+		return "", "", fmt.Errorf("not a JSON list")
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return "", "", err
+	}
+	n := dec.InputOffset()
+	if n < int64(len(s)) && s[n] != ' ' {
+		return "", "", fmt.Errorf("text right after the list")
+	}
+	return s[:n], s[n:], nil
 }
 
 // parsePyRepr reads the Python repr() of a string at the start of s: in

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // Hashes is everything hashing one piece of media found: its signals and
@@ -36,6 +37,9 @@ type Hashes struct {
 	Quality int
 	// Size is the number of bytes read; 0 for HashImage.
 	Size int64
+	// Video is the vPDQ of a video, when the media is one and its frames
+	// were decoded; nil otherwise.
+	Video *vpdq.Hash
 	// Skipped says, for each algorithm not in Signals, why: "not
 	// requested", "not an image", "image smaller than 5 px", "image does
 	// not decode", …

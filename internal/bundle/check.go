@@ -200,7 +200,7 @@ func checkItem(it *pb.Item, lim *Limits) error {
 		return err
 	}
 	switch {
-	case len(it.GetSignals()) == 0:
+	case len(it.GetSignals()) == 0 && it.GetVideo() == nil:
 		return fmt.Errorf("%w: item %s/%s has no signals", ErrMalformed, it.GetSource(), it.GetId())
 	case len(it.GetSignals()) > lim.MaxSignals:
 		return fmt.Errorf("%w: item %s/%s has %d signals, more than %d", ErrLimit, it.GetSource(), it.GetId(), len(it.GetSignals()), lim.MaxSignals)
@@ -219,8 +219,32 @@ func checkItem(it *pb.Item, lim *Limits) error {
 			return fmt.Errorf("%w: item %s/%s: a label of %d bytes (want 1 to %d)", ErrLimit, it.GetSource(), it.GetId(), len(l), lim.MaxLabelLen)
 		}
 	}
+	if v := it.GetVideo(); v != nil {
+		if err := checkVideo(v); err != nil {
+			return fmt.Errorf("%w: item %s/%s: %v", ErrMalformed, it.GetSource(), it.GetId(), err)
+		}
+	}
 	if err := checkKnownItem(it); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+// checkVideo checks the shape of a video hash: one quality per 32-byte
+// frame hash, and each per-frame list empty or one per frame. hashdb
+// checks the values when it imports the item.
+func checkVideo(v *pb.VideoHash) error {
+	n := len(v.GetHashes()) / 32
+	switch {
+	case n == 0 || len(v.GetHashes())%32 != 0:
+		return fmt.Errorf("video hash of %d bytes, want a positive multiple of 32", len(v.GetHashes()))
+	case len(v.GetQualities()) != n:
+		return fmt.Errorf("video hash: %d qualities for %d frames", len(v.GetQualities()), n)
+	}
+	for _, l := range []int{len(v.GetFrameDeltas()), len(v.GetTimeDeltas()), len(v.GetSeconds())} {
+		if l != 0 && l != n {
+			return fmt.Errorf("video hash: a list of %d values for %d frames", l, n)
+		}
 	}
 	return nil
 }
@@ -246,6 +270,9 @@ func checkKnownItem(it *pb.Item) error {
 	}
 	if _, ok := pb.ContentType_name[int32(it.GetContentType())]; !ok {
 		return fmt.Errorf("content_type: unknown value %d", it.GetContentType())
+	}
+	if v := it.GetVideo(); v != nil && len(v.ProtoReflect().GetUnknown()) > 0 {
+		return fmt.Errorf("unknown field in VideoHash")
 	}
 	for _, s := range it.GetSignals() {
 		if len(s.ProtoReflect().GetUnknown()) > 0 {

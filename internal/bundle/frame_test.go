@@ -123,7 +123,7 @@ func TestCheckKnownUpsertFields(t *testing.T) {
 		m    proto.Message
 		want []protoreflect.Name
 	}{
-		{&pb.Item{}, []protoreflect.Name{"signals", "tlp", "content_type"}},
+		{&pb.Item{}, []protoreflect.Name{"signals", "tlp", "content_type", "video"}},
 		{&pb.Signal{}, []protoreflect.Name{"algorithm"}},
 	} {
 		var got []protoreflect.Name
@@ -157,6 +157,10 @@ func TestCheckKnownUpsert(t *testing.T) {
 		{"unknown content type", func(_ *pb.Entry, it *pb.Item) { it.ContentType = 9 }},
 		{"unknown algorithm", func(_ *pb.Entry, it *pb.Item) { it.Signals[0].Algorithm = 77 }},
 		{"no signals", func(_ *pb.Entry, it *pb.Item) { it.Signals = nil }},
+		{"unknown field in video", func(_ *pb.Entry, it *pb.Item) {
+			it.Video = &pb.VideoHash{Hashes: make([]byte, 32), Qualities: []byte{100}}
+			it.Video.ProtoReflect().SetUnknown(unknown)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

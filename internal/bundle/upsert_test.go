@@ -166,6 +166,11 @@ func TestAppendUpsertRefuses(t *testing.T) {
 		{"no source", func(it *pb.Item) { it.Source = "" }, ErrMalformed},
 		{"no id", func(it *pb.Item) { it.Id = "" }, ErrMalformed},
 		{"no signals", func(it *pb.Item) { it.Signals = nil }, ErrMalformed},
+		{"video without qualities", func(it *pb.Item) { it.Video = &pb.VideoHash{Hashes: make([]byte, 32)} }, ErrMalformed},
+		{"video of partial hashes", func(it *pb.Item) { it.Video = &pb.VideoHash{Hashes: make([]byte, 33), Qualities: []byte{1}} }, ErrMalformed},
+		{"video with too few frame numbers", func(it *pb.Item) {
+			it.Video = &pb.VideoHash{Hashes: make([]byte, 64), Qualities: []byte{1, 2}, FrameDeltas: []int64{1}}
+		}, ErrMalformed},
 		{"too many signals", func(it *pb.Item) { it.Signals = append(it.Signals, pdq(3)) }, ErrLimit},
 		{"too many labels", func(it *pb.Item) { it.Labels = append(it.Labels, "z") }, ErrLimit},
 		{"label too long", func(it *pb.Item) { it.Labels[1] = "type:animated" }, ErrLimit},

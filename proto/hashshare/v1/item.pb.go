@@ -416,6 +416,8 @@ type Item struct {
 	Retracted     bool        `protobuf:"varint,9,opt,name=retracted,proto3" json:"retracted,omitempty"`
 	RetractReason string      `protobuf:"bytes,10,opt,name=retract_reason,json=retractReason,proto3" json:"retract_reason,omitempty"`
 	ContentType   ContentType `protobuf:"varint,11,opt,name=content_type,json=contentType,proto3,enum=hashshare.v1.ContentType" json:"content_type,omitempty"`
+	// The vPDQ hash of a video item, if it has one.
+	Video         *VideoHash `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -525,6 +527,13 @@ func (x *Item) GetContentType() ContentType {
 		return x.ContentType
 	}
 	return ContentType_CONTENT_TYPE_UNSPECIFIED
+}
+
+func (x *Item) GetVideo() *VideoHash {
+	if x != nil {
+		return x.Video
+	}
+	return nil
 }
 
 // Opinion is an organisation's verdict on an item or on a signal wherever
@@ -658,7 +667,7 @@ var File_hashshare_v1_item_proto protoreflect.FileDescriptor
 
 const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\n" +
-	"\x17hashshare/v1/item.proto\x12\fhashshare.v1\"u\n" +
+	"\x17hashshare/v1/item.proto\x12\fhashshare.v1\x1a\x18hashshare/v1/video.proto\"u\n" +
 	"\x06Signal\x125\n" +
 	"\talgorithm\x18\x01 \x01(\x0e2\x17.hashshare.v1.AlgorithmR\talgorithm\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\x12\x1e\n" +
@@ -668,7 +677,7 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\aItemKey\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x10\n" +
-	"\x03via\x18\x03 \x01(\tR\x03via\"\x92\x03\n" +
+	"\x03via\x18\x03 \x01(\tR\x03via\"\xc1\x03\n" +
 	"\x04Item\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12.\n" +
@@ -681,7 +690,8 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\tretracted\x18\t \x01(\bR\tretracted\x12%\n" +
 	"\x0eretract_reason\x18\n" +
 	" \x01(\tR\rretractReason\x12<\n" +
-	"\fcontent_type\x18\v \x01(\x0e2\x19.hashshare.v1.ContentTypeR\vcontentType\"\x87\x02\n" +
+	"\fcontent_type\x18\v \x01(\x0e2\x19.hashshare.v1.ContentTypeR\vcontentType\x12-\n" +
+	"\x05video\x18\f \x01(\v2\x17.hashshare.v1.VideoHashR\x05video\"\x87\x02\n" +
 	"\aOpinion\x12+\n" +
 	"\x04item\x18\x01 \x01(\v2\x15.hashshare.v1.ItemKeyH\x00R\x04item\x12.\n" +
 	"\x06signal\x18\x02 \x01(\v2\x14.hashshare.v1.SignalH\x00R\x06signal\x12/\n" +
@@ -733,28 +743,30 @@ func file_hashshare_v1_item_proto_rawDescGZIP() []byte {
 var file_hashshare_v1_item_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_hashshare_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_hashshare_v1_item_proto_goTypes = []any{
-	(Algorithm)(0),   // 0: hashshare.v1.Algorithm
-	(TLP)(0),         // 1: hashshare.v1.TLP
-	(Verdict)(0),     // 2: hashshare.v1.Verdict
-	(ContentType)(0), // 3: hashshare.v1.ContentType
-	(*Signal)(nil),   // 4: hashshare.v1.Signal
-	(*ItemKey)(nil),  // 5: hashshare.v1.ItemKey
-	(*Item)(nil),     // 6: hashshare.v1.Item
-	(*Opinion)(nil),  // 7: hashshare.v1.Opinion
+	(Algorithm)(0),    // 0: hashshare.v1.Algorithm
+	(TLP)(0),          // 1: hashshare.v1.TLP
+	(Verdict)(0),      // 2: hashshare.v1.Verdict
+	(ContentType)(0),  // 3: hashshare.v1.ContentType
+	(*Signal)(nil),    // 4: hashshare.v1.Signal
+	(*ItemKey)(nil),   // 5: hashshare.v1.ItemKey
+	(*Item)(nil),      // 6: hashshare.v1.Item
+	(*Opinion)(nil),   // 7: hashshare.v1.Opinion
+	(*VideoHash)(nil), // 8: hashshare.v1.VideoHash
 }
 var file_hashshare_v1_item_proto_depIdxs = []int32{
 	0, // 0: hashshare.v1.Signal.algorithm:type_name -> hashshare.v1.Algorithm
 	4, // 1: hashshare.v1.Item.signals:type_name -> hashshare.v1.Signal
 	1, // 2: hashshare.v1.Item.tlp:type_name -> hashshare.v1.TLP
 	3, // 3: hashshare.v1.Item.content_type:type_name -> hashshare.v1.ContentType
-	5, // 4: hashshare.v1.Opinion.item:type_name -> hashshare.v1.ItemKey
-	4, // 5: hashshare.v1.Opinion.signal:type_name -> hashshare.v1.Signal
-	2, // 6: hashshare.v1.Opinion.verdict:type_name -> hashshare.v1.Verdict
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	8, // 4: hashshare.v1.Item.video:type_name -> hashshare.v1.VideoHash
+	5, // 5: hashshare.v1.Opinion.item:type_name -> hashshare.v1.ItemKey
+	4, // 6: hashshare.v1.Opinion.signal:type_name -> hashshare.v1.Signal
+	2, // 7: hashshare.v1.Opinion.verdict:type_name -> hashshare.v1.Verdict
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_hashshare_v1_item_proto_init() }
@@ -762,6 +774,7 @@ func file_hashshare_v1_item_proto_init() {
 	if File_hashshare_v1_item_proto != nil {
 		return
 	}
+	file_hashshare_v1_video_proto_init()
 	file_hashshare_v1_item_proto_msgTypes[3].OneofWrappers = []any{
 		(*Opinion_Item)(nil),
 		(*Opinion_Signal)(nil),
