@@ -1,0 +1,323 @@
+package video
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FFmpeg decodes through the ffprobe and ffmpeg programs. The zero value
+// finds both in PATH and applies the default limits. An FFmpeg is safe
+// for concurrent use once in use; do not change its fields then.
+type FFmpeg struct {
+	// Path and ProbePath name the ffmpeg and ffprobe programs; "" finds
+	// them in PATH. With Path set and ProbePath not, ffprobe is looked for
+	// beside ffmpeg first.
+	Path, ProbePath string
+	// Limits bound what is decoded and what the children may use.
+	Limits Limits
+	// Threads is the number of decoding threads (default: GOMAXPROCS, at
+	// most 8). Every codec the allow-list holds that decodes bit-exactly
+	// does so whatever the threads.
+	Threads int
+
+	versionOnce sync.Once
+	version     string
+}
+
+var _ Decoder = (*FFmpeg)(nil)
+
+// programs returns the paths of ffmpeg and ffprobe, or ErrNoDecoder.
+func (f *FFmpeg) programs() (ffmpeg, ffprobe string, err error) {
+	ffmpeg, err = look(f.Path, "ffmpeg")
+	if err != nil {
+		return "", "", err
+	}
+	probe := f.ProbePath
+	if probe == "" && f.Path != "" {
+		if p := filepath.Join(filepath.Dir(ffmpeg), "ffprobe"); isExecutable(p) {
+			probe = p
+		}
+	}
+	ffprobe, err = look(probe, "ffprobe")
+	return ffmpeg, ffprobe, err
+}
+
+func look(path, name string) (string, error) {
+	if path == "" {
+		path = name
+	}
+	p, err := exec.LookPath(path)
+	if err != nil {
+		return "", errorf(ErrNoDecoder, "%s not found (%v); %s", name, err, installHint)
+	}
+	return p, nil
+}
+
+func isExecutable(p string) bool { _, err := exec.LookPath(p); return err == nil }
+
+func (f *FFmpeg) threads() int {
+	if f.Threads > 0 {
+		return f.Threads
+	}
+	return min(runtime.GOMAXPROCS(0), 8)
+}
+
+// Available reports whether the programs are installed, with
+// ErrNoDecoder's message if not.
+func (f *FFmpeg) Available() error {
+	_, _, err := f.programs()
+	return err
+}
+
+// Version returns the first line of "ffmpeg -version", e.g. "ffmpeg
+// version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers",
+// trimmed to the program and version, or "ffmpeg" when it cannot be run.
+func (f *FFmpeg) Version(ctx context.Context) string {
+	f.versionOnce.Do(func() {
+		f.version = "ffmpeg"
+		prog, _, err := f.programs()
+		if err != nil {
+			return
+		}
+		lim := f.Limits.withDefaults()
+		c, err := start(ctx, "ffmpeg", prog, []string{"-hide_banner", "-version"}, 10*time.Second, 10*time.Second, lim)
+		if err != nil {
+			return
+		}
+		out, _ := io.ReadAll(io.LimitReader(c.stdout, 64<<10))
+		if c.wait() != nil {
+			return
+		}
+		line, _, _ := strings.Cut(string(out), "\n")
+		if fs := strings.Fields(line); len(fs) >= 3 && fs[1] == "version" {
+			f.version = "ffmpeg " + fs[2]
+		}
+	})
+	return f.version
+}
+
+// Probe runs ffprobe on the file at path, sandboxed as ffmpeg is, and
+// reads its first video stream.
+func (f *FFmpeg) Probe(ctx context.Context, path string) (Info, error) {
+	_, prog, err := f.programs()
+	if err != nil {
+		return Info{}, err
+	}
+	lim := f.Limits.withDefaults()
+	args := []string{
+		"-v", "error", "-hide_banner",
+		"-protocol_whitelist", "file",
+		"-format_whitelist", strings.Join(containers, ","),
+		"-select_streams", "v:0",
+		"-show_entries", probeEntries,
+		"-of", "json",
+		fileURL(path),
+	}
+	cpu := lim.CPU
+	if cpu <= 0 {
+		cpu = lim.ProbeTimeout
+	}
+	c, err := start(ctx, "ffprobe", prog, args, lim.ProbeTimeout, cpu, lim)
+	if err != nil {
+		return Info{}, err
+	}
+	out, rerr := io.ReadAll(io.LimitReader(c.stdout, maxProbeOutput+1))
+	if len(out) > maxProbeOutput {
+		c.kill()
+		c.wait()
+		return Info{}, errorf(ErrDecode, "ffprobe wrote over %d bytes", maxProbeOutput)
+	}
+	if err := c.wait(); err != nil {
+		return Info{}, err
+	}
+	if rerr != nil {
+		return Info{}, fmt.Errorf("video: reading ffprobe: %w", rerr)
+	}
+	info, err := parseProbe(out)
+	if err != nil {
+		return info, err
+	}
+	return info, lim.check(info)
+}
+
+// fileURL names path for ffmpeg with the file: protocol, so that a name
+// such as "http://x" or "concat:a|b" is a file name, never a protocol.
+func fileURL(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return "file:" + path
+}
+
+// Frames starts ffmpeg on the file at path, as the package documentation
+// describes, after checking info against the limits.
+func (f *FFmpeg) Frames(ctx context.Context, path string, info Info, s Sampling) (FrameSource, error) {
+	prog, _, err := f.programs()
+	if err != nil {
+		return nil, err
+	}
+	lim := f.Limits.withDefaults()
+	if err := lim.check(info); err != nil {
+		return nil, err
+	}
+	w, h := info.Width, info.Height
+	if s.Width > 0 || s.Height > 0 {
+		w, h = s.Width, s.Height
+		if w < minSide || h < minSide || w > lim.MaxSide || h > lim.MaxSide {
+			return nil, errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide)
+		}
+	}
+	every := max(s.Every, 1)
+	// At most this many frames come out; one more means the video has more
+	// frames than it declared, and is over MaxFrames.
+	maxOut := (lim.MaxFrames + every - 1) / every
+	args := f.args(info, w, h, every, maxOut+1, lim, path)
+	timeout := lim.timeout(info.Duration)
+	cpu := lim.CPU
+	if cpu <= 0 {
+		cpu = time.Duration(f.threads()+1) * timeout
+	}
+	c, err := start(ctx, "ffmpeg", prog, args, timeout, cpu, lim)
+	if err != nil {
+		return nil, err
+	}
+	return &pipeSource{c: c, w: w, h: h, every: every, maxOut: maxOut, frameSize: 3 * w * h}, nil
+}
+
+// args is ffmpeg's command line for decoding: §5.2 of the vPDQ notes.
+func (f *FFmpeg) args(info Info, w, h, every, frames int, lim Limits, path string) []string {
+	var vf []string
+	if every > 1 {
+		vf = append(vf, "select='not(mod(n\\,"+strconv.Itoa(every)+"))'")
+	}
+	scale := fmt.Sprintf("scale=%d:%d:flags=area", w, h)
+	if r := inRange(info.PixFmt); r != "" {
+		scale += ":in_color_matrix=bt601:in_range=" + r
+	}
+	vf = append(vf, scale, "format=rgb24")
+	return []string{
+		"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
+		"-protocol_whitelist", "file",
+		"-format_whitelist", strings.Join(containers, ","),
+		"-codec_whitelist", decoderList(info.Codec),
+		"-noautorotate",
+		"-threads", strconv.Itoa(f.threads()),
+		"-max_pixels", strconv.FormatInt(lim.MaxPixels, 10),
+		"-t", strconv.FormatFloat(lim.MaxDuration.Seconds(), 'f', 3, 64),
+		"-i", fileURL(path),
+		"-map", "0:v:0", "-an", "-sn", "-dn",
+		"-filter_threads", "1",
+		"-vf", strings.Join(vf, ","),
+		"-fps_mode", "passthrough",
+		"-frames:v", strconv.Itoa(frames),
+		"-f", "rawvideo", "-pix_fmt", "rgb24",
+		"pipe:1",
+	}
+}
+
+// inRange is the input range swscale assumes for a pixel format when no
+// one sets it, as in the reference: full ("pc") for the JPEG formats
+// (yuvj*) and grey, limited ("tv") for other YUV. "" leaves an RGB
+// format's conversion as it is.
+func inRange(pixFmt string) string {
+	switch {
+	case strings.HasPrefix(pixFmt, "yuvj"), strings.HasPrefix(pixFmt, "gray"), strings.HasPrefix(pixFmt, "ya"):
+		return "pc"
+	case strings.HasPrefix(pixFmt, "yuv"), strings.HasPrefix(pixFmt, "nv"), strings.HasPrefix(pixFmt, "p0"),
+		strings.HasPrefix(pixFmt, "p2"), strings.HasPrefix(pixFmt, "y2"), strings.HasPrefix(pixFmt, "uyv"):
+		return "tv"
+	}
+	return ""
+}
+
+// pipeSource reads frames of a fixed size from ffmpeg's stdout.
+type pipeSource struct {
+	c                *child
+	w, h             int
+	every, maxOut, n int
+	frameSize        int
+	done             bool
+	err              error
+}
+
+func (p *pipeSource) Size() (int, int) { return p.w, p.h }
+
+func (p *pipeSource) Next(buf []byte) (int, error) {
+	if p.done {
+		return 0, p.err
+	}
+	if len(buf) < p.frameSize {
+		return 0, fmt.Errorf("video: frame buffer of %d bytes for %d×%d RGB24 frames", len(buf), p.w, p.h)
+	}
+	err := readFrame(p.c.stdout, buf[:p.frameSize])
+	switch {
+	case err == io.EOF:
+		return 0, p.finish(p.c.wait(), io.EOF)
+	case err != nil:
+		p.c.kill()
+		werr := p.c.wait()
+		if werr == nil {
+			werr = errorf(ErrDecode, "ffmpeg: frame %d: %v", p.n*p.every, err)
+		}
+		return 0, p.finish(werr, nil)
+	}
+	if p.n == p.maxOut {
+		p.c.kill()
+		p.c.wait()
+		return 0, p.finish(errorf(ErrTooLarge, "more than %d frames", p.c.lim.MaxFrames), nil)
+	}
+	n := p.n * p.every
+	p.n++
+	return n, nil
+}
+
+// finish ends the source with the child's error, or with eof when the
+// child exited cleanly.
+func (p *pipeSource) finish(err, eof error) error {
+	p.done = true
+	if err == nil {
+		err = eof
+		if p.n == 0 {
+			msg := p.c.stderr.tail(600)
+			err = errorf(ErrDecode, "ffmpeg decoded no frames: %s", orNone(msg))
+		}
+	}
+	p.err = err
+	return err
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no message"
+	}
+	return s
+}
+
+func (p *pipeSource) Close() error {
+	if !p.done {
+		p.c.kill()
+		p.c.wait()
+		p.done, p.err = true, errorf(ErrDecode, "closed")
+	}
+	return nil
+}
+
+// readFrame reads exactly len(buf) bytes: io.EOF when none were left,
+// errShortFrame when the stream ended inside the frame.
+func readFrame(r io.Reader, buf []byte) error {
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%w: %d of %d bytes", errShortFrame, n, len(buf))
+	}
+	return err
+}
+
+var errShortFrame = errorf(ErrDecode, "short frame")
