@@ -41,6 +41,9 @@ type Options struct {
 	// Workers is how many files HashTree hashes at once; 0 means one per
 	// core (GOMAXPROCS).
 	Workers int
+	// Video chooses how videos are hashed: their vPDQ, computed when PDQ
+	// is among the Algorithms.
+	Video VideoOptions
 }
 
 // config is Options with the defaults applied, plus what HashFile knows.
@@ -51,13 +54,15 @@ type config struct {
 	dihedral      bool
 	resize512     bool
 	workers       int
+	video         videoConfig
 	sizeHint      int64 // the expected number of bytes, if known, to size the image buffer
 }
 
-func (o *Options) config() (config, error) {
-	c := config{want: all, maxPixels: DefaultMaxPixels, maxImageBytes: DefaultMaxImageBytes}
+func (o *Options) config() (c config, err error) {
+	c = config{want: all, maxPixels: DefaultMaxPixels, maxImageBytes: DefaultMaxImageBytes}
 	if o == nil {
-		return c, nil
+		c.video, err = (&VideoOptions{}).config()
+		return c, err
 	}
 	if len(o.Algorithms) > 0 {
 		c.want = 0
@@ -75,5 +80,6 @@ func (o *Options) config() (config, error) {
 		c.maxImageBytes = o.MaxImageBytes
 	}
 	c.dihedral, c.resize512, c.workers = o.Dihedral, o.PDQResize512, o.Workers
-	return c, nil
+	c.video, err = o.Video.config()
+	return c, err
 }

@@ -106,11 +106,25 @@ func hashStream(ctx context.Context, src io.Reader, c *config) (*Hashes, error) 
 		hint = int64(l.Len()) // bytes.Reader, strings.Reader, bytes.Buffer: what is left to read
 	}
 	br := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: src}, 32<<10)
-	head, err := br.Peek(sniffLen)
+	head, err := br.Peek(max(sniffLen, videoSniffLen))
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
 	f := sniff(head)
+	if f == nil {
+		if v := sniffVideo(head); v != "" {
+			h.Format, h.ContentType = v, "video"
+			h.skip(perceptual, isVideo)
+			t := time.Now()
+			h, err := hashVideoStream(ctx, br, v, c, h)
+			if h != nil {
+				h.stages.Total = time.Since(t)
+			}
+			return h, err
+		}
+	} else {
+		h.ContentType = "photo"
+	}
 	d := newDigester(c.want)
 	if f == nil || c.want&perceptual == 0 {
 		// Not an image, or no pixels wanted: stream the bytes through the

@@ -31,7 +31,7 @@ var (
 )
 
 // installHint is ErrNoDecoder's advice.
-const installHint = "install ffmpeg, which includes ffprobe (Debian and Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg), or name the programs in FFmpeg.Path and FFmpeg.ProbePath"
+const installHint = "install ffmpeg, which includes ffprobe (Debian and Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg), or give the programs' paths"
 
 func errorf(kind error, format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{kind}, args...)...)

@@ -27,9 +27,6 @@ type FFmpeg struct {
 	// most 8). Every codec the allow-list holds that decodes bit-exactly
 	// does so whatever the threads.
 	Threads int
-
-	versionOnce sync.Once
-	version     string
 }
 
 var _ Decoder = (*FFmpeg)(nil)
@@ -77,32 +74,36 @@ func (f *FFmpeg) Available() error {
 	return err
 }
 
-// Version returns the first line of "ffmpeg -version", e.g. "ffmpeg
-// version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers",
-// trimmed to the program and version, or "ffmpeg" when it cannot be run.
+// Version returns ffmpeg's name and version from "ffmpeg -version", e.g.
+// "ffmpeg 5.1.9-0+deb12u1", or "ffmpeg" when it cannot be run. It is
+// asked once per program.
 func (f *FFmpeg) Version(ctx context.Context) string {
-	f.versionOnce.Do(func() {
-		f.version = "ffmpeg"
-		prog, _, err := f.programs()
-		if err != nil {
-			return
-		}
-		lim := f.Limits.withDefaults()
-		c, err := start(ctx, "ffmpeg", prog, []string{"-hide_banner", "-version"}, 10*time.Second, 10*time.Second, lim)
-		if err != nil {
-			return
-		}
-		out, _ := io.ReadAll(io.LimitReader(c.stdout, 64<<10))
-		if c.wait() != nil {
-			return
-		}
-		line, _, _ := strings.Cut(string(out), "\n")
-		if fs := strings.Fields(line); len(fs) >= 3 && fs[1] == "version" {
-			f.version = "ffmpeg " + fs[2]
-		}
-	})
-	return f.version
+	prog, _, err := f.programs()
+	if err != nil {
+		return "ffmpeg"
+	}
+	if v, ok := versions.Load(prog); ok {
+		return v.(string)
+	}
+	v := "ffmpeg"
+	c, err := start(ctx, "ffmpeg", prog, []string{"-hide_banner", "-version"}, 10*time.Second, 10*time.Second, f.Limits.withDefaults())
+	if err != nil {
+		return v
+	}
+	out, _ := io.ReadAll(io.LimitReader(c.stdout, 64<<10))
+	if c.wait() != nil {
+		return v
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	if fs := strings.Fields(line); len(fs) >= 3 && fs[1] == "version" {
+		v = "ffmpeg " + fs[2]
+	}
+	versions.Store(prog, v)
+	return v
 }
+
+// versions caches Version by program path.
+var versions sync.Map
 
 // Probe runs ffprobe on the file at path, sandboxed as ffmpeg is, and
 // reads its first video stream.
