@@ -2,6 +2,7 @@ package video
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -190,7 +191,7 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, info Info, s Sampling)
 	if err != nil {
 		return nil, err
 	}
-	return &pipeSource{c: c, w: w, h: h, every: every, maxOut: maxOut, frameSize: 3 * w * h}, nil
+	return &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: every, maxOut: maxOut, maxFrames: lim.MaxFrames}}, nil
 }
 
 // args is ffmpeg's command line for decoding: §5.2 of the vPDQ notes.
@@ -239,14 +240,43 @@ func inRange(pixFmt string) string {
 	return ""
 }
 
-// pipeSource reads frames of a fixed size from ffmpeg's stdout.
+// frameReader cuts a stream into frames of a fixed size: the n-th is
+// decoded frame n × every, and a frame past maxOut means the video has
+// more frames than the limit allows.
+type frameReader struct {
+	r                   io.Reader
+	size, every, maxOut int
+	n                   int // frames read
+	maxFrames           int // the limit, for the message
+}
+
+// next reads the next frame into buf[:size] and returns its number: io.EOF
+// at a clean end, ErrDecode when the stream ends inside a frame,
+// ErrTooLarge for a frame past maxOut.
+func (f *frameReader) next(buf []byte) (int, error) {
+	if len(buf) < f.size {
+		return 0, fmt.Errorf("video: frame buffer of %d bytes for frames of %d", len(buf), f.size)
+	}
+	m, err := io.ReadFull(f.r, buf[:f.size])
+	switch {
+	case err == io.ErrUnexpectedEOF:
+		return 0, errorf(ErrDecode, "frame %d is short: %d of %d bytes", f.n*f.every, m, f.size)
+	case err != nil:
+		return 0, err
+	case f.n == f.maxOut:
+		return 0, errorf(ErrTooLarge, "more than %d frames", f.maxFrames)
+	}
+	f.n++
+	return (f.n - 1) * f.every, nil
+}
+
+// pipeSource reads frames from ffmpeg's stdout.
 type pipeSource struct {
-	c                *child
-	w, h             int
-	every, maxOut, n int
-	frameSize        int
-	done             bool
-	err              error
+	c    *child
+	w, h int
+	fr   frameReader
+	done bool
+	err  error
 }
 
 func (p *pipeSource) Size() (int, int) { return p.w, p.h }
@@ -255,41 +285,30 @@ func (p *pipeSource) Next(buf []byte) (int, error) {
 	if p.done {
 		return 0, p.err
 	}
-	if len(buf) < p.frameSize {
-		return 0, fmt.Errorf("video: frame buffer of %d bytes for %d×%d RGB24 frames", len(buf), p.w, p.h)
-	}
-	err := readFrame(p.c.stdout, buf[:p.frameSize])
+	n, err := p.fr.next(buf)
 	switch {
+	case err == nil:
+		return n, nil
 	case err == io.EOF:
-		return 0, p.finish(p.c.wait(), io.EOF)
-	case err != nil:
-		p.c.kill()
-		werr := p.c.wait()
-		if werr == nil {
-			werr = errorf(ErrDecode, "ffmpeg: frame %d: %v", p.n*p.every, err)
-		}
-		return 0, p.finish(werr, nil)
+		return 0, p.finish(p.c.wait())
 	}
-	if p.n == p.maxOut {
-		p.c.kill()
-		p.c.wait()
-		return 0, p.finish(errorf(ErrTooLarge, "more than %d frames", p.c.lim.MaxFrames), nil)
+	// A short frame or one too many: stop ffmpeg, and report why it
+	// failed if it did (a short frame usually means it crashed).
+	p.c.kill()
+	if werr := p.c.wait(); werr != nil && !errors.Is(err, ErrTooLarge) {
+		err = werr
 	}
-	n := p.n * p.every
-	p.n++
-	return n, nil
+	return 0, p.finish(err)
 }
 
-// finish ends the source with the child's error, or with eof when the
-// child exited cleanly.
-func (p *pipeSource) finish(err, eof error) error {
+// finish ends the source with err; a clean end with no frame is ErrDecode.
+func (p *pipeSource) finish(err error) error {
 	p.done = true
-	if err == nil {
-		err = eof
-		if p.n == 0 {
-			msg := p.c.stderr.tail(600)
-			err = errorf(ErrDecode, "ffmpeg decoded no frames: %s", orNone(msg))
-		}
+	switch {
+	case err == nil && p.fr.n == 0:
+		err = errorf(ErrDecode, "ffmpeg decoded no frames: %s", orNone(p.c.stderr.tail(600)))
+	case err == nil:
+		err = io.EOF
 	}
 	p.err = err
 	return err
@@ -302,23 +321,12 @@ func orNone(s string) string {
 	return s
 }
 
+// Close stops ffmpeg if it is still running.
 func (p *pipeSource) Close() error {
 	if !p.done {
 		p.c.kill()
 		p.c.wait()
-		p.done, p.err = true, errorf(ErrDecode, "closed")
+		p.done, p.err = true, errorf(ErrDecode, "the frame source is closed")
 	}
 	return nil
 }
-
-// readFrame reads exactly len(buf) bytes: io.EOF when none were left,
-// errShortFrame when the stream ended inside the frame.
-func readFrame(r io.Reader, buf []byte) error {
-	n, err := io.ReadFull(r, buf)
-	if err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%w: %d of %d bytes", errShortFrame, n, len(buf))
-	}
-	return err
-}
-
-var errShortFrame = errorf(ErrDecode, "short frame")
