@@ -89,7 +89,7 @@ func TestLimitsCheck(t *testing.T) {
 		{"fps", func(i *Info) { i.FPS = 1001 }, lim, ErrTooLarge},
 		{"duration", func(i *Info) { i.Duration = 5 * time.Hour }, lim, ErrTooLarge},
 		{"frames declared", func(i *Info) { i.Frames = 1_000_001 }, lim, ErrTooLarge},
-		{"frames estimated", func(i *Info) { i.Frames, i.FPS, i.Duration = 0, 999, 4 * time.Hour }, lim, ErrTooLarge},
+		{"frames estimated", func(i *Info) { i.Frames, i.FPS, i.Duration = 0, 999, 4*time.Hour }, lim, ErrTooLarge},
 		{"own limit", func(*Info) {}, Limits{MaxFrames: 299}.withDefaults(), ErrTooLarge},
 	} {
 		i := ok

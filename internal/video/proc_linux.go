@@ -4,7 +4,6 @@ package video
 
 import (
 	"fmt"
-	"os"
 	"syscall"
 	"unsafe"
 )
@@ -27,13 +26,18 @@ func killGroup(pid int) error { return syscall.Kill(-pid, syscall.SIGKILL) }
 // or so libraries and before it opens its input.
 func setLimits(pid int, cpuSeconds uint64, memory uint64) error {
 	for _, l := range []struct {
-		res int
-		v   uint64
-	}{{syscall.RLIMIT_CPU, cpuSeconds}, {syscall.RLIMIT_AS, memory}} {
-		if l.v == 0 {
+		res      int
+		cur, max uint64
+	}{
+		// SIGXCPU at the soft limit, which ffmpeg handles by stopping;
+		// SIGKILL a second later if it has not.
+		{syscall.RLIMIT_CPU, cpuSeconds, cpuSeconds + 1},
+		{syscall.RLIMIT_AS, memory, memory},
+	} {
+		if l.cur == 0 {
 			continue
 		}
-		lim := syscall.Rlimit{Cur: l.v, Max: l.v}
+		lim := syscall.Rlimit{Cur: l.cur, Max: l.max}
 		_, _, errno := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, uintptr(pid), uintptr(l.res), uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
 		if errno != 0 {
 			return fmt.Errorf("prlimit(%d, %d): %w", pid, l.res, errno)
@@ -44,6 +48,3 @@ func setLimits(pid int, cpuSeconds uint64, memory uint64) error {
 
 // limitsApplied reports whether setLimits takes effect on this system.
 const limitsApplied = true
-
-// cpuSignal is the signal the kernel sends at the CPU-time limit.
-var cpuSignal os.Signal = syscall.SIGXCPU

@@ -24,5 +24,3 @@ func killGroup(pid int) error {
 func setLimits(pid int, cpuSeconds, memory uint64) error { return nil }
 
 const limitsApplied = false
-
-var cpuSignal os.Signal = nil

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -35,6 +34,7 @@ var startHook func(pid int)
 // memory limits, and a wall-clock timeout, capped by ctx, after which the
 // group is killed.
 func start(ctx context.Context, name, prog string, args []string, timeout, cpu time.Duration, lim Limits) (*child, error) {
+	cpu = (cpu + time.Second - 1).Truncate(time.Second) // RLIMIT_CPU counts whole seconds
 	timer, cancel := context.WithTimeout(ctx, timeout)
 	c := &child{name: name, stderr: newRing(stderrKeep), ctx: ctx, timeout: timeout, timer: timer, cancel: cancel, lim: lim, cpu: cpu}
 	cmd := exec.CommandContext(timer, prog, args...)
@@ -57,7 +57,7 @@ func start(ctx context.Context, name, prog string, args []string, timeout, cpu t
 		return nil, fmt.Errorf("video: starting %s: %w", name, err)
 	}
 	c.cmd, c.stdout = cmd, out
-	if err := setLimits(cmd.Process.Pid, uint64((cpu+time.Second-1)/time.Second), uint64(lim.Memory)); err != nil {
+	if err := setLimits(cmd.Process.Pid, uint64(cpu/time.Second), uint64(lim.Memory)); err != nil {
 		killGroup(cmd.Process.Pid)
 		cmd.Wait()
 		cancel()
@@ -93,14 +93,16 @@ func (c *child) failure(err error) error {
 		return errorf(ErrTimeout, "%s stopped after %v", c.name, c.timeout)
 	}
 	msg := c.stderr.tail(600)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && cpuSignal != nil && ws.Signal() == cpuSignal {
-			return errorf(ErrTimeout, "%s hit its CPU-time limit of %v", c.name, c.cpu)
-		}
+	// The kernel signals at the limit by its own accounting, which
+	// ProcessState's can trail by a few ticks.
+	if ps := c.cmd.ProcessState; limitsApplied && ps != nil && ps.UserTime()+ps.SystemTime() >= c.cpu*9/10 {
+		return errorf(ErrTimeout, "%s used its CPU-time limit of %v", c.name, c.cpu)
 	}
 	if outOfMemory(msg) {
 		return errorf(ErrTooLarge, "%s ran out of memory under its limit of %d MiB: %s", c.name, c.lim.Memory>>20, msg)
+	}
+	if strings.Contains(msg, "not on whitelist") {
+		return errorf(ErrUnsupported, "%s refused the file: %s", c.name, msg)
 	}
 	if msg == "" {
 		msg = "no message"
