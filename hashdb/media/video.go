@@ -145,7 +145,7 @@ func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash
 			Frames:         decoded,
 			SecondsPerHash: c.secondsPerHash,
 			Downsample:     c.downsample,
-			Decoder:        dec.Version(ctx) + " cli; scale=area; bt601",
+			Decoder:        decoderName(ctx, dec),
 		},
 	}, nil
 }
@@ -253,4 +253,13 @@ func videoReason(kind error) string {
 		return videoTimedOut
 	}
 	return videoUndecodable
+}
+
+// decoderName is the provenance recorded in vpdq.Video.Decoder.
+func decoderName(ctx context.Context, dec *video.FFmpeg) string {
+	s := dec.Version(ctx) + " cli; scale=area; bt601"
+	if dec.NoSIMD {
+		s += "; nosimd"
+	}
+	return s
 }

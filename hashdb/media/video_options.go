@@ -35,6 +35,12 @@ type VideoOptions struct {
 	// resolution, as the reference and python-threatexchange do.
 	// Downsampled hashes drift about 10 bits from full-resolution ones.
 	Downsample int
+	// NoSIMD converts colour with swscale's portable C code rather than
+	// its x86-64 SIMD code, which rounds differently: the frames, and so
+	// the hashes, of an arm64 build and of upstream's 2022 sample files,
+	// where the default gives those of Meta's reference built on x86-64.
+	// Decoding is slower without SIMD.
+	NoSIMD bool
 	// FFmpeg and FFprobe name the programs; "" finds them in PATH (and
 	// ffprobe beside FFmpeg when only that is given).
 	FFmpeg, FFprobe string
@@ -93,7 +99,7 @@ func (o *VideoOptions) config() (videoConfig, error) {
 	}
 	c.downsample, c.workers, c.tempDir = o.Downsample, o.Workers, o.TempDir
 	c.decoder = &video.FFmpeg{
-		Path: o.FFmpeg, ProbePath: o.FFprobe, Threads: o.Threads,
+		Path: o.FFmpeg, ProbePath: o.FFprobe, Threads: o.Threads, NoSIMD: o.NoSIMD,
 		Limits: video.Limits{
 			MaxDuration: o.MaxDuration, MaxFrames: o.MaxFrames, MaxPixels: o.MaxPixels, MaxFPS: o.MaxFPS,
 			Timeout: o.Timeout, CPU: o.CPU, Memory: o.Memory,

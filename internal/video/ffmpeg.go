@@ -28,6 +28,12 @@ type FFmpeg struct {
 	// most 8). Every codec the allow-list holds that decodes bit-exactly
 	// does so whatever the threads.
 	Threads int
+	// NoSIMD turns FFmpeg's SIMD code off (-cpuflags 0), so that swscale
+	// converts colour with its portable C code, which rounds differently
+	// from its x86-64 SIMD path: the frames are then those an arm64 build
+	// gives, and the hashes those of upstream's 2022 sample files. Codecs
+	// decode bit-exactly either way, but more slowly without SIMD.
+	NoSIMD bool
 }
 
 var _ Decoder = (*FFmpeg)(nil)
@@ -205,7 +211,11 @@ func (f *FFmpeg) args(info Info, w, h, every, frames int, lim Limits, path strin
 		scale += ":in_color_matrix=bt601:in_range=" + r
 	}
 	vf = append(vf, scale, "format=rgb24")
-	return []string{
+	var cpu []string
+	if f.NoSIMD {
+		cpu = []string{"-cpuflags", "0"}
+	}
+	return append(cpu,
 		"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
 		"-protocol_whitelist", "file",
 		"-format_whitelist", strings.Join(containers, ","),
@@ -222,7 +232,7 @@ func (f *FFmpeg) args(info Info, w, h, every, frames int, lim Limits, path strin
 		"-frames:v", strconv.Itoa(frames),
 		"-f", "rawvideo", "-pix_fmt", "rgb24",
 		"pipe:1",
-	}
+	)
 }
 
 // inRange is the input range swscale assumes for a pixel format when no

@@ -51,6 +51,12 @@ func start(ctx context.Context, name, prog string, args []string, timeout, cpu t
 	}
 	if err := cmd.Start(); err != nil {
 		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("video: %s: %w", name, ctx.Err())
+		case timer.Err() != nil:
+			return nil, errorf(ErrTimeout, "%s stopped after %v", name, timeout)
+		}
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
 			return nil, errorf(ErrNoDecoder, "%s: %v; %s", name, err, installHint)
 		}
