@@ -112,15 +112,13 @@ func (s *spool) Write(p []byte) (int, error) {
 // hashVideoFile probes the video at path and hashes its sampled frames.
 func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash, error) {
 	dec := c.decoder
-	info, err := dec.Probe(ctx, path)
-	if err != nil {
-		return nil, err
-	}
 	every := 1
-	if c.secondsPerHash > 0 {
-		every = video.Step(c.secondsPerHash, info.FPS)
-	}
-	src, err := dec.Frames(ctx, path, info, video.Sampling{Every: every, Width: c.downsample, Height: c.downsample})
+	info, src, err := dec.Open(ctx, path, func(info video.Info) video.Sampling {
+		if c.secondsPerHash > 0 {
+			every = video.Step(c.secondsPerHash, info.FPS)
+		}
+		return video.Sampling{Every: every, Width: c.downsample, Height: c.downsample}
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -60,11 +60,12 @@ type VideoOptions struct {
 	// plus half its duration), capped by the context.
 	Timeout time.Duration
 	// CPU and Memory limit ffmpeg's CPU time (default: its timeout times
-	// its threads, plus one) and address space (default 4 GiB), on Linux.
+	// one more than its threads) and address space (default 4 GiB), on
+	// Linux.
 	CPU    time.Duration
 	Memory int64
-	// Threads is ffmpeg's decoding threads, and Workers the goroutines
-	// hashing frames; 0 means GOMAXPROCS (at most 8 threads).
+	// Threads is ffmpeg's decoding threads (0: ffmpeg's automatic
+	// choice), and Workers the goroutines hashing frames (0: GOMAXPROCS).
 	Threads, Workers int
 	// TempDir is where a video is spooled for ffmpeg, which needs a file
 	// it can seek; "" means os.TempDir().

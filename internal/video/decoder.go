@@ -15,10 +15,10 @@ type Decoder interface {
 	// back with its Info filled and an error wrapping ErrTooLarge or
 	// ErrUnsupported.
 	Probe(ctx context.Context, path string) (Info, error)
-	// Frames starts decoding the frames s selects of the video info
-	// describes (what Probe returned for path), after checking info
-	// against the limits again.
-	Frames(ctx context.Context, path string, info Info, s Sampling) (FrameSource, error)
+	// Open probes the file as Probe does and, unless the video is
+	// refused, starts decoding the frames choose selects given its Info.
+	// The Info comes back filled when the video is refused.
+	Open(ctx context.Context, path string, choose func(Info) Sampling) (Info, FrameSource, error)
 }
 
 // A FrameSource delivers a video's selected frames in order, as packed

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -24,9 +25,10 @@ type FFmpeg struct {
 	Path, ProbePath string
 	// Limits bound what is decoded and what the children may use.
 	Limits Limits
-	// Threads is the number of decoding threads (default: GOMAXPROCS, at
-	// most 8). Every codec the allow-list holds that decodes bit-exactly
-	// does so whatever the threads.
+	// Threads is the number of decoding threads; 0 leaves ffmpeg's
+	// automatic choice (one per core, and one more for frame threading),
+	// as its own decode uses. The codecs that decode bit-exactly do so
+	// whatever the threads.
 	Threads int
 	// NoSIMD turns FFmpeg's SIMD code off (-cpuflags 0), so that swscale
 	// converts colour with its portable C code, which rounds differently
@@ -67,11 +69,12 @@ func look(path, name string) (string, error) {
 
 func isExecutable(p string) bool { _, err := exec.LookPath(p); return err == nil }
 
+// threads is the number of threads the CPU limit allows for.
 func (f *FFmpeg) threads() int {
 	if f.Threads > 0 {
 		return f.Threads
 	}
-	return min(runtime.GOMAXPROCS(0), 8)
+	return runtime.NumCPU() + 1
 }
 
 // Available reports whether the programs are installed, with
@@ -93,7 +96,7 @@ func (f *FFmpeg) Version(ctx context.Context) string {
 		return v.(string)
 	}
 	v := "ffmpeg"
-	c, err := start(ctx, "ffmpeg", prog, []string{"-hide_banner", "-version"}, 10*time.Second, 10*time.Second, f.Limits.withDefaults())
+	c, err := start(ctx, "ffmpeg", prog, []string{"-hide_banner", "-version"}, nil, 10*time.Second, 10*time.Second, f.Limits.withDefaults())
 	if err != nil {
 		return v
 	}
@@ -133,7 +136,7 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (Info, error) {
 	if cpu <= 0 {
 		cpu = lim.ProbeTimeout
 	}
-	c, err := start(ctx, "ffprobe", prog, args, lim.ProbeTimeout, cpu, lim)
+	c, err := start(ctx, "ffprobe", prog, args, nil, lim.ProbeTimeout, cpu, lim)
 	if err != nil {
 		return Info{}, err
 	}
@@ -165,43 +168,112 @@ func fileURL(path string) string {
 	return "file:" + path
 }
 
-// Frames starts ffmpeg on the file at path, as the package documentation
-// describes, after checking info against the limits.
-func (f *FFmpeg) Frames(ctx context.Context, path string, info Info, s Sampling) (FrameSource, error) {
+// Open probes the file at path with ffprobe and, at the same time,
+// starts ffmpeg on it, so that the probe costs no time of its own: ffmpeg
+// opens the input and then waits for its filter graph, which it is given
+// once the probe's Info has passed the limits and choose has said which
+// frames to keep and at what size. A refused video is never decoded past
+// the first frames both programs read to learn its streams; ffmpeg is
+// killed.
+func (f *FFmpeg) Open(ctx context.Context, path string, choose func(Info) Sampling) (Info, FrameSource, error) {
 	prog, _, err := f.programs()
 	if err != nil {
-		return nil, err
+		return Info{}, nil, err
 	}
 	lim := f.Limits.withDefaults()
-	if err := lim.check(info); err != nil {
-		return nil, err
+	script, feed, err := os.Pipe()
+	if err != nil {
+		return Info{}, nil, fmt.Errorf("video: %w", err)
 	}
+	defer feed.Close()
+	// Until the probe says how long the video is, ffmpeg gets the probe's
+	// timeout (all it does meanwhile is open the input) and the CPU limit
+	// of the longest video allowed, which the probe then lowers: a limit
+	// may be lowered but not raised.
+	c, err := start(ctx, "ffmpeg", prog, f.args(lim, path), []*os.File{script}, lim.ProbeTimeout, f.cpu(lim, lim.timeout(lim.MaxDuration)), lim)
+	script.Close()
+	if err != nil {
+		return Info{}, nil, err
+	}
+	fail := func(err error) (Info, FrameSource, error) {
+		c.kill()
+		c.wait()
+		return Info{}, nil, err
+	}
+	info, err := f.Probe(ctx, path)
+	if err != nil {
+		c.kill()
+		c.wait()
+		return info, nil, err
+	}
+	s := choose(info)
 	w, h := info.Width, info.Height
 	if s.Width > 0 || s.Height > 0 {
 		w, h = s.Width, s.Height
 		if w < minSide || h < minSide || w > lim.MaxSide || h > lim.MaxSide {
-			return nil, errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide)
+			return fail(errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide))
 		}
 	}
 	every := max(s.Every, 1)
+	timeout := lim.timeout(info.Duration)
+	if err := c.limit(timeout, f.cpu(lim, timeout)); err != nil {
+		return fail(err)
+	}
+	// A write error means ffmpeg has exited, and wait will say why.
+	io.WriteString(feed, filterGraph(info, w, h, every))
+	feed.Close()
 	// At most this many frames come out; one more means the video has more
 	// frames than it declared, and is over MaxFrames.
 	maxOut := (lim.MaxFrames + every - 1) / every
-	args := f.args(info, w, h, every, maxOut+1, lim, path)
-	timeout := lim.timeout(info.Duration)
-	cpu := lim.CPU
-	if cpu <= 0 {
-		cpu = time.Duration(f.threads()+1) * timeout
-	}
-	c, err := start(ctx, "ffmpeg", prog, args, timeout, cpu, lim)
-	if err != nil {
-		return nil, err
-	}
-	return &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: every, maxOut: maxOut, maxFrames: lim.MaxFrames}}, nil
+	return info, &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: every, maxOut: maxOut, maxFrames: lim.MaxFrames}}, nil
 }
 
-// args is ffmpeg's command line for decoding: §5.2 of the vPDQ notes.
-func (f *FFmpeg) args(info Info, w, h, every, frames int, lim Limits, path string) []string {
+// cpu is the CPU-time limit of a child with the given timeout.
+func (f *FFmpeg) cpu(lim Limits, timeout time.Duration) time.Duration {
+	if lim.CPU > 0 {
+		return lim.CPU
+	}
+	return time.Duration(f.threads()+1) * timeout
+}
+
+// args is ffmpeg's command line for decoding: §5.2 of the vPDQ notes, with
+// the filter graph read from file descriptor 3 once the probe is done.
+func (f *FFmpeg) args(lim Limits, path string) []string {
+	var all []string
+	for _, c := range codecNames() {
+		all = append(all, decoders[c]...)
+	}
+	var args, threads []string
+	if f.NoSIMD {
+		args = []string{"-cpuflags", "0"}
+	}
+	if f.Threads > 0 {
+		threads = []string{"-threads", strconv.Itoa(f.Threads)}
+	}
+	args = append(args,
+		"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
+		"-protocol_whitelist", "file",
+		"-format_whitelist", strings.Join(containers, ","),
+		"-codec_whitelist", strings.Join(all, ","),
+		"-noautorotate")
+	args = append(args, threads...)
+	return append(args,
+		"-max_pixels", strconv.FormatInt(lim.MaxPixels, 10),
+		"-t", strconv.FormatFloat(lim.MaxDuration.Seconds(), 'f', 3, 64),
+		"-i", fileURL(path),
+		"-map", "0:v:0", "-an", "-sn", "-dn",
+		"-filter_threads", "1",
+		"-filter_script:v", "pipe:3",
+		"-fps_mode", "passthrough",
+		"-frames:v", strconv.Itoa(lim.MaxFrames+1),
+		"-f", "rawvideo", "-pix_fmt", "rgb24",
+		"pipe:1",
+	)
+}
+
+// filterGraph selects every every-th decoded frame and converts it to
+// RGB24 at w×h as the reference's swscale context does.
+func filterGraph(info Info, w, h, every int) string {
 	var vf []string
 	if every > 1 {
 		vf = append(vf, "select='not(mod(n\\,"+strconv.Itoa(every)+"))'")
@@ -210,29 +282,7 @@ func (f *FFmpeg) args(info Info, w, h, every, frames int, lim Limits, path strin
 	if r := inRange(info.PixFmt); r != "" {
 		scale += ":in_color_matrix=bt601:in_range=" + r
 	}
-	vf = append(vf, scale, "format=rgb24")
-	var cpu []string
-	if f.NoSIMD {
-		cpu = []string{"-cpuflags", "0"}
-	}
-	return append(cpu,
-		"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
-		"-protocol_whitelist", "file",
-		"-format_whitelist", strings.Join(containers, ","),
-		"-codec_whitelist", decoderList(info.Codec),
-		"-noautorotate",
-		"-threads", strconv.Itoa(f.threads()),
-		"-max_pixels", strconv.FormatInt(lim.MaxPixels, 10),
-		"-t", strconv.FormatFloat(lim.MaxDuration.Seconds(), 'f', 3, 64),
-		"-i", fileURL(path),
-		"-map", "0:v:0", "-an", "-sn", "-dn",
-		"-filter_threads", "1",
-		"-vf", strings.Join(vf, ","),
-		"-fps_mode", "passthrough",
-		"-frames:v", strconv.Itoa(frames),
-		"-f", "rawvideo", "-pix_fmt", "rgb24",
-		"pipe:1",
-	)
+	return strings.Join(append(vf, scale, "format=rgb24"), ",")
 }
 
 // inRange is the input range swscale assumes for a pixel format when no

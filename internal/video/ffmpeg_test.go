@@ -39,11 +39,7 @@ var testsrc = []string{"-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duratio
 
 // decodeAll probes path and reads every frame s selects.
 func decodeAll(ctx context.Context, d *FFmpeg, path string, s Sampling) (Info, []int, [][]byte, error) {
-	info, err := d.Probe(ctx, path)
-	if err != nil {
-		return info, nil, nil, err
-	}
-	src, err := d.Frames(ctx, path, info, s)
+	info, src, err := d.Open(ctx, path, func(Info) Sampling { return s })
 	if err != nil {
 		return info, nil, nil, err
 	}
@@ -327,8 +323,8 @@ func TestNoDecoder(t *testing.T) {
 		if !errors.Is(err, ErrNoDecoder) || !strings.Contains(err.Error(), "apt-get install ffmpeg") {
 			t.Errorf("%+v: Probe error %v, want ErrNoDecoder with how to install", d, err)
 		}
-		if _, err := d.Frames(context.Background(), "x.mp4", Info{}, Sampling{}); !errors.Is(err, ErrNoDecoder) {
-			t.Errorf("%+v: Frames error %v", d, err)
+		if _, _, err := d.Open(context.Background(), "x.mp4", func(Info) Sampling { return Sampling{} }); !errors.Is(err, ErrNoDecoder) {
+			t.Errorf("%+v: Open error %v", d, err)
 		}
 	}
 }
@@ -340,11 +336,7 @@ func TestCancel(t *testing.T) {
 	path := clip(t, t.TempDir(), "clip.mp4", testsrc, []string{"-c:v", "libx264", "-preset", "ultrafast"})
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &FFmpeg{}
-	info, err := d.Probe(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := d.Frames(ctx, path, info, Sampling{})
+	_, src, err := d.Open(ctx, path, func(Info) Sampling { return Sampling{} })
 	if err != nil {
 		t.Fatal(err)
 	}

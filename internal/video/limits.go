@@ -26,9 +26,9 @@ type Limits struct {
 	// the video's duration), capped by the caller's context. The probe
 	// has ProbeTimeout (default 30 s).
 	Timeout, ProbeTimeout time.Duration
-	// CPU is the child's CPU-time limit (default: Threads × its
-	// wall-clock timeout, so that it never fires before the timeout on a
-	// child that keeps its threads busy).
+	// CPU is the child's CPU-time limit (default: its wall-clock timeout
+	// times one more than its threads, so that it never fires before the
+	// timeout on a child that keeps every thread busy).
 	CPU time.Duration
 	// Memory is the child's address-space limit, RLIMIT_AS (default 4
 	// GiB; ffmpeg reserves far more address space than it touches).
