@@ -159,6 +159,3 @@ func codecNames() []string {
 	slices.Sort(s)
 	return s
 }
-
-// decoderList is the -codec_whitelist value for the codec.
-func decoderList(codec string) string { return strings.Join(decoders[codec], ",") }
