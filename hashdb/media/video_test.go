@@ -183,6 +183,24 @@ func readRef(t *testing.T, path string) (string, map[int]refFrame, []int) {
 	return string(b), m, order
 }
 
+// hashShared hashes a shared video once per set of options, for the
+// conformance tests that compare the same output with several files.
+func hashShared(t *testing.T, name string, o VideoOptions) *vpdq.Hash {
+	t.Helper()
+	key := fmt.Sprintf("%s %+v", name, o)
+	if v, ok := sharedHashes.Load(key); ok {
+		return v.(*vpdq.Hash)
+	}
+	h, err := HashFile(context.Background(), filepath.Join(testenv.Dir(t, "vpdq"), "videos", name+".mp4"), &Options{Video: o})
+	if err != nil {
+		t.Fatalf("%s %+v: %v", name, o, err)
+	}
+	sharedHashes.Store(key, h.Video)
+	return h.Video
+}
+
+var sharedHashes sync.Map
+
 var sharedVideos = []string{"doorknob-hd-no-bar", "pattern-sd-grey-bar", "pattern-hd-no-bar", "chair-20-sd-bar", "test-padded-dimensions"}
 
 // TestConformanceReference hashes the five shared videos through HashFile
@@ -203,20 +221,17 @@ func TestConformanceReference(t *testing.T) {
 				t.Errorf("%s: %v", ref, err)
 				continue
 			}
-			h, err := HashFile(context.Background(), filepath.Join(dir, "videos", name+".mp4"), &Options{Video: m.opts})
-			if err != nil {
-				t.Fatalf("%s%s: %v", name, m.suffix, err)
-			}
+			v := hashShared(t, name, m.opts)
 			want, wantFrames, _ := readRef(t, ref)
-			got := cppLines(h.Video.Features)
+			got := cppLines(v.Features)
 			same := 0
-			for _, f := range h.Video.Features {
+			for _, f := range v.Features {
 				if r, ok := wantFrames[int(f.Frame)]; ok && r.hash == f.PDQ && r.quality == int(f.Quality) {
 					same++
 				}
 			}
 			if got != want {
-				t.Errorf("%s%s: output differs from the reference: %d of %d frames identical (got %d)", name, m.suffix, same, len(wantFrames), len(h.Video.Features))
+				t.Errorf("%s%s: output differs from the reference: %d of %d frames identical (got %d)", name, m.suffix, same, len(wantFrames), len(v.Features))
 			}
 			t.Logf("%-24s %-9s %4d/%4d frames identical, file byte-identical: %v", name, m.suffix, same, len(wantFrames), got == want)
 		}
@@ -230,18 +245,15 @@ func TestConformanceNoSIMD(t *testing.T) {
 	testenv.FFmpeg(t)
 	dir := testenv.Dir(t, "vpdq")
 	for _, name := range sharedVideos {
-		h, err := HashFile(context.Background(), filepath.Join(dir, "videos", name+".mp4"), &Options{Video: VideoOptions{EveryFrame: true, NoSIMD: true}})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		v := hashShared(t, name, VideoOptions{EveryFrame: true, NoSIMD: true})
 		want, wantFrames, _ := readRef(t, filepath.Join(dir, "reference-debian-nosimd", name+".txt"))
 		same := 0
-		for _, f := range h.Video.Features {
+		for _, f := range v.Features {
 			if r, ok := wantFrames[int(f.Frame)]; ok && r.hash == f.PDQ && r.quality == int(f.Quality) {
 				same++
 			}
 		}
-		got := cppLines(h.Video.Features)
+		got := cppLines(v.Features)
 		if got != want {
 			t.Errorf("%s: differs from reference-debian-nosimd: %d of %d frames identical", name, same, len(wantFrames))
 		}
@@ -267,17 +279,14 @@ func TestConformanceUpstream(t *testing.T) {
 		noSIMD bool
 	}{{"default", false}, {"nosimd", true}} {
 		for _, name := range sharedVideos {
-			h, err := HashFile(context.Background(), filepath.Join(dir, "videos", name+".mp4"), &Options{Video: VideoOptions{EveryFrame: true, NoSIMD: mode.noSIMD}})
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
+			v := hashShared(t, name, VideoOptions{EveryFrame: true, NoSIMD: mode.noSIMD})
 			_, ref, order := readRef(t, filepath.Join(dir, "hashes", name+".txt"))
-			if len(order) != len(h.Video.Features) {
-				t.Errorf("%s %s: %d frames, upstream %d", mode.name, name, len(h.Video.Features), len(order))
+			if len(order) != len(v.Features) {
+				t.Errorf("%s %s: %d frames, upstream %d", mode.name, name, len(v.Features), len(order))
 				continue
 			}
 			var both50, max50, both100, max100, over8, identical int
-			for i, f := range h.Video.Features {
+			for i, f := range v.Features {
 				r := ref[order[i]]
 				if int(f.Frame) != order[i] {
 					t.Fatalf("%s %s: feature %d is frame %d, upstream %d", mode.name, name, i, f.Frame, order[i])
