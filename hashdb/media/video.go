@@ -112,6 +112,10 @@ func (s *spool) Write(p []byte) (int, error) {
 // hashVideoFile probes the video at path and hashes its sampled frames.
 func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash, error) {
 	dec := c.decoder
+	// Asking ffmpeg its version costs a process start, once per program:
+	// overlap it with the decoding.
+	name := make(chan string, 1)
+	go func() { name <- decoderName(ctx, dec) }()
 	every := 1
 	info, src, err := dec.Open(ctx, path, func(info video.Info) video.Sampling {
 		if c.secondsPerHash > 0 {
@@ -143,7 +147,7 @@ func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash
 			Frames:         decoded,
 			SecondsPerHash: c.secondsPerHash,
 			Downsample:     c.downsample,
-			Decoder:        decoderName(ctx, dec),
+			Decoder:        <-name,
 		},
 	}, nil
 }

@@ -33,6 +33,13 @@
 // when video is stream 0, and aborts on a corrupt packet where ffmpeg
 // conceals the error and goes on.
 //
+// # Cost
+//
+// ffprobe and ffmpeg start together: ffmpeg opens the input and waits for
+// its filter graph on an inherited pipe, which it gets once the probe has
+// passed the limits, so the probe costs no wall time of its own on a
+// machine with a core to spare. That pipe needs a Unix-like system.
+//
 // Without ffmpeg on the machine, every call fails with [ErrNoDecoder],
 // whose message says how to install it.
 package video

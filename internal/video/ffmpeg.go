@@ -127,6 +127,7 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (Info, error) {
 		"-v", "error", "-hide_banner",
 		"-protocol_whitelist", "file",
 		"-format_whitelist", strings.Join(containers, ","),
+		"-codec_whitelist", strings.Join(append(videoDecoders(), otherDecoders...), ","),
 		"-select_streams", "v:0",
 		"-show_entries", probeEntries,
 		"-of", "json",
@@ -239,10 +240,6 @@ func (f *FFmpeg) cpu(lim Limits, timeout time.Duration) time.Duration {
 // args is ffmpeg's command line for decoding: §5.2 of the vPDQ notes, with
 // the filter graph read from file descriptor 3 once the probe is done.
 func (f *FFmpeg) args(lim Limits, path string) []string {
-	var all []string
-	for _, c := range codecNames() {
-		all = append(all, decoders[c]...)
-	}
 	var args, threads []string
 	if f.NoSIMD {
 		args = []string{"-cpuflags", "0"}
@@ -254,7 +251,7 @@ func (f *FFmpeg) args(lim Limits, path string) []string {
 		"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
 		"-protocol_whitelist", "file",
 		"-format_whitelist", strings.Join(containers, ","),
-		"-codec_whitelist", strings.Join(all, ","),
+		"-codec_whitelist", strings.Join(videoDecoders(), ","),
 		"-noautorotate")
 	args = append(args, threads...)
 	return append(args,
@@ -345,7 +342,9 @@ func (p *pipeSource) Next(buf []byte) (int, error) {
 	if p.done {
 		return 0, p.err
 	}
+	p.c.resume()
 	n, err := p.fr.next(buf)
+	p.c.pause()
 	switch {
 	case err == nil:
 		return n, nil

@@ -231,6 +231,8 @@ func TestLimits(t *testing.T) {
 	path := clip(t, dir, "clip.mp4", testsrc, []string{"-c:v", "libx264", "-preset", "ultrafast"})
 	ffv1 := clip(t, dir, "ffv1.mkv", testsrc, []string{"-c:v", "ffv1"})
 	nut := clip(t, dir, "clip.nut", testsrc, []string{"-c:v", "mpeg4"})
+	wavpack := clip(t, dir, "wavpack.mkv", append([]string{"-f", "lavfi", "-i", "sine=duration=2"}, testsrc...),
+		[]string{"-map", "1:v", "-map", "0:a", "-c:v", "mpeg4", "-c:a", "wavpack"})
 	for _, tc := range []struct {
 		name string
 		path string
@@ -246,6 +248,7 @@ func TestLimits(t *testing.T) {
 		{"downsample", path, Limits{}, Sampling{Width: 4, Height: 4}, ErrTooLarge},
 		{"codec", ffv1, Limits{}, Sampling{}, ErrUnsupported},
 		{"container", nut, Limits{}, Sampling{}, ErrUnsupported},
+		{"audio codec", wavpack, Limits{}, Sampling{}, ErrUnsupported},
 		{"timeout", path, Limits{Timeout: time.Millisecond}, Sampling{}, ErrTimeout},
 		{"memory", path, Limits{Memory: 48 << 20}, Sampling{}, ErrTooLarge},
 	} {
@@ -358,3 +361,34 @@ func TestCancel(t *testing.T) {
 }
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
+
+// TestTimeoutCountsWaiting reads frames slower than the timeout allows in
+// all: the clock stops while the reader works on a frame, so only the
+// time ffmpeg keeps it waiting counts.
+func TestTimeoutCountsWaiting(t *testing.T) {
+	testenv.FFmpeg(t)
+	path := clip(t, t.TempDir(), "clip.mp4", testsrc, []string{"-c:v", "libx264", "-preset", "ultrafast"})
+	d := &FFmpeg{Limits: Limits{Timeout: 2 * time.Second}}
+	_, src, err := d.Open(context.Background(), path, func(Info) Sampling { return Sampling{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	buf := make([]byte, 3*64*48)
+	start := time.Now()
+	n := 0
+	for {
+		_, err := src.Next(buf)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d frames and %v: %v", n, time.Since(start), err)
+		}
+		n++
+		time.Sleep(150 * time.Millisecond)
+	}
+	if n != 20 || time.Since(start) < 2*time.Second {
+		t.Errorf("%d frames in %v", n, time.Since(start))
+	}
+}

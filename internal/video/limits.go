@@ -23,8 +23,11 @@ type Limits struct {
 	// MaxFPS is the highest frame rate accepted (default 1000).
 	MaxFPS float64
 	// Timeout is the wall-clock limit of a decode (default 30 s plus half
-	// the video's duration), capped by the caller's context. The probe
-	// has ProbeTimeout (default 30 s).
+	// the video's duration), capped by the caller's context. It counts the
+	// time the reader waits for frames, not the time it spends on each
+	// between calls to Next, so that hashing every frame on a slow machine
+	// does not count against ffmpeg. The probe has ProbeTimeout (default
+	// 30 s).
 	Timeout, ProbeTimeout time.Duration
 	// CPU is the child's CPU-time limit (default: its wall-clock timeout
 	// times one more than its threads, so that it never fires before the
@@ -149,6 +152,27 @@ var decoders = map[string][]string{
 	"vc1":        {"vc1"},
 	"theora":     {"theora"},
 	"mjpeg":      {"mjpeg"},
+}
+
+// otherDecoders are the audio and subtitle decoders ffprobe may open: it
+// opens a decoder for every stream, and fails on one not allowed, so a
+// video whose other streams use none of these is refused.
+var otherDecoders = []string{
+	"aac", "aac_fixed", "aac_latm", "ac3", "ac3_fixed", "eac3", "mp1", "mp1float", "mp2", "mp2float", "mp3", "mp3float",
+	"opus", "libopus", "vorbis", "libvorbis", "flac", "alac", "wmav1", "wmav2", "wmapro", "dca", "truehd",
+	"pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_f32le", "pcm_u8", "pcm_alaw", "pcm_mulaw",
+	"adpcm_ima_wav", "adpcm_ms", "amrnb", "amrwb", "speex", "nellymoser", "gsm_ms",
+	"mov_text", "subrip", "ass", "ssa", "webvtt", "text", "dvdsub", "dvbsub",
+}
+
+// videoDecoders is ffmpeg's -codec_whitelist: every allowed video
+// decoder.
+func videoDecoders() []string {
+	var all []string
+	for _, c := range codecNames() {
+		all = append(all, decoders[c]...)
+	}
+	return all
 }
 
 func codecNames() []string {

@@ -22,8 +22,10 @@ type child struct {
 	lim    Limits
 
 	mu       sync.Mutex
-	timer    *time.Timer
-	timeout  time.Duration
+	timer    *time.Timer   // nil while paused
+	timeout  time.Duration // the whole allowance
+	left     time.Duration // what is left of it when the timer last stopped
+	since    time.Time     // when the timer last started
 	timedOut bool
 	cpu      time.Duration
 }
@@ -82,15 +84,44 @@ func (c *child) limit(timeout, cpu time.Duration) error {
 	defer c.mu.Unlock()
 	if c.timer != nil {
 		c.timer.Stop()
+		c.timer = nil
 	}
-	c.timeout, c.cpu = timeout, cpu
-	c.timer = time.AfterFunc(timeout, func() {
+	c.timeout, c.left, c.cpu = timeout, timeout, cpu
+	c.resumeLocked()
+	return nil
+}
+
+// resume restarts the wall clock, with what is left of the timeout.
+func (c *child) resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resumeLocked()
+}
+
+func (c *child) resumeLocked() {
+	if c.timer != nil || c.timedOut {
+		return
+	}
+	c.since = time.Now()
+	c.timer = time.AfterFunc(max(c.left, 0), func() {
 		c.mu.Lock()
 		c.timedOut = true
 		c.mu.Unlock()
 		c.kill()
 	})
-	return nil
+}
+
+// pause stops the wall clock while the reader is busy with a frame, so
+// that the timeout bounds how long ffmpeg makes the reader wait, not how
+// long the reader takes: a child blocked on a full pipe is not the one
+// being slow.
+func (c *child) pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timer != nil && c.timer.Stop() {
+		c.left -= time.Since(c.since)
+	}
+	c.timer = nil
 }
 
 // kill stops the child's group at once.
@@ -102,9 +133,12 @@ func (c *child) kill() { killGroup(c.cmd.Process.Pid) }
 // (ErrUnsupported), or anything else (ErrDecode, with the end of its
 // stderr).
 func (c *child) wait() error {
+	c.resume() // a child that hangs on exit is still timed
 	err := c.cmd.Wait()
 	c.mu.Lock()
-	c.timer.Stop()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	timedOut, timeout, cpu := c.timedOut, c.timeout, c.cpu
 	c.mu.Unlock()
 	if err == nil {
