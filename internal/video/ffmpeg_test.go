@@ -392,3 +392,39 @@ func TestTimeoutCountsWaiting(t *testing.T) {
 		t.Errorf("%d frames in %v", n, time.Since(start))
 	}
 }
+
+// TestNTSCSampling checks the reference's sampling rule at 29.97 fps: one
+// hash a second keeps every 29th frame, int(1 × 30000/1001).
+func TestNTSCSampling(t *testing.T) {
+	testenv.FFmpeg(t)
+	path := clip(t, t.TempDir(), "ntsc.mp4", []string{"-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30000/1001:duration=3"},
+		[]string{"-c:v", "libx264", "-preset", "ultrafast"})
+	var every int
+	d := &FFmpeg{}
+	info, src, err := d.Open(context.Background(), path, func(i Info) Sampling {
+		every = Step(1, i.FPS)
+		return Sampling{Every: every}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if info.FPSRational != "30000/1001" || every != 29 {
+		t.Fatalf("fps %s, step %d", info.FPSRational, every)
+	}
+	var frames []int
+	buf := make([]byte, 3*64*48)
+	for {
+		n, err := src.Next(buf)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, n)
+	}
+	if want := []int{0, 29, 58, 87}; !equal(frames, want) {
+		t.Errorf("frames %v, want %v", frames, want)
+	}
+}
