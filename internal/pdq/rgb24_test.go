@@ -105,3 +105,20 @@ func TestFromRGB24Resize512(t *testing.T) {
 		t.Errorf("Resize512: FromRGB24 = %v %v, FromImage = %v", got.Hash, err, want.Hash)
 	}
 }
+
+// BenchmarkFromRGB24 hashes a 1280×720 frame, the cost of each frame vPDQ
+// keeps of a 720p video.
+func BenchmarkFromRGB24(b *testing.B) {
+	const w, h = 1280, 720
+	pix := make([]byte, 3*w*h)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range pix {
+		pix[i] = uint8(rng.IntN(256))
+	}
+	b.SetBytes(int64(len(pix)))
+	for b.Loop() {
+		if _, err := FromRGB24(pix, w, h, 3*w); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
