@@ -45,7 +45,8 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"hash", "hash [--json] [--dihedral] FILE|DIR...", runHash},
+		{"hash", "hash [--json] [--dihedral] [--every SECONDS] FILE|DIR...\n" +
+			"hash --vpdq-file [--every SECONDS] VIDEO", runHash},
 		{"add", "add --db F --source ORG [--foreign] [--allow-digest-only] [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] FILE|DIR...\n" +
 			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --signals FILE|-\n" +
 			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --id ID [--note TEXT] --vpdq FILE", runAdd},

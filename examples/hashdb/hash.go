@@ -13,6 +13,8 @@ func runHash(e *env, args []string) int {
 	fs := e.flags(usageOf("hash"))
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	dihedral := fs.Bool("dihedral", false, "also print the PDQ hashes of the 8 rotations and reflections")
+	every := fs.Float64("every", media.DefaultSecondsPerHash, "hash one video frame every `SECONDS` (0: every frame)")
+	cppFile := fs.Bool("vpdq-file", false, "print one video's vPDQ in the per-frame line format of Meta's vpdq-hash-video instead")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -20,7 +22,13 @@ func runHash(e *env, args []string) int {
 	if len(files) == 0 {
 		return e.usageError(fs, "no files to hash")
 	}
-	opts := &media.Options{Dihedral: *dihedral}
+	if *every < 0 {
+		return e.usageError(fs, "--every %v: want seconds, 0 or more", *every)
+	}
+	if *cppFile && len(files) != 1 {
+		return e.usageError(fs, "--vpdq-file prints one video: give one file")
+	}
+	opts := &media.Options{Dihedral: *dihedral, Video: media.VideoOptions{SecondsPerHash: *every, EveryFrame: *every == 0}}
 	enc := json.NewEncoder(e.stdout)
 	status := exitOK
 	err = hashAll(e, files, opts, func(path string, h *media.Hashes, err error) error {
@@ -31,8 +39,23 @@ func runHash(e *env, args []string) int {
 		if h == nil {
 			return nil
 		}
+		if *cppFile {
+			if h.Video == nil {
+				if err == nil {
+					e.warnf("%s: not a video", path)
+				}
+				status = exitError
+				return nil
+			}
+			return writeCPP(e.stdout, h.Video)
+		}
 		if *asJSON {
-			return enc.Encode(media.HashedFile{Path: path, Hashes: h}) // {"file":…, then the hashes}
+			return enc.Encode(hashedJSON(path, h)) // {"file":…, then the hashes}
+		}
+		if h.Video != nil {
+			if _, err := fmt.Fprintf(e.stdout, "vpdq:%s\t%s\n", pytxForm(h.Video), path); err != nil {
+				return err
+			}
 		}
 		for _, s := range h.Signals {
 			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", s, path); err != nil {
@@ -116,4 +139,31 @@ func annotate(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// fileJSON is a line of "hashdb hash --json": the file, its hashes'
+// JSON form, and for a video its vPDQ in python-threatexchange's form and
+// what was decoded.
+type fileJSON struct {
+	File string `json:"file"`
+	media.JSON
+	VPDQ  string     `json:"vpdq,omitempty"`
+	Video *videoJSON `json:"video,omitempty"`
+}
+
+type videoJSON struct {
+	Frames   int     `json:"frames"`
+	FPS      float64 `json:"fps"`
+	Width    int     `json:"width"`
+	Height   int     `json:"height"`
+	Duration float64 `json:"duration"`
+}
+
+func hashedJSON(path string, h *media.Hashes) fileJSON {
+	j := fileJSON{File: path, JSON: h.JSON()}
+	if v := h.Video; v != nil {
+		j.VPDQ = pytxForm(v)
+		j.Video = &videoJSON{Frames: v.Video.Frames, FPS: v.Video.FPS, Width: v.Video.Width, Height: v.Video.Height, Duration: v.Video.Duration}
+	}
+	return j
 }

@@ -8,15 +8,15 @@ import (
 	"testing"
 )
 
-// videoLine is a line of "match --json" for a video hash.
-type videoLine struct {
+// videoMatchLine is a line of "match --json" for a video hash.
+type videoMatchLine struct {
 	Query   string      `json:"query"`
 	Matches []matchHit  `json:"matches"`
-	Video   []videoJSON `json:"video_matches"`
+	Video   []videoMatchJSON `json:"video_matches"`
 	Error   string      `json:"error"`
 }
 
-type videoJSON struct {
+type videoMatchJSON struct {
 	Signal          string  `json:"signal"`
 	QueryPercent    float64 `json:"query_match_percent"`
 	ComparedPercent float64 `json:"compared_match_percent"`
@@ -90,7 +90,7 @@ func TestVideoAddMatch(t *testing.T) {
 	// (the 0x0f frame is 256 bits from 0xf0) matched: 75 %.
 	cli(t, dir, "", "match", "--db", "v.db", "--json", "--vpdq", "query.json").want(t, 1)
 	r = cli(t, dir, "", "match", "--db", "v.db", "--json", "--query-percent", "75", "--vpdq", "query.json").want(t, 0)
-	got := jsonLines[videoLine](t, r.stdout)
+	got := jsonLines[videoMatchLine](t, r.stdout)
 	if len(got) != 1 || len(got[0].Video) != 1 {
 		t.Fatalf("match: %s", r.stdout)
 	}
@@ -101,7 +101,7 @@ func TestVideoAddMatch(t *testing.T) {
 	}
 	// The C++ rule counts distance < 31: 2 of 4.
 	r = cli(t, dir, "", "match", "--db", "v.db", "--json", "--vpdq-rule", "cpp", "--query-percent", "0", "--vpdq", "query.json").want(t, 0)
-	if got := jsonLines[videoLine](t, r.stdout); len(got[0].Video) != 1 || got[0].Video[0].QueryPercent != 50 || got[0].Video[0].ComparedPercent != 50 {
+	if got := jsonLines[videoMatchLine](t, r.stdout); len(got[0].Video) != 1 || got[0].Video[0].QueryPercent != 50 || got[0].Video[0].ComparedPercent != 50 {
 		t.Errorf("cpp rule: %s", r.stdout)
 	}
 	// Text forms.
@@ -136,7 +136,7 @@ func TestVideoUpstreamPercentages(t *testing.T) {
 	q := filepath.Join(hashes, "chair-19-sd-bar.txt")
 	for _, c := range []struct{ rule, want string }{{"pytx", "100.00 92.76"}, {"cpp", "100.00 92.18"}} {
 		r := cli(t, dir, "", "match", "--db", "v.db", "--json", "--vpdq-rule", c.rule, "--vpdq", q).want(t, 0)
-		got := jsonLines[videoLine](t, r.stdout)
+		got := jsonLines[videoMatchLine](t, r.stdout)
 		if len(got) != 1 || len(got[0].Video) != 1 {
 			t.Fatalf("%s: %s", c.rule, r.stdout)
 		}

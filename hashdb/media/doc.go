@@ -1,7 +1,8 @@
 // Package media turns the bytes of a piece of media into every signal
 // hashshare computes, in one pass and within fixed limits: the MD5, SHA-1
 // and SHA-256 digests of the raw bytes and, when the bytes are an image,
-// Meta's PDQ and goimagehash's pHash, dHash and aHash of its pixels.
+// Meta's PDQ and goimagehash's pHash, dHash and aHash of its pixels, or,
+// when they are a video, its vPDQ (Hashes.Video).
 //
 //	h, err := media.HashFile(ctx, "upload.jpg", nil)
 //	if err != nil {
@@ -57,11 +58,31 @@
 // read from the wrong pixels, transparent pixels count as black, and an image
 // with no pixels makes PerceptionHash read a stale pooled buffer.
 //
+// # Video
+//
+// A video (ISO-BMFF other than HEIF/AVIF images, Matroska/WebM, AVI, FLV,
+// MPEG-TS, MPEG-PS, ASF, as its first bytes say) is digested in the one
+// read while it is spooled to a temporary file (mode 0600, removed before
+// the call returns), which ffprobe and ffmpeg then read as child processes,
+// probed and limited as [VideoOptions] describes. Its vPDQ is the PDQ of
+// one frame a second (or of every frame), hashed on every core, with each
+// frame's number, quality and timestamp, exactly as Meta's C++ reference
+// computes it on the same FFmpeg: on the shared sample videos, the output
+// is byte-identical with the reference's at full resolution, at one frame
+// a second and at 128×128. A video refused by its probe (too long, too
+// many or too large frames, a codec or container not allowed), one that
+// does not decode or times out, and any video when ffmpeg is not installed
+// come back with their digests, Video nil, VideoSkipped saying why and an
+// error wrapping [ErrVideoTooLarge], [ErrVideoUnsupported],
+// [ErrVideoDecode], [ErrVideoTimeout] or [ErrNoVideoDecoder] (whose message
+// says how to install ffmpeg).
+//
 // # Files
 //
-// The stages each have their file, so that video can join them: read.go
-// (one read of the bytes), decode.go (formats and the guarded decode),
-// image.go (a decoded image), normalise.go, perceive.go (the perceptual
-// hashes), digest.go, and tree.go (a directory on every core); hashes.go,
-// json.go and transform.go hold what they produce.
+// The stages each have their file: read.go (one read of the bytes),
+// decode.go (formats and the guarded decode), image.go (a decoded image),
+// normalise.go, perceive.go (the perceptual hashes), digest.go, tree.go (a
+// directory on every core), and for videos sniff_video.go, video.go and
+// video_options.go; hashes.go, json.go and transform.go hold what they
+// produce.
 package media

@@ -24,6 +24,29 @@ var (
 	// that caused it, if any, was recovered.
 	ErrHashFailed = errors.New("media: hashing failed")
 
+	// ErrNoVideoDecoder reports a video that could not be decoded because
+	// ffmpeg is not installed. Its message says how to install it; the
+	// digests are computed all the same.
+	ErrNoVideoDecoder = errors.New("media: no video decoder")
+
+	// ErrVideoDecode reports bytes that begin like a video container but
+	// do not decode: no video stream, corrupt or truncated.
+	ErrVideoDecode = errors.New("media: video does not decode")
+
+	// ErrVideoTooLarge reports a video over [VideoOptions]' limits:
+	// refused from its probe (duration, frames, frame size, frame rate)
+	// before a frame is decoded, or stopped (more frames than declared, the
+	// decoder's memory), or a file over VideoOptions.MaxBytes.
+	ErrVideoTooLarge = errors.New("media: video too large")
+
+	// ErrVideoUnsupported reports a video whose codec or container is
+	// not on the decoder's allow-lists.
+	ErrVideoUnsupported = errors.New("media: video codec or container not allowed")
+
+	// ErrVideoTimeout reports a video whose decoding passed its
+	// wall-clock timeout or CPU-time limit.
+	ErrVideoTimeout = errors.New("media: video decoding timed out")
+
 	// ErrUnknownTransform reports a [Transform] name that is not one of the
 	// eight.
 	ErrUnknownTransform = errors.New("media: unknown transform")
@@ -34,7 +57,7 @@ var (
 // format sniffed: "media: image does not decode: png: decoding 64×48
 // image: unexpected EOF".
 type hashError struct {
-	kind   error  // ErrImageTooLarge, ErrImageDecode or ErrHashFailed
+	kind   error  // ErrImageTooLarge, ErrImageDecode, ErrHashFailed or an ErrVideo…
 	format string // the format sniffed, or ""
 	msg    string // what went wrong
 	err    error  // the underlying error, if any

@@ -28,10 +28,11 @@ type Hashes struct {
 	// own but with blurring among the eight.
 	Dihedral []signal.Signal
 	// Format is the image format, as the first bytes say: "jpeg", "png",
-	// "gif", "bmp", "tiff", "webp", or "" when the bytes are not an image
-	// (or for HashImage).
+	// "gif", "bmp", "tiff", "webp"; or a video's container: "mp4", "mov",
+	// "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "asf"; or ""
+	// when the bytes are neither (or for HashImage).
 	Format string
-	// Width and Height are the decoded image's, or 0.
+	// Width and Height are the decoded image's or video frames', or 0.
 	Width, Height int
 	// Quality is PDQ's quality score, 0 to 100, when PDQ was computed.
 	Quality int
@@ -40,6 +41,15 @@ type Hashes struct {
 	// Video is the vPDQ of a video, when the media is one and its frames
 	// were decoded; nil otherwise.
 	Video *vpdq.Hash
+	// VideoSkipped says, for a video whose Video is nil, why: "ffmpeg is
+	// not installed", "video over the limits", "video does not decode"…
+	// (an error comes with each but "not requested"). It is "" for a
+	// video hashed and for media that is not a video.
+	VideoSkipped string
+	// ContentType is "photo" for an image, "video" for a video, as the
+	// first bytes say, and "" for anything else (or for HashImage's
+	// decoded image: "photo"). hashdb.ParseContentType reads it.
+	ContentType string
 	// Skipped says, for each algorithm not in Signals, why: "not
 	// requested", "not an image", "image smaller than 5 px", "image does
 	// not decode", …

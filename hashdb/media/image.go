@@ -44,7 +44,7 @@ func hashImage(img image.Image, c *config) (*Hashes, error) {
 	if err := checkSize(b.Dx(), b.Dy(), c.maxPixels, ""); err != nil {
 		return nil, err
 	}
-	h.Width, h.Height = b.Dx(), b.Dy()
+	h.Width, h.Height, h.ContentType = b.Dx(), b.Dy(), "photo"
 	err := normaliseAndPerceive(img, false, c, h)
 	h.stages.Total = time.Since(start)
 	if err != nil {

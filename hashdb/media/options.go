@@ -45,6 +45,9 @@ type Options struct {
 	// that would take more than all of it; nil means [DefaultBudget],
 	// shared by the whole process.
 	Budget *Budget
+	// Video chooses how videos are hashed: their vPDQ, computed when PDQ
+	// is among the Algorithms.
+	Video VideoOptions
 }
 
 // config is Options with the defaults applied, plus what HashFile knows.
@@ -56,13 +59,15 @@ type config struct {
 	resize512     bool
 	workers       int
 	budget        *Budget
+	video         videoConfig
 	sizeHint      int64 // the expected number of bytes, if known, to size the image buffer
 }
 
-func (o *Options) config() (config, error) {
-	c := config{want: all, maxPixels: DefaultMaxPixels, maxImageBytes: DefaultMaxImageBytes, budget: DefaultBudget}
+func (o *Options) config() (c config, err error) {
+	c = config{want: all, maxPixels: DefaultMaxPixels, maxImageBytes: DefaultMaxImageBytes, budget: DefaultBudget}
 	if o == nil {
-		return c, nil
+		c.video, err = (&VideoOptions{}).config()
+		return c, err
 	}
 	if o.Budget != nil {
 		c.budget = o.Budget
@@ -83,5 +88,6 @@ func (o *Options) config() (config, error) {
 		c.maxImageBytes = o.MaxImageBytes
 	}
 	c.dihedral, c.resize512, c.workers = o.Dihedral, o.PDQResize512, o.Workers
-	return c, nil
+	c.video, err = o.Video.config()
+	return c, err
 }

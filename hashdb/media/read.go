@@ -15,19 +15,24 @@ import (
 // HashReader reads r to its end, once, and computes every requested signal
 // of its bytes: MD5, SHA-1 and SHA-256 always and, when the bytes are an
 // image in a format hashshare decodes (JPEG, PNG, GIF's first frame, BMP,
-// TIFF, WebP), PDQ, pHash, dHash and aHash of its pixels. Bytes that are not
-// an image, such as a video or a PDF, stream through the digests in
-// constant memory and get only those: that is not an error, and Skipped
-// says why the perceptual hashes do not apply.
+// TIFF, WebP), PDQ, pHash, dHash and aHash of its pixels; when they are a
+// video, its vPDQ in Hashes.Video (see the package documentation). Other
+// bytes, such as a PDF, stream through the digests in constant memory and
+// get only those: that is not an error, and Skipped says why the
+// perceptual hashes do not apply.
 //
 // Pixels are hashed as [HashImage] describes. An image is decoded only
 // after its header has been checked against the limits, so a small file
-// declaring a huge image costs no more than reading its header.
+// declaring a huge image costs no more than reading its header; a video
+// only after ffprobe's report of it has been checked against
+// [VideoOptions]' limits.
 //
 // A corrupt image fails with an error wrapping [ErrImageDecode], one over
-// the limits with [ErrImageTooLarge]: the returned Hashes is then not nil
-// and holds the digests of every byte, so that a caller may still record
-// them. An error reading r, or ctx ending, comes with a nil Hashes.
+// the limits with [ErrImageTooLarge], and a video that cannot be hashed
+// with one of the ErrVideo errors or [ErrNoVideoDecoder]: the returned
+// Hashes is then not nil and holds the digests of every byte, so that a
+// caller may still record them. An error reading r or spooling a video,
+// or ctx ending, comes with a nil Hashes.
 func HashReader(ctx context.Context, r io.Reader, opts *Options) (h *Hashes, err error) {
 	c, err := opts.config()
 	if err != nil {
@@ -106,11 +111,25 @@ func hashStream(ctx context.Context, src io.Reader, c *config) (*Hashes, error) 
 		hint = int64(l.Len()) // bytes.Reader, strings.Reader, bytes.Buffer: what is left to read
 	}
 	br := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: src}, 32<<10)
-	head, err := br.Peek(sniffLen)
+	head, err := br.Peek(max(sniffLen, videoSniffLen))
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
 	f := sniff(head)
+	if f == nil {
+		if v := sniffVideo(head); v != "" {
+			h.Format, h.ContentType = v, "video"
+			h.skip(perceptual, isVideo)
+			t := time.Now()
+			h, err := hashVideoStream(ctx, br, v, c, h)
+			if h != nil {
+				h.stages.Total = time.Since(t)
+			}
+			return h, err
+		}
+	} else {
+		h.ContentType = "photo"
+	}
 	d := newDigester(c.want)
 	if f == nil || c.want&perceptual == 0 {
 		// Not an image, or no pixels wanted: stream the bytes through the

@@ -188,7 +188,7 @@ func TestNotImage(t *testing.T) {
 		nil,
 		[]byte("%PDF-1.7\n..."),
 		[]byte("BM is how this text begins, and it is not a bitmap"),
-		[]byte("\x00\x00\x00\x18ftypmp42 a video"),
+		[]byte("\x00\x00\x00\x18ftypavif a still image, not a video"),
 	} {
 		got, err := hashT(context.Background(), bytes.NewReader(data), &testOptions{Want: all})
 		if err != nil {

@@ -10,6 +10,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -45,4 +46,23 @@ func missing(t testing.TB, why string) {
 		t.Fatal("testdata missing under CI: " + why)
 	}
 	t.Skip("skipping: " + why)
+}
+
+// FFmpeg returns the paths of the ffmpeg and ffprobe programs that video
+// tests run. When either is missing it skips t, or fails it under CI,
+// whose setup installs them.
+func FFmpeg(t testing.TB) (ffmpeg, ffprobe string) {
+	t.Helper()
+	var err error
+	if ffmpeg, err = exec.LookPath("ffmpeg"); err == nil {
+		ffprobe, err = exec.LookPath("ffprobe")
+	}
+	if err != nil {
+		why := "ffmpeg is not installed (Debian: apt-get install ffmpeg): " + err.Error()
+		if UnderCI() {
+			t.Fatal("ffmpeg missing under CI: " + why)
+		}
+		t.Skip("skipping: " + why)
+	}
+	return ffmpeg, ffprobe
 }

@@ -30,3 +30,26 @@ func TestUnderCI(t *testing.T) {
 		}
 	}
 }
+
+func TestFFmpeg(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PATH", dir)
+	t.Setenv("CI", "")
+	var skipped bool
+	t.Run("missing", func(t *testing.T) {
+		defer func() { skipped = t.Skipped() }()
+		testenv.FFmpeg(t)
+	})
+	if !skipped {
+		t.Error("FFmpeg with no ffmpeg in PATH did not skip")
+	}
+	for _, p := range []string{"ffmpeg", "ffprobe"} {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ff, fp := testenv.FFmpeg(t)
+	if ff != filepath.Join(dir, "ffmpeg") || fp != filepath.Join(dir, "ffprobe") {
+		t.Errorf("FFmpeg() = %q, %q", ff, fp)
+	}
+}
