@@ -154,6 +154,7 @@ func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, di
 			it.Labels = slices.Clone(base.Labels)
 			it.Signals, it.Unreliable = h.Signals, h.Unreliable
 			it.Video = h.Video
+			it.ContentType, _ = hashdb.ParseContentType(h.ContentType) // media names only photo and video
 			it.ID = id
 			if it.ID == "" {
 				s, _ := h.Signal(signal.SHA256)

@@ -47,13 +47,13 @@ func runHash(e *env, args []string) int {
 				status = exitError
 				return nil
 			}
-			return writeCPP(e.stdout, h.Video)
+			return h.Video.WriteCPP(e.stdout)
 		}
 		if *asJSON {
-			return enc.Encode(hashedJSON(path, h)) // {"file":…, then the hashes}
+			return enc.Encode(media.HashedFile{Path: path, Hashes: h}) // {"file":…, then the hashes}
 		}
 		if h.Video != nil {
-			if _, err := fmt.Fprintf(e.stdout, "vpdq:%s\t%s\n", pytxForm(h.Video), path); err != nil {
+			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", h.Video, path); err != nil {
 				return err
 			}
 		}
@@ -139,31 +139,4 @@ func annotate(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)
-}
-
-// fileJSON is a line of "hashdb hash --json": the file, its hashes'
-// JSON form, and for a video its vPDQ in python-threatexchange's form and
-// what was decoded.
-type fileJSON struct {
-	File string `json:"file"`
-	media.JSON
-	VPDQ  string     `json:"vpdq,omitempty"`
-	Video *videoJSON `json:"video,omitempty"`
-}
-
-type videoJSON struct {
-	Frames   int     `json:"frames"`
-	FPS      float64 `json:"fps"`
-	Width    int     `json:"width"`
-	Height   int     `json:"height"`
-	Duration float64 `json:"duration"`
-}
-
-func hashedJSON(path string, h *media.Hashes) fileJSON {
-	j := fileJSON{File: path, JSON: h.JSON()}
-	if v := h.Video; v != nil {
-		j.VPDQ = pytxForm(v)
-		j.Video = &videoJSON{Frames: v.Video.Frames, FPS: v.Video.FPS, Width: v.Video.Width, Height: v.Video.Height, Duration: v.Video.Duration}
-	}
-	return j
 }

@@ -14,44 +14,6 @@ import (
 	"github.com/hashshare/hashshare/internal/testenv"
 )
 
-// TestPyFormat3 checks the timestamp format against Python's own
-// format(x, '.3') (values printed by CPython 3).
-func TestPyFormat3(t *testing.T) {
-	for _, tc := range []struct {
-		x    float64
-		want string
-	}{
-		{0, "0.0"}, {1.0 / 30, "0.0333"}, {0.033, "0.033"}, {30, "30.0"}, {99.96, "1e+02"}, {100, "1e+02"},
-		{123.456, "1.23e+02"}, {600, "6e+02"}, {1234.5, "1.23e+03"}, {9.966, "9.97"}, {9.97, "9.97"},
-		{0.0001234, "0.000123"}, {1.234e-05, "1.23e-05"}, {1, "1.0"}, {2, "2.0"}, {20, "20.0"}, {0.5, "0.5"},
-		{0.96666664, "0.967"}, {19.966667, "20.0"}, {0.99, "0.99"}, {999.5, "1e+03"}, {0.0001, "0.0001"}, {5.0005, "5.0"},
-	} {
-		if got := pyFormat3(tc.x); got != tc.want {
-			t.Errorf("pyFormat3(%v) = %q, want %q", tc.x, got, tc.want)
-		}
-	}
-}
-
-func TestPytxForm(t *testing.T) {
-	var a, b [32]byte
-	a[0], b[31] = 0xf0, 0x0d
-	v := &vpdq.Hash{Features: []vpdq.Feature{{Frame: 0, Quality: 100, PDQ: a}, {Frame: 1, Quality: 7, PDQ: b, Seconds: float64(float32(1) / float32(30))}}}
-	want := `["f000000000000000000000000000000000000000000000000000000000000000,100,0.0", ` +
-		`"000000000000000000000000000000000000000000000000000000000000000d,7,0.0333"]`
-	if got := pytxForm(v); got != want {
-		t.Errorf("pytxForm =\n%s\nwant\n%s", got, want)
-	}
-	if got := pytxForm(&vpdq.Hash{}); got != "[]" {
-		t.Errorf("empty: %q", got)
-	}
-	var buf bytes.Buffer
-	writeCPP(&buf, v)
-	if want := "0,100,f000000000000000000000000000000000000000000000000000000000000000,0.000\n" +
-		"1,7,000000000000000000000000000000000000000000000000000000000000000d,0.033\n"; buf.String() != want {
-		t.Errorf("writeCPP =\n%s", buf.String())
-	}
-}
-
 // videoLine is a line of "hashdb hash --json" for a video.
 type videoLine struct {
 	File string `json:"file"`
@@ -96,7 +58,8 @@ func TestHashVideo(t *testing.T) {
 	for i, f := range frames {
 		p := strings.Split(f, ",")
 		want := strings.Split(lines[i], ",")
-		if len(p) != 3 || p[1] != "100" || p[0] != want[2] || p[2] != pyFormat3(float64(float32(30*i)/30)) {
+		ts := strings.Split(strings.Trim((&vpdq.Hash{Features: []vpdq.Feature{{Seconds: float64(float32(30*i) / 30)}}}).PyTX(), `[]"`), ",")[2]
+		if len(p) != 3 || p[1] != "100" || p[0] != want[2] || p[2] != ts {
 			t.Errorf("frame %d: %q, reference %q", 30*i, f, lines[i])
 		}
 	}

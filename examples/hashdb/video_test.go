@@ -10,10 +10,10 @@ import (
 
 // videoMatchLine is a line of "match --json" for a video hash.
 type videoMatchLine struct {
-	Query   string      `json:"query"`
-	Matches []matchHit  `json:"matches"`
+	Query   string           `json:"query"`
+	Matches []matchHit       `json:"matches"`
 	Video   []videoMatchJSON `json:"video_matches"`
-	Error   string      `json:"error"`
+	Error   string           `json:"error"`
 }
 
 type videoMatchJSON struct {

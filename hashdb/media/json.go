@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // JSON is the JSON form of [Hashes]: what the match server returns from
@@ -17,6 +18,12 @@ import (
 //
 //	{"pdq":"…","pdq_quality":100,"phash":"…","md5":"…","sha1":"…","sha256":"…",
 //	 "format":"png","width":640,"height":480,"size":52731}
+//
+// A video's vPDQ is python-threatexchange's string form (without its
+// "vpdq:" prefix) under "vpdq", with what was decoded under "video":
+//
+//	{"md5":"…","sha1":"…","sha256":"…","vpdq":"[\"f00d…,100,0.0\", …]",
+//	 "video":{"frames":614,"fps":30,"width":480,"height":720,"duration":20.5},"size":1048576}
 type JSON struct {
 	PDQ        string `json:"pdq,omitempty"`
 	PDQQuality *int   `json:"pdq_quality,omitempty"`
@@ -36,8 +43,20 @@ type JSON struct {
 	Format string `json:"format,omitempty"`
 	Width  int    `json:"width,omitempty"`
 	Height int    `json:"height,omitempty"`
+	// VPDQ is a video's vPDQ in pytx's form, and Video what was decoded.
+	VPDQ  string     `json:"vpdq,omitempty"`
+	Video *VideoJSON `json:"video,omitempty"`
 	// Size is the number of bytes hashed.
 	Size int64 `json:"size"`
+}
+
+// VideoJSON is what was decoded of a video, in [JSON].
+type VideoJSON struct {
+	Frames   int     `json:"frames"`
+	FPS      float64 `json:"fps"`
+	Width    int     `json:"width"`
+	Height   int     `json:"height"`
+	Duration float64 `json:"duration"`
 }
 
 // hexOf returns where the hex of algorithm a goes in j.
@@ -78,6 +97,10 @@ func (h *Hashes) JSON() JSON {
 	}
 	for _, s := range h.Unreliable {
 		j.Unreliable = append(j.Unreliable, s.Algorithm().String())
+	}
+	if v := h.Video; v != nil {
+		j.VPDQ = v.PyTX()
+		j.Video = &VideoJSON{Frames: v.Video.Frames, FPS: v.Video.FPS, Width: v.Video.Width, Height: v.Video.Height, Duration: v.Video.Duration}
 	}
 	return j
 }
@@ -133,6 +156,16 @@ func (h *Hashes) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("media: hashes: %w: unreliable %s has no signal", signal.ErrInvalid, a)
 		}
 		v.Unreliable = append(v.Unreliable, s)
+	}
+	if j.VPDQ != "" || j.Video != nil {
+		vh, err := vpdq.ParsePyTX(j.VPDQ)
+		if err != nil {
+			return fmt.Errorf("media: hashes: vpdq: %w", err)
+		}
+		if d := j.Video; d != nil {
+			vh.Video = vpdq.Video{Frames: d.Frames, FPS: d.FPS, Width: d.Width, Height: d.Height, Duration: d.Duration}
+		}
+		v.Video = vh
 	}
 	*h = v
 	return nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 	"github.com/hashshare/hashshare/internal/testenv"
 	"github.com/hashshare/hashshare/internal/testimage"
 )
@@ -120,6 +121,7 @@ func TestUnmarshalJSONErrors(t *testing.T) {
 		{`{"unreliable":["phash"],"size":1}`, "phash has no signal"},
 		{`{"unreliable":["nope"],"size":1}`, "unknown algorithm"},
 		{`{"pdq_dihedral":["00"],"size":1}`, "pdq_dihedral[0]"},
+		{`{"vpdq":"[\"f00d,100,0.0\"]","size":1}`, "vpdq"},
 	} {
 		var h Hashes
 		err := json.Unmarshal([]byte(tt.in), &h)
@@ -130,6 +132,33 @@ func TestUnmarshalJSONErrors(t *testing.T) {
 	var h Hashes
 	if err := json.Unmarshal([]byte(`{"sha1":"00","size":0}`), &h); !errors.Is(err, signal.ErrInvalid) {
 		t.Errorf("short sha1: %v, want signal.ErrInvalid", err)
+	}
+}
+
+// TestVideoJSON checks a video's vPDQ and facts go out in pytx's form
+// and read back.
+func TestVideoJSON(t *testing.T) {
+	var a [32]byte
+	a[0] = 0xf0
+	h := &Hashes{Size: 9, Video: &vpdq.Hash{
+		Features: []vpdq.Feature{{Quality: 100, PDQ: a}, {Frame: 30, Quality: 90, PDQ: a, Seconds: 1}},
+		Video:    vpdq.Video{Frames: 31, FPS: 30, Width: 64, Height: 48, Duration: 1.03},
+	}}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"vpdq":"[\"f0` + strings.Repeat("0", 62) + `,100,0.0\", \"f0` + strings.Repeat("0", 62) + `,90,1.0\"]",` +
+		`"video":{"frames":31,"fps":30,"width":64,"height":48,"duration":1.03},"size":9}`
+	if string(b) != want {
+		t.Errorf("JSON:\n%s\nwant\n%s", b, want)
+	}
+	var back Hashes
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Video == nil || back.Video.PyTX() != h.Video.PyTX() || back.Video.Video.Frames != 31 || back.Video.Video.FPS != 30 {
+		t.Errorf("read back: %+v", back.Video)
 	}
 }
 

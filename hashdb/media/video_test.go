@@ -140,16 +140,6 @@ func TestHashFrames(t *testing.T) {
 	}
 }
 
-// cppLines writes features in the reference's vpdq-hash-video format.
-// (hashdb/vpdq's WriteCPP replaces this formatter once merged.)
-func cppLines(fs []vpdq.Feature) string {
-	var b strings.Builder
-	for _, f := range fs {
-		fmt.Fprintf(&b, "%d,%d,%x,%s\n", f.Frame, f.Quality, f.PDQ, strconv.FormatFloat(f.Seconds, 'f', 3, 64))
-	}
-	return b.String()
-}
-
 type refFrame struct {
 	frame, quality int
 	hash           [32]byte
@@ -223,7 +213,7 @@ func TestConformanceReference(t *testing.T) {
 			}
 			v := hashShared(t, name, m.opts)
 			want, wantFrames, _ := readRef(t, ref)
-			got := cppLines(v.Features)
+			got := string(v.AppendCPP(nil))
 			same := 0
 			for _, f := range v.Features {
 				if r, ok := wantFrames[int(f.Frame)]; ok && r.hash == f.PDQ && r.quality == int(f.Quality) {
@@ -253,7 +243,7 @@ func TestConformanceNoSIMD(t *testing.T) {
 				same++
 			}
 		}
-		got := cppLines(v.Features)
+		got := string(v.AppendCPP(nil))
 		if got != want {
 			t.Errorf("%s: differs from reference-debian-nosimd: %d of %d frames identical", name, same, len(wantFrames))
 		}
@@ -342,7 +332,7 @@ func TestVideoOneAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cppLines(fromFile.Video.Features) != cppLines(fromReader.Video.Features) || len(fromFile.Video.Features) != 5 {
+	if string(fromFile.Video.AppendCPP(nil)) != string(fromReader.Video.AppendCPP(nil)) || len(fromFile.Video.Features) != 5 {
 		t.Errorf("HashReader's vPDQ differs from HashFile's")
 	}
 	s, _ := fromReader.Signal(signal.SHA256)
