@@ -187,7 +187,9 @@ func TestExchangeSchedule(t *testing.T) {
 		t.Errorf("status after the fetch: %+v, want checkpoint 1700000100 and a completion time", st)
 	}
 
-	match := func(sig string) map[string]any { return map[string]any{"NCII": []any{map[string]any{"bank_content_id": anyInt{}, "distance": sig}}} }
+	match := func(sig string) map[string]any {
+		return map[string]any{"NCII": []any{map[string]any{"bank_content_id": anyInt{}, "distance": sig}}}
+	}
 	runSteps(t, base, secret, []hmaStep{
 		{name: "fetched pdq matches in the bank", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + pdq1, code: 200, want: match("0")},
 		{name: "and with banks=NCII", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + pdq1 + "&banks=NCII", code: 200, want: match("0")},
