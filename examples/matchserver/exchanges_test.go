@@ -17,6 +17,8 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/feeds"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // fakeStopNCII speaks StopNCII's FetchHashes as formats.md §6 gives it:
@@ -436,3 +438,76 @@ func TestCheckpointTime(t *testing.T) {
 
 // anything accepts any JSON value.
 var anything = check(func(any) error { return nil })
+
+// TestExchangeBankMembership checks who is matched under an exchange's
+// bank: its own source's items labelled with it, not another source's
+// that carries the label, nor its items under another bank's label.
+func TestExchangeBankMembership(t *testing.T) {
+	db, ts, secret := hmaServer(t, config{})
+	ctx := context.Background()
+	runSteps(t, ts.URL, secret, []hmaStep{
+		{name: "create", method: "POST", path: "/c/exchanges", json: `{"bank": "TCAP_BANK", "api": "tat"}`, code: 201, want: msg("Created successfully")},
+		{name: "another bank", method: "POST", path: "/c/banks", json: `{"name": "OTHER"}`, code: 201, want: anything},
+	}, vars{})
+	sig := func(h string) signal.Signal {
+		s, err := signal.ParseHex(signal.PDQ, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	own, spoof, other := strings.Repeat("c0de", 16), strings.Repeat("f00d", 16), strings.Repeat("beef", 16)
+	items := []hashdb.Item{
+		{Key: hashdb.Key{Source: "tcap", ID: "a"}, Signals: []signal.Signal{sig(own)}, Labels: []string{"bank:tcap_bank"}, TLP: tlp.Amber},
+		{Key: hashdb.Key{Source: "partner", ID: "b"}, Signals: []signal.Signal{sig(spoof)}, Labels: []string{"bank:tcap_bank"}, TLP: tlp.Amber},
+		{Key: hashdb.Key{Source: "tcap", ID: "c"}, Signals: []signal.Signal{sig(other)}, Labels: []string{"bank:other"}, TLP: tlp.Amber},
+	}
+	if err := db.PutForeign(ctx, "test", items...); err != nil {
+		t.Fatal(err)
+	}
+	runSteps(t, ts.URL, secret, []hmaStep{
+		{name: "the exchange's item", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + own, code: 200,
+			want: map[string]any{"TCAP_BANK": []any{map[string]any{"bank_content_id": anyInt{}, "distance": "0"}}}},
+		{name: "another source's, labelled", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + spoof, code: 200, want: map[string]any{}},
+		{name: "the exchange's, labelled for another bank", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + other, code: 200, want: map[string]any{}},
+	}, vars{})
+}
+
+// TestExchangeShutdown checks that the status shows a fetch in progress
+// and that ending the schedule's context stops that fetch promptly.
+func TestExchangeShutdown(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(entered) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer api.Close()
+	defer close(release)
+	db := openDB(t, "acme")
+	cfg := config{Exchanges: exchangeOptions{Interval: time.Hour, BaseURLs: map[string]string{"tat": api.URL},
+		Transport: feeds.Transport{Retries: -1}}}
+	base, secret, stop := exchangeServer(t, db, cfg)
+	runSteps(t, base, secret, []hmaStep{
+		{name: "create", method: "POST", path: "/c/exchanges", json: `{"bank": "TCAP_BANK", "api": "tat"}`, code: 201, want: msg("Created successfully")},
+		{name: "credentials", method: "POST", path: "/c/exchanges/api/tat", json: `{"credential_json": {"username": "u", "password": "p"}}`, code: 200, want: anything},
+	}, vars{})
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the exchange was not fetched when created")
+	}
+	if st := statusOfExchange(t, base, secret, "TCAP_BANK"); st.RunningFetchStartTS == nil {
+		t.Errorf("status during a fetch: %+v, want running_fetch_start_ts", st)
+	}
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the schedule did not stop with its context")
+	}
+}
