@@ -39,8 +39,6 @@ type fetchStatus struct {
 	Complete int64 `json:"complete,omitempty"`
 	// Succeeded reports the last fetch ended without error.
 	Succeeded bool `json:"succeeded,omitempty"`
-	// Error is the last failure's text (credentials never in it).
-	Error string `json:"error,omitempty"`
 }
 
 // Setting names: exchanges and their status under their own prefixes.
@@ -60,6 +58,9 @@ func loadExchanges(db *hashdb.DB) (map[string]*exchange, error) {
 		e := new(exchange)
 		if err := json.Unmarshal(s.Value, e); err != nil {
 			return nil, fmt.Errorf("stored exchange %s: %w", strings.TrimPrefix(s.Name, settingExchange), err)
+		}
+		if _, ok := exchangeAPINamed(e.API); !ok {
+			return nil, fmt.Errorf("stored exchange %s: API %q is not one this server speaks", e.Name, e.API)
 		}
 		out[e.Name] = e
 	}

@@ -330,7 +330,6 @@ func (x *exchanges) fetch(ctx context.Context, name string) {
 	st := fetchStatus{Complete: x.now().Unix(), Succeeded: err == nil}
 	if err != nil {
 		// feeds' errors hold no credential: they are scrubbed there.
-		st.Error = err.Error()
 		log.Warn("exchange fetch failed", "pages", sum.Pages, "items", sum.Items, "err", err)
 	} else {
 		log.Info("exchange fetched", "pages", sum.Pages, "items", sum.Items, "retracted", sum.Retracted, "opinions", sum.Opinions, "checkpoint", sum.Checkpoint, "full", sum.Full)

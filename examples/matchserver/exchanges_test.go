@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -509,5 +510,27 @@ func TestExchangeShutdown(t *testing.T) {
 	case <-stopped:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the schedule did not stop with its context")
+	}
+}
+
+// TestRunExchangeFlags checks the exchange flags' refusals at start-up.
+func TestRunExchangeFlags(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	if err := os.WriteFile(db+".credentials", []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-exchange-base-url", "gifct=https://example.invalid"}, "-exchange-base-url"},
+		{[]string{"-exchange-base-url", "tat"}, "-exchange-base-url"},
+		{nil, "chmod 600"},
+	} {
+		args := append([]string{"-addr", "127.0.0.1:0", "-db", db}, tc.args...)
+		if err := run(context.Background(), args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run %q: %v, want an error about %s", tc.args, err, tc.want)
+		}
 	}
 }

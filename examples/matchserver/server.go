@@ -69,7 +69,7 @@ type config struct {
 	// MinBodyRate; zero means ten seconds.
 	BodyGrace time.Duration
 	// Exchanges configures the exchanges of /c/exchanges and their
-	// schedule, which runs only once RunExchanges is called.
+	// schedule, which runs while exchanges.run does (main starts it).
 	Exchanges exchangeOptions
 }
 
