@@ -115,7 +115,9 @@
 // result (last_fetch_complete_ts, last_fetch_succeeded, up_to_date).
 // -exchange-report sends the organisation's opinions on an exchange's
 // items back to it after each successful fetch (not to TCAP, which takes
-// none); -exchange-base-url replaces APIs' public bases.
+// none); -exchange-base-url replaces APIs' public bases, and -exchange-ca
+// adds a CA for exchanges served under a private one (TLS is always
+// verified).
 //
 // Where HMA's behaviour is a defect, the server differs: PUT
 // /c/exchange/<name> answers the config as GET does (HMA's handler

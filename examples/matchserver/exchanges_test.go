@@ -526,6 +526,7 @@ func TestRunExchangeFlags(t *testing.T) {
 	}{
 		{[]string{"-exchange-base-url", "gifct=https://example.invalid"}, "-exchange-base-url"},
 		{[]string{"-exchange-base-url", "tat"}, "-exchange-base-url"},
+		{[]string{"-exchange-ca", db + ".credentials"}, "no PEM certificate"},
 		{nil, "chmod 600"},
 	} {
 		args := append([]string{"-addr", "127.0.0.1:0", "-db", db}, tc.args...)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/feeds"
 	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
@@ -69,6 +70,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fetchInterval := fs.Duration("fetch-interval", DefaultFetchInterval, "time between two rounds of the exchanges' fetches (within 10%)")
 	exchangeCreds := fs.String("exchange-credentials", "", "`file` (mode 0600) keeping the exchange APIs' credentials (default: the database's path and .credentials)")
 	exchangeBases := fs.String("exchange-base-url", "", "comma-separated `api=URL` pairs replacing exchange APIs' public bases (private mirrors, test servers)")
+	exchangeCA := fs.String("exchange-ca", "", "PEM `file` of CA certificates trusted, beside the system's, for exchanges a private deployment serves")
 	exchangeReport := fs.Bool("exchange-report", false, "after each fetch, report this organisation's opinions on the exchange's items back to it")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,6 +94,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg.Exchanges = exchangeOptions{Interval: *fetchInterval, Credentials: *exchangeCreds, Report: *exchangeReport}
 	if cfg.Exchanges.Credentials == "" {
 		cfg.Exchanges.Credentials = *dbPath + ".credentials"
+	}
+	if *exchangeCA != "" {
+		pem, err := os.ReadFile(*exchangeCA)
+		if err != nil {
+			return fmt.Errorf("-exchange-ca: %w", err)
+		}
+		if cfg.Exchanges.Transport.Client, err = feeds.NewClient(pem); err != nil {
+			return fmt.Errorf("-exchange-ca: %w", err)
+		}
 	}
 	if *exchangeBases != "" {
 		cfg.Exchanges.BaseURLs = map[string]string{}
