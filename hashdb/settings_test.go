@@ -82,3 +82,23 @@ func TestForgetFeed(t *testing.T) {
 		t.Fatalf("forgetting a feed never fetched: %v", err)
 	}
 }
+
+// TestSettingsAreNotChanges checks that settings stay out of the change
+// log, which partners' deltas are made from.
+func TestSettingsAreNotChanges(t *testing.T) {
+	db := openTest(t, testOptions())
+	before, err := db.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSetting(context.Background(), "app/x", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.LastSeq != before.LastSeq {
+		t.Errorf("a setting moved the change log from %d to %d", before.LastSeq, after.LastSeq)
+	}
+}
