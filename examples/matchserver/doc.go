@@ -106,13 +106,17 @@
 // minute) the server fetches every enabled exchange in turn, one at a
 // time, in the background: at start-up, then after each interval, and at
 // once after an exchange is created or enabled or credentials are set.
-// Each fetch resumes from the stored checkpoint and stores page by page;
-// on shutdown the fetch in progress is cancelled and keeps what its
-// complete pages stored. Failures are logged with feeds' errors, which
+// Each fetch resumes from the stored checkpoint and stores page by page,
+// for at most -fetch-max-time (4 minutes, as HMA's fetcher), so that one
+// long first fetch does not starve the others: it stops after a page and
+// goes on in the next round, which then starts at once. On shutdown the
+// fetch in progress is cancelled and keeps what its complete pages
+// stored. Failures are logged with feeds' errors, which
 // never hold credentials. /c/exchange/<name>/status reads the stored
 // checkpoint (checkpoint_ts, and fetched_items: the items and deletes
 // stored), the fetch running (running_fetch_start_ts) and the last
-// result (last_fetch_complete_ts, last_fetch_succeeded, up_to_date).
+// result (last_fetch_complete_ts, last_fetch_succeeded, and up_to_date
+// unless the fetch was cut short by its time).
 // -exchange-report sends the organisation's opinions on an exchange's
 // items back to it after each successful fetch (not to TCAP, which takes
 // none); -exchange-base-url replaces APIs' public bases, and -exchange-ca

@@ -37,8 +37,11 @@ type exchange struct {
 type fetchStatus struct {
 	// Complete is the end of the last fetch, in unix seconds (0: none).
 	Complete int64 `json:"complete,omitempty"`
-	// Succeeded reports the last fetch ended without error.
+	// Succeeded reports the last fetch ended without error, and
+	// UpToDate that it also fetched all there was (it was not cut
+	// short by its time).
 	Succeeded bool `json:"succeeded,omitempty"`
+	UpToDate  bool `json:"up_to_date,omitempty"`
 }
 
 // Setting names: exchanges and their status under their own prefixes.

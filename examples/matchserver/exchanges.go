@@ -20,12 +20,21 @@ import (
 // DefaultFetchInterval is how often the exchanges are fetched.
 const DefaultFetchInterval = 5 * time.Minute
 
+// DefaultFetchTime is the longest one exchange's fetch goes on before the
+// next exchange's turn (HMA's limit too).
+const DefaultFetchTime = 4 * time.Minute
+
 // exchangeOptions configure the exchanges the /c/exchanges routes set up
 // and the schedule that fetches them.
 type exchangeOptions struct {
 	// Interval is the time between two rounds of fetches, each drawn
 	// within 10% of it; zero means DefaultFetchInterval.
 	Interval time.Duration
+	// FetchTime bounds one exchange's fetch in a round: past it the
+	// fetch stops after its page (which is stored) and goes on in the
+	// next round, which then starts at once. Zero means
+	// DefaultFetchTime.
+	FetchTime time.Duration
 	// Credentials is the file the APIs' credentials are kept in; ""
 	// keeps them in memory only (they are lost at exit).
 	Credentials string
@@ -80,6 +89,9 @@ type runningFetch struct {
 func newExchanges(db *hashdb.DB, opts exchangeOptions, log *slog.Logger, now func() time.Time) *exchanges {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultFetchInterval
+	}
+	if opts.FetchTime <= 0 {
+		opts.FetchTime = DefaultFetchTime
 	}
 	x := &exchanges{db: db, log: log, opts: opts, now: now, wake: make(chan struct{}, 1),
 		byName: map[string]*exchange{}, running: map[string]runningFetch{}}
@@ -275,14 +287,19 @@ func (x *exchanges) delete(ctx context.Context, name string) error {
 
 // run fetches every enabled exchange, one at a time, then again each
 // interval (within 10%, so that servers started together drift apart),
-// until ctx ends; a fetch in progress then stops after its current page.
+// or at once if a fetch was cut short by FetchTime, until ctx ends; a
+// fetch in progress then stops after its current page.
 func (x *exchanges) run(ctx context.Context) {
 	for {
+		more := false
 		for _, name := range x.names() {
 			if ctx.Err() != nil {
 				return
 			}
-			x.fetch(ctx, name)
+			more = x.fetch(ctx, name) || more
+		}
+		if more {
+			continue
 		}
 		d := x.opts.Interval
 		d += time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
@@ -298,20 +315,23 @@ func (x *exchanges) run(ctx context.Context) {
 	}
 }
 
-// fetch fetches the exchange called name if it is enabled, records how it
-// went and, if so configured, reports opinions back.
-func (x *exchanges) fetch(ctx context.Context, name string) {
+// fetch fetches the exchange called name if it is enabled, for at most
+// FetchTime, records how it went and, if so configured, reports opinions
+// back. more reports a fetch cut short, with more to fetch.
+func (x *exchanges) fetch(ctx context.Context, name string) (more bool) {
 	x.fetching.Lock()
 	defer x.fetching.Unlock()
 	x.mu.Lock()
 	e, ok := x.byName[name]
 	if !ok || !e.Enabled {
 		x.mu.Unlock()
-		return
+		return false
 	}
 	ec := *e
-	fctx, cancel := context.WithCancel(ctx)
+	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	fctx, stop := context.WithTimeout(cctx, x.opts.FetchTime)
+	defer stop()
 	x.running[name] = runningFetch{start: x.now(), cancel: cancel}
 	x.mu.Unlock()
 	defer func() {
@@ -322,13 +342,19 @@ func (x *exchanges) fetch(ctx context.Context, name string) {
 	log := x.log.With("exchange", name, "api", ec.API)
 	f := x.feed(&ec)
 	sum, err := feeds.Fetch(fctx, x.db, f, &feeds.FetchOptions{Source: ec.Source, Labels: []string{hashdb.Bank{Name: name}.Label()}})
-	if fctx.Err() != nil {
+	if cctx.Err() != nil {
 		// Shut down or deleted: what was stored stays, the status too.
 		log.Info("exchange fetch interrupted", "pages", sum.Pages, "items", sum.Items)
-		return
+		return false
 	}
-	st := fetchStatus{Complete: x.now().Unix(), Succeeded: err == nil}
-	if err != nil {
+	st := fetchStatus{Complete: x.now().Unix(), Succeeded: err == nil, UpToDate: err == nil}
+	if fctx.Err() != nil {
+		// Its time is up; it goes on in the next round, at once if it
+		// got anywhere (one that did not must not loop without a pause).
+		more, err = sum.Pages > 0, nil
+		st.Succeeded = true
+		log.Info("exchange fetch paused for the next round", "pages", sum.Pages, "items", sum.Items, "checkpoint", sum.Checkpoint)
+	} else if err != nil {
 		// feeds' errors hold no credential: they are scrubbed there.
 		log.Warn("exchange fetch failed", "pages", sum.Pages, "items", sum.Items, "err", err)
 	} else {
@@ -337,7 +363,7 @@ func (x *exchanges) fetch(ctx context.Context, name string) {
 	if perr := putStatus(context.WithoutCancel(ctx), x.db, name, st); perr != nil {
 		log.Error("exchange status not stored", "err", perr)
 	}
-	if err == nil && x.opts.Report && f.API() != "tcap" {
+	if st.UpToDate && x.opts.Report && f.API() != "tcap" {
 		rs, err := feeds.Report(fctx, x.db, f, &feeds.ReportOptions{Source: ec.Source})
 		if err != nil {
 			log.Warn("exchange report failed", "sent", rs.Sent, "err", err)
@@ -345,6 +371,7 @@ func (x *exchanges) fetch(ctx context.Context, name string) {
 			log.Info("exchange reported", "sent", rs.Sent, "missing", rs.Missing)
 		}
 	}
+	return more
 }
 
 // runningSince returns when the exchange's fetch in progress started.

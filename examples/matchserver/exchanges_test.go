@@ -27,6 +27,10 @@ import (
 // nextSetTimestamp the latest of them.
 type fakeStopNCII struct {
 	functionKey, subscriptionKey string
+	// pageSize, if set, pages the answer by nextPageToken, and delay
+	// slows each answer.
+	pageSize int
+	delay    time.Duration
 
 	mu      sync.Mutex
 	records []fakeNCIIRecord
@@ -52,6 +56,7 @@ func (f *fakeStopNCII) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad startTimestamp", http.StatusBadRequest)
 		return
 	}
+	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.starts = append(f.starts, start)
@@ -65,9 +70,17 @@ func (f *fakeStopNCII) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		recs = append(recs, map[string]any{"lastModtimestamp": rec.ts, "signalType": rec.typ, "hashValue": rec.hash,
 			"hashStatus": rec.now, "caseNumbers": map[string]string{"00000000-0000-4000-8000-000000000001": rec.now}})
 	}
+	var token any
+	if f.pageSize > 0 {
+		off, _ := strconv.Atoi(r.URL.Query().Get("nextPageToken"))
+		recs = recs[min(off, len(recs)):min(off+f.pageSize, len(recs))]
+		if off+f.pageSize < len(f.records) {
+			token = strconv.Itoa(off + f.pageSize)
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"count": len(recs), "nextPageToken": nil, "nextSetTimestamp": next,
-		"hasMoreRecords": false, "hashRecords": recs})
+	json.NewEncoder(w).Encode(map[string]any{"count": len(recs), "nextPageToken": token, "nextSetTimestamp": next,
+		"hasMoreRecords": token != nil, "hashRecords": recs})
 }
 
 func (f *fakeStopNCII) add(rec fakeNCIIRecord) {
@@ -533,5 +546,31 @@ func TestRunExchangeFlags(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("run %q: %v, want an error about %s", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestExchangeFetchTime checks that a fetch cut short by its time goes on
+// in the next round at once, not an interval later, until it is done.
+func TestExchangeFetchTime(t *testing.T) {
+	fake := &fakeStopNCII{functionKey: "fk", subscriptionKey: "sk", pageSize: 1, delay: 40 * time.Millisecond}
+	for i := range 8 {
+		fake.add(fakeNCIIRecord{1700000000 + int64(i), "ImagePDQ", flipBits(strings.Repeat("c0de", 16), i+1), "Active"})
+	}
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	db := openDB(t, "acme")
+	cfg := config{Exchanges: exchangeOptions{Interval: time.Hour, FetchTime: 100 * time.Millisecond, Transport: feeds.Transport{Retries: -1}}}
+	base, secret, _ := exchangeServer(t, db, cfg)
+	runSteps(t, base, secret, []hmaStep{
+		{name: "create", method: "POST", path: "/c/exchanges", json: `{"bank": "NCII", "api": "stop_ncii"}`, code: 201, want: msg("Created successfully")},
+		{name: "credentials", method: "POST", path: "/c/exchanges/api/stop_ncii", code: 200, want: anything,
+			json: `{"credential_json": {"fetch_function_key": "fk", "subscription_key": "sk", "base_url_override": "` + api.URL + `"}}`},
+	}, vars{})
+	waitFor(t, "every page, over several rounds", func() bool {
+		st := statusOfExchange(t, base, secret, "NCII")
+		return st.FetchedItems == 8 && st.UpToDate
+	})
+	if n := len(fake.requests()); n < 8 {
+		t.Errorf("%d requests for 8 pages", n)
 	}
 }

@@ -229,7 +229,7 @@ func (s *server) handleExchangeStatus(w http.ResponseWriter, r *http.Request) {
 	if last.Complete != 0 {
 		out.LastFetchCompleteTS = ptr(last.Complete)
 		out.LastFetchSucceeded = ptr(last.Succeeded)
-		out.UpToDate = last.Succeeded
+		out.UpToDate = last.UpToDate
 	}
 	writeJSON(w, http.StatusOK, out)
 }

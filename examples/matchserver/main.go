@@ -68,6 +68,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	hashTimeout := fs.Duration("hash-timeout", time.Minute, "longest time one request's hashing takes, waiting included")
 	imports := fs.Int("imports", 1, "bundle imports run at once; two more may wait, then 503")
 	fetchInterval := fs.Duration("fetch-interval", DefaultFetchInterval, "time between two rounds of the exchanges' fetches (within 10%)")
+	fetchTime := fs.Duration("fetch-max-time", DefaultFetchTime, "longest one exchange's fetch goes on before the next exchange's turn (it resumes in the next round, at once)")
 	exchangeCreds := fs.String("exchange-credentials", "", "`file` (mode 0600) keeping the exchange APIs' credentials (default: the database's path and .credentials)")
 	exchangeBases := fs.String("exchange-base-url", "", "comma-separated `api=URL` pairs replacing exchange APIs' public bases (private mirrors, test servers)")
 	exchangeCA := fs.String("exchange-ca", "", "PEM `file` of CA certificates trusted, beside the system's, for exchanges a private deployment serves")
@@ -91,7 +92,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *fetchHosts != "" {
 		cfg.Fetch = &fetchConfig{Hosts: strings.Split(*fetchHosts, ","), AllowPrivate: *fetchPrivate, MaxBytes: *fetchMax, Timeout: *fetchTimeout}
 	}
-	cfg.Exchanges = exchangeOptions{Interval: *fetchInterval, Credentials: *exchangeCreds, Report: *exchangeReport}
+	cfg.Exchanges = exchangeOptions{Interval: *fetchInterval, FetchTime: *fetchTime, Credentials: *exchangeCreds, Report: *exchangeReport}
 	if cfg.Exchanges.Credentials == "" {
 		cfg.Exchanges.Credentials = *dbPath + ".credentials"
 	}
