@@ -21,7 +21,9 @@
 //	POST /c/bank/<bank>/signal  POST /c/bank/<bank>/content (media)
 //	GET|PUT|DELETE /c/bank/<bank>/content/<id>
 //	GET  /c/signal_type  GET /c/content_type
-//	/c/exchanges…                       501 until live exchanges land here
+//	GET  /c/exchanges  POST /c/exchanges  GET /c/exchanges/apis
+//	GET|POST /c/exchanges/api/<api>  GET /c/exchanges/api/<api>/schema
+//	GET|PUT|DELETE /c/exchange/<name>  GET /c/exchange/<name>/status
 //
 // Signal types are python-threatexchange's: pdq (stored as hashshare's
 // pdq) and video_md5 (stored as md5). Media is POSTed as a multipart form
@@ -57,6 +59,77 @@
 // draws one number per request (from seed, if given) and keeps the banks
 // whose ratio is at least that draw; GET lookups always draw, POST
 // lookups skip it with bypass_coinflip=true, as HMA does.
+//
+// # Exchanges
+//
+// The /c/exchanges routes configure live exchanges, which the server
+// fetches with hashdb/feeds. The APIs are python-threatexchange's names
+// for them: fb_threatexchange (api_json {"privacy_group": <int>}), ncmec
+// ({"environment": <pytx's NCMECEnvironment URL>}), stop_ncii and tat
+// (TCAP), with no collaboration config. Credentials are set per API,
+// POST /c/exchanges/api/<api> {"credential_json": {…}} with pytx's
+// field names (api_token; user, password; fetch_function_key,
+// subscription_key, base_url_override; username, password), and cleared
+// by {"credential_json": {}}; the route answers only whether they are
+// supported and set.
+//
+// As in HMA, POST /c/exchanges {"bank", "api", "api_json"} creates an
+// exchange and a bank of the same name (403 if the name is taken), and
+// DELETE removes both. Fetched items are filed as hashdb/feeds files
+// them, under their own source ("stopncii", "ncmec", …; a second feed of
+// one API gets "<api>-<bank>", since a full fetch retracts what its
+// source no longer lists) and carry the bank's label. A bank thus holds
+// two kinds of items: the local organisation's, which its content routes
+// (/c/bank/<bank>/content…) add, show and remove, and the exchange's,
+// which belong to their source: they match under the bank in /m/lookup
+// and /m/raw_lookup, but only the exchange changes or withdraws them, and
+// the content routes do not show them. Only the exchange's own source is
+// matched under its bank: another source's item that carries the label
+// is not. Deleting an exchange deletes its bank and forgets its
+// checkpoint; what it fetched stays, under its source, matched by /v1
+// but in no bank. A new exchange's first fetch is a full one, so that
+// every item of the feed carries its bank's label.
+//
+// Exchange configs, their last fetch's result and the feeds' checkpoints
+// are kept in the database (hashdb settings and feed states), so they
+// survive a restart. Credentials are not: they are kept in a file of
+// their own, -exchange-credentials (the database's path and
+// ".credentials" unless set), written whole with mode 0600, and refused
+// at start-up if others may read it. The database file is what gets
+// copied, backed up and handed to an analyst, and its records are
+// exported to partners; secrets belong in neither, and a separate file is
+// one an operator can keep on other storage, rotate or delete without
+// touching the data.
+//
+// Every -fetch-interval (5 minutes, each wait drawn within 10% so that
+// servers started together drift apart; HMA's own fetcher runs each
+// minute) the server fetches every enabled exchange in turn, one at a
+// time, in the background: at start-up, then after each interval, and at
+// once after an exchange is created or enabled or credentials are set.
+// Each fetch resumes from the stored checkpoint and stores page by page,
+// for at most -fetch-max-time (4 minutes, as HMA's fetcher), so that one
+// long first fetch does not starve the others: it stops after a page and
+// goes on in the next round, which then starts at once. On shutdown the
+// fetch in progress is cancelled and keeps what its complete pages
+// stored. Failures are logged with feeds' errors, which
+// never hold credentials. /c/exchange/<name>/status reads the stored
+// checkpoint (checkpoint_ts, and fetched_items: the items and deletes
+// stored), the fetch running (running_fetch_start_ts) and the last
+// result (last_fetch_complete_ts, last_fetch_succeeded, and up_to_date
+// unless the fetch was cut short by its time).
+// -exchange-report sends the organisation's opinions on an exchange's
+// items back to it after each successful fetch (not to TCAP, which takes
+// none); -exchange-base-url replaces APIs' public bases, and -exchange-ca
+// adds a CA for exchanges served under a private one (TLS is always
+// verified).
+//
+// Where HMA's behaviour is a defect, the server differs: PUT
+// /c/exchange/<name> answers the config as GET does (HMA's handler
+// writes the keys only); failures HMA leaves as 500s (a taken bank name,
+// malformed credentials) are 4xx answers naming the problem. And it
+// refuses what it cannot do: a second exchange of the same feed (API and
+// collaboration), NCMEC's only_esp_ids filter, and renaming an
+// exchange's bank, whose name its items' label carries.
 //
 // # The /v1 routes
 //

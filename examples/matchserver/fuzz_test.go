@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +54,48 @@ func FuzzSignalValue(f *testing.F) {
 			w := st.format(sig)
 			if again, err := st.parse(w); err != nil || again != sig {
 				t.Fatalf("%s: %q is %s, written %q, which reads as %v (%v)", st.name, v, sig, w, again, err)
+			}
+		}
+	})
+}
+
+// FuzzExchangeJSON checks every exchange API's readers of api_json and
+// credential_json: what a config accepts writes back as pytx's dataclass
+// and reads again the same, and no error quotes a credential's value.
+func FuzzExchangeJSON(f *testing.F) {
+	f.Add(`{"privacy_group": 12345, "enabled": false}`)
+	f.Add(`{"environment": "https://hashsharing.ncmec.org/npo", "only_esp_ids": [1]}`)
+	f.Add(`{"api_token": "tok-secret", "user": 3, "password": "", "username": "u", "fetch_function_key": "k", "subscription_key": "s"}`)
+	f.Add(`{"privacy_group": "12"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(s), &m) != nil {
+			return
+		}
+		for i := range exchangeAPIs {
+			api := &exchangeAPIs[i]
+			e := &exchange{Name: "X", API: api.name, Enabled: true}
+			if err := api.parseConfig(e, m); err == nil {
+				b, err := json.Marshal(api.configJSON(e))
+				if err != nil {
+					t.Fatalf("%s: %q: %v", api.name, s, err)
+				}
+				var back map[string]json.RawMessage
+				json.Unmarshal(b, &back)
+				again := &exchange{Name: "X", API: api.name}
+				if err := api.parseConfig(again, back); err != nil || *again != *e {
+					t.Fatalf("%s: %q is %+v, written %s, which reads as %+v (%v)", api.name, s, e, b, again, err)
+				}
+			}
+			if _, err := api.parseCredentials(m); err != nil {
+				for _, raw := range m {
+					var v string
+					named := func(f schemaField) bool { return strings.Contains(f.Name, v) }
+					if json.Unmarshal(raw, &v) == nil && len(v) > 3 && strings.Contains(err.Error(), v) &&
+						!slices.ContainsFunc(api.credentials, named) && !strings.Contains("missing value for field wrong type should be str is empty", v) {
+						t.Fatalf("%s: the error %q quotes a credential's value %q", api.name, err, v)
+					}
+				}
 			}
 		}
 	})

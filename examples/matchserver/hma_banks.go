@@ -194,6 +194,11 @@ func (s *server) handleBankUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if _, isExchange := s.exchanges.get(old); isExchange && b.Name != old {
+		// The exchange's items carry the bank's label and its name.
+		s.fail(w, r, errorf(http.StatusBadRequest, "bank '%s' is the exchange '%s''s and cannot be renamed", old, old))
+		return
+	}
 	// HMA applies enabled, then enabled_ratio over it.
 	for _, k := range []string{"enabled", "enabled_ratio"} {
 		raw, has := m[k]

@@ -36,9 +36,10 @@ type bankHit struct {
 }
 
 // bankHits returns the bank content sig matches, nearest first, each
-// (bank, content) once. Only the local organisation's live items in
-// existing banks are bank content; others' items, whatever their labels,
-// are not.
+// (bank, content) once. The local organisation's live items in existing
+// banks are bank content, and so are the items an exchange fetched, in
+// its bank only: filed under the exchange's source and labelled with its
+// bank. Others' items, whatever their labels, are not.
 func (s *server) bankHits(ctx context.Context, sig signal.Signal, o lookupOptions) ([]bankHit, error) {
 	start := time.Now()
 	res, err := s.db.Match(ctx, []signal.Signal{sig}, nil)
@@ -60,12 +61,16 @@ func (s *server) bankHits(ctx context.Context, sig signal.Signal, o lookupOption
 	var cands []cand
 	for _, m := range res[0].Matches {
 		for _, it := range m.Items {
-			if it.Source != s.db.Organization() {
-				continue
+			local := it.Source == s.db.Organization()
+			fetchedInto, fetched := "", false
+			if !local {
+				if fetchedInto, fetched = s.exchanges.bankOfSource(it.Source); !fetched {
+					continue
+				}
 			}
 			for _, l := range it.Labels {
 				b, ok := hashdb.BankOfLabel(l)
-				if !ok {
+				if !ok || fetched && b != fetchedInto {
 					continue
 				}
 				ratio, exists := banks[b]

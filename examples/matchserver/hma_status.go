@@ -27,15 +27,6 @@ func (s *server) handleSiteMap(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.siteMap())
 }
 
-// handleExchangesNotYet answers the /c/exchange… routes until hashshare's
-// live exchanges (pulling partners' lists on a schedule) land in this
-// server; until then partners exchange signed bundles through /v1/bundles
-// and lists come in with "hashdb fetch" or "hashdb import".
-func (s *server) handleExchangesNotYet(w http.ResponseWriter, r *http.Request) {
-	writeError(w, apiHMA, http.StatusNotImplemented,
-		"exchanges are not configurable through this server yet: exchange signed bundles through /v1/bundles, or load lists with the hashdb command")
-}
-
 // writeText writes a plain-text body, as Flask does for a returned str.
 func writeText(w http.ResponseWriter, code int, s string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

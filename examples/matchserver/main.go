@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/feeds"
 	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
@@ -66,6 +67,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	hashQueue := fs.Int("hash-queue", 0, "requests that may wait to hash before the server answers 503 (default: 4 per worker)")
 	hashTimeout := fs.Duration("hash-timeout", time.Minute, "longest time one request's hashing takes, waiting included")
 	imports := fs.Int("imports", 1, "bundle imports run at once; two more may wait, then 503")
+	fetchInterval := fs.Duration("fetch-interval", DefaultFetchInterval, "time between two rounds of the exchanges' fetches (within 10%)")
+	fetchTime := fs.Duration("fetch-max-time", DefaultFetchTime, "longest one exchange's fetch goes on before the next exchange's turn (it resumes in the next round, at once)")
+	exchangeCreds := fs.String("exchange-credentials", "", "`file` (mode 0600) keeping the exchange APIs' credentials (default: the database's path and .credentials)")
+	exchangeBases := fs.String("exchange-base-url", "", "comma-separated `api=URL` pairs replacing exchange APIs' public bases (private mirrors, test servers)")
+	exchangeCA := fs.String("exchange-ca", "", "PEM `file` of CA certificates trusted, beside the system's, for exchanges a private deployment serves")
+	exchangeReport := fs.Bool("exchange-report", false, "after each fetch, report this organisation's opinions on the exchange's items back to it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +91,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if *fetchHosts != "" {
 		cfg.Fetch = &fetchConfig{Hosts: strings.Split(*fetchHosts, ","), AllowPrivate: *fetchPrivate, MaxBytes: *fetchMax, Timeout: *fetchTimeout}
+	}
+	cfg.Exchanges = exchangeOptions{Interval: *fetchInterval, FetchTime: *fetchTime, Credentials: *exchangeCreds, Report: *exchangeReport}
+	if cfg.Exchanges.Credentials == "" {
+		cfg.Exchanges.Credentials = *dbPath + ".credentials"
+	}
+	if *exchangeCA != "" {
+		pem, err := os.ReadFile(*exchangeCA)
+		if err != nil {
+			return fmt.Errorf("-exchange-ca: %w", err)
+		}
+		if cfg.Exchanges.Transport.Client, err = feeds.NewClient(pem); err != nil {
+			return fmt.Errorf("-exchange-ca: %w", err)
+		}
+	}
+	if *exchangeBases != "" {
+		cfg.Exchanges.BaseURLs = map[string]string{}
+		for _, kv := range strings.Split(*exchangeBases, ",") {
+			api, u, ok := strings.Cut(kv, "=")
+			if _, known := exchangeAPINamed(api); !ok || !known || u == "" {
+				return fmt.Errorf("-exchange-base-url: %q is not api=URL with api one of fb_threatexchange, ncmec, stop_ncii, tat", kv)
+			}
+			cfg.Exchanges.BaseURLs[api] = u
+		}
 	}
 	lvl, err := tlp.Parse(*bankTLP)
 	if err != nil {
@@ -133,6 +163,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("no -tokens: every route is open to local callers", "addr", ln.Addr().String())
 	}
 	srv := newServer(db, cfg)
+	if err := srv.exchanges.broken; err != nil {
+		ln.Close()
+		return err
+	}
+	// The fetches stop with ctx, before the database closes.
+	fctx, stopFetching := context.WithCancel(ctx)
+	fetched := make(chan struct{})
+	go func() { defer close(fetched); srv.exchanges.run(fctx) }()
+	defer func() { stopFetching(); <-fetched }()
 	errc := make(chan error, 1)
 	if *metricsAddr != "" {
 		mln, err := net.Listen("tcp", *metricsAddr)
@@ -145,7 +184,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		errc <- nil
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "export", cfg.Key != nil, "tokens", len(cfg.Tokens), "fetch", cfg.Fetch != nil)
+	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "export", cfg.Key != nil, "tokens", len(cfg.Tokens), "fetch", cfg.Fetch != nil,
+		"exchanges", len(srv.exchanges.names()), "fetch_interval", cfg.Exchanges.Interval)
 	err = serve(ctx, ln, srv.Handler(), t, log)
 	return errors.Join(err, <-errc)
 }

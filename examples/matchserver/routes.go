@@ -39,7 +39,6 @@ func (rt route) pattern() string { return rt.method + " " + rt.path }
 // routes is the server's route table: every route is here, so that the
 // mux, /site-map and the tests' auth matrix all come from it.
 func (s *server) routes() []route {
-	notYet := s.handleExchangesNotYet
 	rs := []route{
 		// Status: open, as load balancers and orchestrators call them.
 		{"GET", "/status", "", s.handleStatus},
@@ -70,17 +69,17 @@ func (s *server) routes() []route {
 		{"PUT", "/c/bank/{bank_name}/content/{content_id}", roleCurate, s.handleContentUpdate},
 		{"DELETE", "/c/bank/{bank_name}/content/{content_id}", roleCurate, s.handleContentDelete},
 
-		// HMA exchanges: not yet (see handleExchangesNotYet).
-		{"GET", "/c/exchanges", roleExchange, notYet},
-		{"POST", "/c/exchanges", roleExchange, notYet},
-		{"GET", "/c/exchanges/apis", roleExchange, notYet},
-		{"GET", "/c/exchanges/api/{api_name}", roleExchange, notYet},
-		{"POST", "/c/exchanges/api/{api_name}", roleExchange, notYet},
-		{"GET", "/c/exchanges/api/{api_name}/schema", roleExchange, notYet},
-		{"GET", "/c/exchange/{exchange_name}", roleExchange, notYet},
-		{"PUT", "/c/exchange/{exchange_name}", roleExchange, notYet},
-		{"DELETE", "/c/exchange/{exchange_name}", roleExchange, notYet},
-		{"GET", "/c/exchange/{exchange_name}/status", roleExchange, notYet},
+		// HMA exchanges: configured here, fetched on a schedule.
+		{"GET", "/c/exchanges", roleExchange, s.handleExchanges},
+		{"POST", "/c/exchanges", roleExchange, s.handleExchangeCreate},
+		{"GET", "/c/exchanges/apis", roleExchange, s.handleExchangeAPIs},
+		{"GET", "/c/exchanges/api/{api_name}", roleExchange, s.handleExchangeAPI},
+		{"POST", "/c/exchanges/api/{api_name}", roleExchange, s.handleExchangeAPI},
+		{"GET", "/c/exchanges/api/{api_name}/schema", roleExchange, s.handleExchangeSchema},
+		{"GET", "/c/exchange/{exchange_name}", roleExchange, s.handleExchangeGet},
+		{"PUT", "/c/exchange/{exchange_name}", roleExchange, s.handleExchangeUpdate},
+		{"DELETE", "/c/exchange/{exchange_name}", roleExchange, s.handleExchangeDelete},
+		{"GET", "/c/exchange/{exchange_name}/status", roleExchange, s.handleExchangeStatus},
 
 		// hashshare's own API.
 		{"POST", "/v1/hash", roleHash, s.handleHash},

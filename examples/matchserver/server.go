@@ -68,6 +68,9 @@ type config struct {
 	// BodyGrace is what a body's deadline allows beyond its length at
 	// MinBodyRate; zero means ten seconds.
 	BodyGrace time.Duration
+	// Exchanges configures the exchanges of /c/exchanges and their
+	// schedule, which runs while exchanges.run does (main starts it).
+	Exchanges exchangeOptions
 }
 
 // server serves one hashshare database over HTTP and JSON in two forms:
@@ -82,6 +85,7 @@ type server struct {
 	fetch      *fetcher
 	hashGate   *gate
 	importGate *gate
+	exchanges  *exchanges
 }
 
 func newServer(db *hashdb.DB, cfg config) *server {
@@ -135,6 +139,7 @@ func newServer(db *hashdb.DB, cfg config) *server {
 	if cfg.Fetch != nil {
 		s.fetch = newFetcher(*cfg.Fetch)
 	}
+	s.exchanges = newExchanges(db, cfg.Exchanges, log, cfg.Now)
 	return s
 }
 

@@ -48,6 +48,9 @@ type FetchOptions struct {
 	Now func() time.Time
 	// Progress, if set, is called after each page is stored.
 	Progress func(Summary)
+	// Labels are added to every item stored, as
+	// [lists.IngestOptions.Labels] adds them (a server's bank label).
+	Labels []string
 }
 
 // A Summary counts what [Fetch] stored, as [lists.Summary] counts an
@@ -110,7 +113,7 @@ func Fetch(ctx context.Context, db *hashdb.DB, f Feed, opts *FetchOptions) (Summ
 	}
 	sum.Full = st.Full
 	sum.Checkpoint = st.Checkpoint
-	ingest := &lists.IngestOptions{Source: source, RetractReason: "deleted by " + f.API()}
+	ingest := &lists.IngestOptions{Source: source, Labels: opts.Labels, RetractReason: "deleted by " + f.API()}
 	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)

@@ -39,6 +39,9 @@ var (
 	// fetch has seen and the opinions reported back; created by the
 	// first fetch.
 	BucketFeeds = []byte("feeds")
+	// BucketSettings holds named settings applications keep with the
+	// database (a server's configuration); created by the first write.
+	BucketSettings = []byte("settings")
 
 	// bucketStaged holds an unfinished staged write's state.
 	bucketStaged = []byte("staged")
