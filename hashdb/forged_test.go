@@ -86,6 +86,7 @@ func TestForgedBundleCostsLittle(t *testing.T) {
 	if !errors.Is(err, ErrSignature) {
 		t.Fatalf("forged bundle: %v, want ErrSignature", err)
 	}
+	t.Logf("refused after reading %d of the forged bundle's %d bytes", src.n, len(forged))
 	if limit := int64(bundle.SealInterval + 1<<20 + 256<<10); src.n > limit {
 		t.Errorf("read %d of the forged bundle's %d bytes before refusing it, want at most %d", src.n, len(forged), limit)
 	}
