@@ -50,7 +50,7 @@ func putAll(b *testing.B, path string, n int) time.Duration {
 	for from := 0; from < n; from += benchBatch {
 		items := benchItems(from, min(benchBatch, n-from))
 		start := time.Now()
-		if err := db.Put(context.Background(), items...); err != nil {
+		if err := db.PutForeign(context.Background(), "benchmark", items...); err != nil {
 			b.Fatal(err)
 		}
 		took += time.Since(start)
