@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb/vpdq"
@@ -151,9 +152,19 @@ func TestHMAVideo(t *testing.T) {
 		t.Fatalf("%v: %s", err, got)
 	}
 	cmp, _ := json.Marshal(map[string][]string{"vpdq": {query, stored["vpdq"]}})
+	other, _ := json.Marshal(map[string][]string{"vpdq": {query, `["` + strings.Repeat("0", 64) + `,100,0.0"]`}})
+	truncated := orig[:len(orig)/3]
 	runSteps(t, ts.URL, secret, []hmaStep{
 		{name: "compare", method: "POST", path: "/m/compare", json: string(cmp), code: 200, want: map[string]any{
 			"vpdq": []any{true, map[string]any{"query_match_percent": check(atLeast80), "compared_match_percent": check(atLeast80)}}}},
+		{name: "compare another", method: "POST", path: "/m/compare", json: string(other), code: 200, want: map[string]any{
+			"vpdq": []any{false, map[string]any{"query_match_percent": 0.0, "compared_match_percent": 0.0}}}},
+		// A video that does not decode keeps its video_md5, unless vpdq
+		// is asked for by name.
+		{name: "hash a truncated video", method: "POST", path: "/h/hash", files: []formFile{{"video", truncated}}, code: 200,
+			want: map[string]any{"video_md5": anyString{}}},
+		{name: "its vpdq", method: "POST", path: "/h/hash?types=vpdq", files: []formFile{{"video", truncated}}, code: 400,
+			want: msg(prefix("media: video does not decode: "))},
 	}, vars{})
 }
 
