@@ -26,7 +26,20 @@
 //	GET|PUT|DELETE /c/exchange/<name>  GET /c/exchange/<name>/status
 //
 // Signal types are python-threatexchange's: pdq (stored as hashshare's
-// pdq) and video_md5 (stored as md5). Media is POSTed as a multipart form
+// pdq), video_md5 (stored as md5) and vpdq (a video's frames, in pytx's
+// string form, the JSON list of "<pdq hex>,<quality>,<seconds>" strings;
+// stored as the item's video hash, [hashdb.Item.Video]). /h/hash of a
+// video gives video_md5 and vpdq; without types= a video ffmpeg cannot
+// decode (or a server without ffmpeg) still gets its video_md5, where
+// types=vpdq fails with the reason. A vpdq lookup is
+// [hashdb.DB.MatchVideo] by pytx's rule and thresholds (frames agree at
+// distance 31 or less, quality 50 or more; 80 % of the query's frames
+// must agree), and its distance is pytx's pretty_str, as HMA writes it:
+// "100%[93%]", the query's share of agreeing frames, then the stored
+// video's. /m/compare of vpdq pairs answers pytx's compare_hash: [<match>,
+// {"query_match_percent": …, "compared_match_percent": …}], the first
+// hash the query. /m/index/status has no vpdq entry: the database keeps
+// no count of videos to give its size. Media is POSTed as a multipart form
 // whose one file's field name is its content type, photo or video; url=
 // fetches it, only when the operator allows it (-fetch-hosts) and only
 // from allowed hosts, never from a loopback, private or link-local
@@ -143,8 +156,10 @@
 //	GET  /metrics                  Prometheus metrics
 //
 // A raw body whose first bytes sniff as media is taken whatever its
-// Content-Type says, so curl --data-binary @photo.jpg works. Errors are
-// {"error": "..."}.
+// Content-Type says, so curl --data-binary @photo.jpg works, and so does
+// a video: /v1/hash gives its "vpdq" and "video" (what was decoded), and
+// /v1/match its video matches ({"query": "vpdq", "video_matches": […]},
+// pytx's rule and thresholds). Errors are {"error": "..."}.
 //
 // # Access control
 //
@@ -182,6 +197,16 @@
 // Retry-After, as it does past -imports concurrent bundle imports. What
 // decoding holds at once is bounded too: an image that would take more
 // than media's 1 GiB decode budget is refused from its header (413).
+//
+// Media bodies are at most -max-body (64 MiB), or -max-video-body
+// (512 MiB) when their first bytes are a video container's. A video
+// is spooled to a file in -tmp and decoded by ffmpeg (which must be
+// installed) within hashdb/media's limits on duration, frames, frame size
+// and frame rate, and within -hash-timeout, which then bounds its
+// decoding too (raise it for long videos; -read-timeout, 5 minutes,
+// bounds the upload). A video over the limits is 413, one that does not
+// decode 400, a codec or container not allowed 415, decoding that times
+// out 503, no ffmpeg 501.
 //
 // The server holds the database file's write lock while it runs, so the
 // command-line tool cannot open it: GET /v1/stats (curate role) and

@@ -41,19 +41,22 @@ func FuzzSignalValue(f *testing.F) {
 	f.Add("c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de")
 	f.Add(" F00DF00DF00DF00DF00DF00DF00DF00D ")
 	f.Add("zz")
+	f.Add(`["c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de,100,0.0", "f00df00df00df00df00df00df00df00df00df00df00df00df00df00df00df00d,42,1.0"]`)
+	f.Add(`["c0de,100,0.0"]`)
 	f.Fuzz(func(t *testing.T, v string) {
 		for i := range signalTypes {
 			st := &signalTypes[i]
-			sig, err := st.parse(v)
+			val, err := st.parse(v)
 			if err != nil {
 				continue
 			}
-			if sig.Algorithm() != st.alg {
-				t.Fatalf("%s: %q parses as %s", st.name, v, sig)
+			if st.isVideo() != (val.video != nil) || !st.isVideo() && val.sig.Algorithm() != st.alg {
+				t.Fatalf("%s: %q parses as %+v", st.name, v, val)
 			}
-			w := st.format(sig)
-			if again, err := st.parse(w); err != nil || again != sig {
-				t.Fatalf("%s: %q is %s, written %q, which reads as %v (%v)", st.name, v, sig, w, again, err)
+			w := st.format(val)
+			again, err := st.parse(w)
+			if err != nil || st.format(again) != w || !st.isVideo() && again.sig != val.sig {
+				t.Fatalf("%s: %q is %+v, written %q, which reads as %+v (%v)", st.name, v, val, w, again, err)
 			}
 		}
 	})

@@ -17,12 +17,13 @@ import (
 )
 
 // media returns the media a request carries: its raw body, or the part
-// named "file" of a multipart/form-data body, at most cfg.MaxBody bytes.
-// A raw body is taken whatever its Content-Type says if its bytes sniff
-// as media, so that curl --data-binary @file, which labels it a form,
-// works; a body declared as a form, text or JSON that does not is refused.
+// named "file" of a multipart/form-data body, at most cfg.MaxBody bytes,
+// or cfg.MaxVideoBody when its first bytes are a video's. A raw body is
+// taken whatever its Content-Type says if its bytes sniff as media, so
+// that curl --data-binary @file, which labels it a form, works; a body
+// declared as a form, text or JSON that does not is refused.
 func (s *server) media(w http.ResponseWriter, r *http.Request) (io.Reader, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxMediaBody())
 	mt := mediaType(r)
 	var body io.Reader = r.Body
 	if mt == "multipart/form-data" {
@@ -55,12 +56,20 @@ func (s *server) media(w http.ResponseWriter, r *http.Request) (io.Reader, error
 	if mt != "multipart/form-data" && (mt == "application/json" || notMedia(mt) || mt == "multipart/mixed") && !sniffsAsMedia(head) {
 		return nil, errorf(http.StatusUnsupportedMediaType, "content type %q is not media, and neither are the bytes: send the media's bytes, or multipart/form-data with a \"file\" part", mt)
 	}
+	// The media's own limit, within the one bounding the body as a whole.
+	if limit := s.mediaLimit(head); limit < s.maxMediaBody() {
+		return capBody(br, limit), nil
+	}
 	return br, nil
 }
 
 // sniffsAsMedia reports whether the first bytes of a body are those of an
-// image, a video, audio or a PDF, by the WHATWG sniffing rules.
+// image, a video, audio or a PDF, by the WHATWG sniffing rules, or of a
+// video container those rules miss (QuickTime, Matroska).
 func sniffsAsMedia(head []byte) bool {
+	if looksLikeVideo(head) {
+		return true
+	}
 	ct := http.DetectContentType(head)
 	for _, p := range []string{"image/", "video/", "audio/", "application/pdf", "application/ogg"} {
 		if strings.HasPrefix(ct, p) {
@@ -99,7 +108,7 @@ func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	opts := &media.Options{Dihedral: boolParam(r, "dihedral")}
+	opts := &media.Options{Dihedral: boolParam(r, "dihedral"), Video: s.videoOptions()}
 	ctx, leave, err := s.hashing(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -118,7 +127,7 @@ func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 // fault when reading the body is what failed.
 func readError(err error) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || errors.Is(err, media.ErrImageDecode) || errors.Is(err, media.ErrImageTooLarge) {
+	if errors.As(err, &mbe) || errors.Is(err, media.ErrImageDecode) || errors.Is(err, media.ErrImageTooLarge) || errors.Is(err, media.ErrVideoDecode) {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-
-	"github.com/hashshare/hashshare/hashdb/signal"
 )
 
 // handleCompare serves POST /m/compare: {"<type>": ["<a>", "<b>"], …} to
-// {"<type>": [<match>, {"distance": <int>}], …}. An exact type's
-// similarity is {}: it has no distance.
+// {"<type>": [<match>, <similarity>], …}, the similarity as
+// signalType.compare writes it: {"distance": <int>} for pdq.
 func (s *server) handleCompare(w http.ResponseWriter, r *http.Request) {
 	var req map[string]json.RawMessage
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
@@ -38,23 +36,17 @@ func (s *server) handleCompare(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, errorf(http.StatusBadRequest, "Comparison hash list length must be exactly 2"))
 			return
 		}
-		var sigs [2]signal.Signal
+		var vals [2]signalValue
 		for i, v := range pair {
-			if sigs[i], err = t.parse(v); err != nil {
+			if vals[i], err = t.parse(v); err != nil {
 				s.fail(w, r, errorf(http.StatusBadRequest, "Invalid %s hash: %v", name, err))
 				return
 			}
 		}
-		d, err := sigs[0].Distance(sigs[1])
-		if err != nil {
+		if out[name], err = t.compare(vals[0], vals[1]); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if t.exact() {
-			out[name] = [2]any{d == 0, struct{}{}}
-			continue
-		}
-		out[name] = [2]any{d <= t.alg.DefaultThreshold(), map[string]int{"distance": d}}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -68,7 +60,8 @@ type indexStatusJSON struct {
 
 // handleIndexStatus serves GET /m/index/status. The indexes follow every
 // commit, so each is built to the last change; its size is the signals of
-// live items it holds.
+// live items it holds. vpdq has no entry: hashdb's Stats keep no count of
+// videos, and counting them would cost a scan of every item.
 func (s *server) handleIndexStatus(w http.ResponseWriter, r *http.Request) {
 	types := signalTypes
 	if name := r.URL.Query().Get("signal_type"); name != "" {
@@ -91,6 +84,9 @@ func (s *server) handleIndexStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]indexStatusJSON{}
 	for _, t := range types {
+		if t.isVideo() {
+			continue
+		}
 		e := indexStatusJSON{BuiltTo: -1}
 		if ok {
 			e = indexStatusJSON{Present: true, BuiltTo: last.Unix(), Size: int64(st.Signals[t.alg])}

@@ -110,11 +110,11 @@ func (s *server) addContent(w http.ResponseWriter, r *http.Request, b hashdb.Ban
 	}
 	out := map[string]string{}
 	for _, h := range sigs {
-		it.Signals = append(it.Signals, h.sig)
+		h.t.storeIn(&it, h.v)
 		if h.unreliable {
-			it.Unreliable = append(it.Unreliable, h.sig)
+			it.Unreliable = append(it.Unreliable, h.v.sig)
 		}
-		out[h.t.name] = h.t.format(h.sig)
+		out[h.t.name] = h.t.format(h.v)
 		if ct, _ := contentTypeNamed(h.t.content); it.ContentType == 0 || it.ContentType == ct {
 			it.ContentType = ct
 		}
@@ -181,12 +181,12 @@ func (s *server) handleBankAddSignals(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, errorf(http.StatusBadRequest, "Invalid %s signal: not a string", name))
 			return
 		}
-		sig, err := t.parse(v)
+		val, err := t.parse(v)
 		if err != nil {
 			s.fail(w, r, errorf(http.StatusBadRequest, "Invalid %s signal: %v", name, err))
 			return
 		}
-		sigs = append(sigs, hashed{t: t, sig: sig})
+		sigs = append(sigs, hashed{t: t, v: val})
 	}
 	s.addContent(w, r, b, sigs, note, annotation{})
 }
@@ -240,6 +240,7 @@ func (s *server) handleBankAddMedia(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		defer up.close()
 		for k, v := range up.fields {
 			if k == "metadata" {
 				fields[k] = json.RawMessage(v)

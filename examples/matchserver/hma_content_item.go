@@ -97,9 +97,9 @@ func (s *server) contentJSON(b hashdb.Bank, it *hashdb.Item, n uint64, st hashdb
 	}
 	if signals {
 		out.Signals = map[string]string{}
-		for _, sig := range it.Signals {
-			if t, ok := signalTypeOf(sig.Algorithm()); ok {
-				out.Signals[t.name] = t.format(sig)
+		for i := range signalTypes {
+			if v, ok := signalTypes[i].storedIn(it); ok {
+				out.Signals[signalTypes[i].name] = signalTypes[i].format(v)
 			}
 		}
 	}

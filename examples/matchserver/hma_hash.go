@@ -27,6 +27,7 @@ func (s *server) handleHMAHashPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	defer up.close()
 	s.answerHashes(w, r, up, r.URL.Query().Get("types"))
 }
 

@@ -28,22 +28,58 @@ type lookupOptions struct {
 	disabled bool     // keep disabled content (raw_lookup)
 }
 
-// A bankHit is bank content a signal matched.
+// A bankHit is bank content a signal matched, with the distance as HMA
+// writes it.
 type bankHit struct {
 	bank     string
 	num      uint64
-	distance int
+	distance string
 }
 
-// bankHits returns the bank content sig matches, nearest first, each
+// A matchedItem is an item a value matched, with the distance as HMA
+// writes it.
+type matchedItem struct {
+	item     *hashdb.Item
+	distance string
+}
+
+// matchValue returns the live items v matches, nearest first: a
+// fixed-width signal's by hashdb's index and threshold, a video's by
+// hashdb.DB.MatchVideo with pytx's rule and thresholds.
+func (s *server) matchValue(ctx context.Context, t *signalType, v signalValue) ([]matchedItem, error) {
+	start := time.Now()
+	defer func() { s.metrics.match.WithLabelValues("lookup").Observe(time.Since(start).Seconds()) }()
+	var out []matchedItem
+	if t.isVideo() {
+		res, err := s.db.MatchVideo(ctx, v.video, &hashdb.VideoMatchOptions{MaxPairs: -1})
+		if err != nil {
+			return nil, err
+		}
+		for i := range res.Matches {
+			m := &res.Matches[i]
+			out = append(out, matchedItem{item: &m.Item, distance: m.Result.HMAString()})
+		}
+		return out, nil
+	}
+	res, err := s.db.Match(ctx, []signal.Signal{v.sig}, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range res[0].Matches {
+		for i := range m.Items {
+			out = append(out, matchedItem{item: &m.Items[i], distance: t.distance(m.Distance)})
+		}
+	}
+	return out, nil
+}
+
+// bankHits returns the bank content v matches, nearest first, each
 // (bank, content) once. The local organisation's live items in existing
 // banks are bank content, and so are the items an exchange fetched, in
 // its bank only: filed under the exchange's source and labelled with its
 // bank. Others' items, whatever their labels, are not.
-func (s *server) bankHits(ctx context.Context, sig signal.Signal, o lookupOptions) ([]bankHit, error) {
-	start := time.Now()
-	res, err := s.db.Match(ctx, []signal.Signal{sig}, nil)
-	s.metrics.match.WithLabelValues("lookup").Observe(time.Since(start).Seconds())
+func (s *server) bankHits(ctx context.Context, t *signalType, v signalValue, o lookupOptions) ([]bankHit, error) {
+	found, err := s.matchValue(ctx, t, v)
 	if err != nil {
 		return nil, err
 	}
@@ -56,30 +92,29 @@ func (s *server) bankHits(ctx context.Context, sig signal.Signal, o lookupOption
 	type cand struct {
 		bank     string
 		key      int // index in keys
-		distance int
+		distance string
 	}
 	var cands []cand
-	for _, m := range res[0].Matches {
-		for _, it := range m.Items {
-			local := it.Source == s.db.Organization()
-			fetchedInto, fetched := "", false
-			if !local {
-				if fetchedInto, fetched = s.exchanges.bankOfSource(it.Source); !fetched {
-					continue
-				}
+	for _, f := range found {
+		it := f.item
+		local := it.Source == s.db.Organization()
+		fetchedInto, fetched := "", false
+		if !local {
+			if fetchedInto, fetched = s.exchanges.bankOfSource(it.Source); !fetched {
+				continue
 			}
-			for _, l := range it.Labels {
-				b, ok := hashdb.BankOfLabel(l)
-				if !ok || fetched && b != fetchedInto {
-					continue
-				}
-				ratio, exists := banks[b]
-				if !exists || o.banks != nil && !slices.Contains(o.banks, b) || o.coinflip && !(ratio >= draw) {
-					continue
-				}
-				cands = append(cands, cand{bank: b, key: len(keys), distance: m.Distance})
-				keys = append(keys, it.Key)
+		}
+		for _, l := range it.Labels {
+			b, ok := hashdb.BankOfLabel(l)
+			if !ok || fetched && b != fetchedInto {
+				continue
 			}
+			ratio, exists := banks[b]
+			if !exists || o.banks != nil && !slices.Contains(o.banks, b) || o.coinflip && !(ratio >= draw) {
+				continue
+			}
+			cands = append(cands, cand{bank: b, key: len(keys), distance: f.distance})
+			keys = append(keys, it.Key)
 		}
 	}
 	if len(cands) == 0 {
@@ -138,10 +173,10 @@ func coinflip(seed string) float64 {
 }
 
 // lookupJSON groups hits by bank, as /m/lookup answers: {} for none.
-func lookupJSON(t *signalType, hits []bankHit) map[string][]bankMatchJSON {
+func lookupJSON(hits []bankHit) map[string][]bankMatchJSON {
 	out := map[string][]bankMatchJSON{}
 	for _, h := range hits {
-		out[h.bank] = append(out[h.bank], bankMatchJSON{ID: h.num, Distance: t.distance(h.distance)})
+		out[h.bank] = append(out[h.bank], bankMatchJSON{ID: h.num, Distance: h.distance})
 	}
 	return out
 }
@@ -156,16 +191,16 @@ func banksParam(r *http.Request) []string {
 }
 
 // lookupSignal parses a signal_type and signal pair as the lookups do.
-func lookupSignal(typeName, value string) (*signalType, signal.Signal, error) {
+func lookupSignal(typeName, value string) (*signalType, signalValue, error) {
 	t, ok := signalTypeNamed(typeName)
 	if !ok {
-		return nil, signal.Signal{}, errorf(http.StatusBadRequest, "No such SignalType '%s'", typeName)
+		return nil, signalValue{}, errorf(http.StatusBadRequest, "No such SignalType '%s'", typeName)
 	}
-	sig, err := t.parse(value)
+	v, err := t.parse(value)
 	if err != nil {
-		return nil, signal.Signal{}, errorf(http.StatusBadRequest, "invalid signal: %v", err)
+		return nil, signalValue{}, errorf(http.StatusBadRequest, "invalid signal: %v", err)
 	}
-	return t, sig, nil
+	return t, v, nil
 }
 
 // handleLookupGet serves GET /m/lookup: by signal_type and signal, keyed
@@ -188,17 +223,17 @@ func (s *server) handleLookupGet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "Either url or both signal and signal_type are required"))
 		return
 	}
-	t, sig, err := lookupSignal(q.Get("signal_type"), q.Get("signal"))
+	t, v, err := lookupSignal(q.Get("signal_type"), q.Get("signal"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	hits, err := s.bankHits(r.Context(), sig, o)
+	hits, err := s.bankHits(r.Context(), t, v, o)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, lookupJSON(t, hits))
+	writeJSON(w, http.StatusOK, lookupJSON(hits))
 }
 
 // handleLookupPost serves POST /m/lookup: media as POST /h/hash takes it,
@@ -211,6 +246,7 @@ func (s *server) handleLookupPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	defer up.close()
 	s.lookupUpload(w, r, up, q.Get("types"), lookupOptions{banks: banksParam(r), coinflip: q.Get("bypass_coinflip") != "true", seed: q.Get("seed")})
 }
 
@@ -224,12 +260,12 @@ func (s *server) lookupUpload(w http.ResponseWriter, r *http.Request, up *upload
 	for _, h := range hs {
 		var hits []bankHit
 		if !h.unreliable { // pytx has no value for it: nothing to look up
-			if hits, err = s.bankHits(r.Context(), h.sig, o); err != nil {
+			if hits, err = s.bankHits(r.Context(), h.t, h.v, o); err != nil {
 				s.fail(w, r, err)
 				return
 			}
 		}
-		out[h.t.name] = lookupJSON(h.t, hits)
+		out[h.t.name] = lookupJSON(hits)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -254,12 +290,12 @@ func (s *server) handleRawLookup(w http.ResponseWriter, r *http.Request) {
 		}
 		withDistance = b
 	}
-	t, sig, err := lookupSignal(q.Get("signal_type"), q.Get("signal"))
+	t, v, err := lookupSignal(q.Get("signal_type"), q.Get("signal"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	hits, err := s.bankHits(r.Context(), sig, lookupOptions{banks: banksParam(r), disabled: true})
+	hits, err := s.bankHits(r.Context(), t, v, lookupOptions{banks: banksParam(r), disabled: true})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -273,7 +309,7 @@ func (s *server) handleRawLookup(w http.ResponseWriter, r *http.Request) {
 		}
 		seen[h.num] = true
 		ids = append(ids, h.num)
-		withD = append(withD, bankMatchJSON{ID: h.num, Distance: t.distance(h.distance)})
+		withD = append(withD, bankMatchJSON{ID: h.num, Distance: h.distance})
 	}
 	if withDistance {
 		writeJSON(w, http.StatusOK, map[string]any{"matches": withD})

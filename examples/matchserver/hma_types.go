@@ -1,36 +1,50 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // A signalType is one of python-threatexchange's signal types as the HMA
-// routes name and spell it, and the hashdb algorithm that stores it.
-// Adding a type (vpdq, once hashdb has it) is one entry in signalTypes.
+// routes name and spell it, and how hashdb stores it: a fixed-width
+// signal of one algorithm, or (vpdq) an item's video hash. Adding a
+// fixed-width type is one entry in signalTypes; what differs for vpdq is
+// in the methods below and in hma_vpdq.go, not in the handlers.
 type signalType struct {
 	// name is pytx's name, the key of HMA's JSON.
 	name string
 	// content is the content type whose media it is computed from.
 	content string
-	// alg is the algorithm that stores it; media hashing computes it.
+	// alg is the algorithm that stores a fixed-width type; 0 for vpdq,
+	// whose values are stored as hashdb.Item.Video.
 	alg signal.Algorithm
 	// parse is pytx's validate_signal_str followed by the conversion to
-	// hashdb's signal: the value, or why it is not one.
-	parse func(string) (signal.Signal, error)
-	// format writes a signal as pytx writes the type's values.
-	format func(signal.Signal) string
+	// hashdb's value: the value, or why it is not one.
+	parse func(string) (signalValue, error)
+	// format writes a value as pytx writes the type's values.
+	format func(signalValue) string
 }
 
-// signalTypes are the signal types served, HMA's defaults.
+// A signalValue is one value of a signal type: sig for a fixed-width
+// type, video for vpdq.
+type signalValue struct {
+	sig   signal.Signal
+	video *vpdq.Hash
+}
+
+// signalTypes are the signal types served: HMA's defaults, and vpdq.
 var signalTypes = []signalType{
 	hexType("pdq", "photo", signal.PDQ, false),
 	hexType("video_md5", "video", signal.MD5, true),
+	vpdqType,
 }
 
 // contentTypes are the content types served, in HMA's order.
@@ -44,21 +58,26 @@ var contentTypes = []struct {
 // lower-cases first (fold).
 func hexType(name, content string, alg signal.Algorithm, fold bool) signalType {
 	n := alg.HexLen()
-	return signalType{name: name, content: content, alg: alg, format: signal.Signal.Hex,
-		parse: func(s string) (signal.Signal, error) {
+	return signalType{name: name, content: content, alg: alg,
+		format: func(v signalValue) string { return v.sig.Hex() },
+		parse: func(s string) (signalValue, error) {
 			if fold {
 				s = strings.ToLower(strings.TrimSpace(s))
 			}
 			if len(s) != n || strings.ContainsFunc(s, func(c rune) bool { return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') }) {
-				return signal.Signal{}, fmt.Errorf("%q is not %d lower-case hex digits", truncate(s), n)
+				return signalValue{}, fmt.Errorf("%q is not %d lower-case hex digits", truncate(s), n)
 			}
-			return signal.ParseHex(alg, s)
+			sig, err := signal.ParseHex(alg, s)
+			return signalValue{sig: sig}, err
 		}}
 }
 
+// isVideo reports whether t's values are video hashes (vpdq).
+func (t *signalType) isVideo() bool { return t.alg == 0 }
+
 // exact reports whether t matches only equal values, whose distance HMA
 // writes as "-".
-func (t *signalType) exact() bool { return !t.alg.Perceptual() }
+func (t *signalType) exact() bool { return !t.isVideo() && !t.alg.Perceptual() }
 
 // distance writes d as HMA's lookups do: a string, "-" for exact types.
 func (t *signalType) distance(d int) string {
@@ -68,19 +87,77 @@ func (t *signalType) distance(d int) string {
 	return fmt.Sprint(d)
 }
 
+// hashAlg is the algorithm media hashing must be asked for to compute
+// t: vPDQ comes with PDQ.
+func (t *signalType) hashAlg() signal.Algorithm {
+	if t.isVideo() {
+		return signal.PDQ
+	}
+	return t.alg
+}
+
+// of returns t's value among the hashes of a piece of media, or why
+// there is none.
+func (t *signalType) of(h *media.Hashes) (signalValue, error) {
+	if t.isVideo() {
+		if h.Video == nil {
+			why := h.VideoSkipped
+			if why == "" {
+				why = "the bytes are not a video"
+			}
+			return signalValue{}, errors.New(why)
+		}
+		return signalValue{video: h.Video}, nil
+	}
+	sig, ok := h.Signal(t.alg)
+	if !ok {
+		return signalValue{}, errors.New(h.Skipped[t.alg])
+	}
+	return signalValue{sig: sig}, nil
+}
+
+// storeIn files v in the item it.
+func (t *signalType) storeIn(it *hashdb.Item, v signalValue) {
+	if t.isVideo() {
+		it.Video = v.video
+		return
+	}
+	it.Signals = append(it.Signals, v.sig)
+}
+
+// storedIn returns t's value in the item it, if it has one.
+func (t *signalType) storedIn(it *hashdb.Item) (signalValue, bool) {
+	if t.isVideo() {
+		return signalValue{video: it.Video}, it.Video != nil
+	}
+	for _, sig := range it.Signals {
+		if sig.Algorithm() == t.alg {
+			return signalValue{sig: sig}, true
+		}
+	}
+	return signalValue{}, false
+}
+
+// compare is /m/compare's answer for a pair of t's values: pytx's
+// compare_hash, a match flag and the similarity. An exact type's
+// similarity is {}: it has no distance.
+func (t *signalType) compare(a, b signalValue) ([2]any, error) {
+	if t.isVideo() {
+		return compareVideos(a.video, b.video), nil
+	}
+	d, err := a.sig.Distance(b.sig)
+	if err != nil {
+		return [2]any{}, err
+	}
+	if t.exact() {
+		return [2]any{d == 0, struct{}{}}, nil
+	}
+	return [2]any{d <= t.alg.DefaultThreshold(), map[string]int{"distance": d}}, nil
+}
+
 // signalTypeNamed returns the signal type called name.
 func signalTypeNamed(name string) (*signalType, bool) {
 	i := slices.IndexFunc(signalTypes, func(t signalType) bool { return t.name == name })
-	if i < 0 {
-		return nil, false
-	}
-	return &signalTypes[i], true
-}
-
-// signalTypeOf returns the signal type a stored signal of algorithm a is
-// served as.
-func signalTypeOf(a signal.Algorithm) (*signalType, bool) {
-	i := slices.IndexFunc(signalTypes, func(t signalType) bool { return t.alg == a })
 	if i < 0 {
 		return nil, false
 	}

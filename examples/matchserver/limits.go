@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/hashshare/hashshare/hashdb/media"
 )
 
 // A gate bounds how many requests do one costly thing at once — decode
@@ -88,4 +93,70 @@ func bodyDeadline(now time.Time, r *http.Request, largest int64, grace time.Dura
 		n = largest
 	}
 	return now.Add(grace + time.Duration(float64(n)/float64(minRate)*float64(time.Second)))
+}
+
+// maxMediaBody is the largest media body any route takes: a video's, or
+// another medium's if that limit is the larger.
+func (s *server) maxMediaBody() int64 { return max(s.cfg.MaxBody, s.cfg.MaxVideoBody) }
+
+// mediaLimit is the body limit of media whose first bytes are head:
+// MaxVideoBody for a video, MaxBody for anything else.
+func (s *server) mediaLimit(head []byte) int64 {
+	if looksLikeVideo(head) {
+		return s.cfg.MaxVideoBody
+	}
+	return s.cfg.MaxBody
+}
+
+// looksLikeVideo reports whether head begins like a video container:
+// what the WHATWG rules sniff as video, an ISO-BMFF or QuickTime box
+// (MP4, MOV, 3GP), or EBML (Matroska). It only picks the size limit;
+// hashdb/media decides what the bytes are.
+func looksLikeVideo(head []byte) bool {
+	if strings.HasPrefix(http.DetectContentType(head), "video/") || bytes.HasPrefix(head, []byte{0x1a, 0x45, 0xdf, 0xa3}) {
+		return true
+	}
+	if len(head) < 8 {
+		return false
+	}
+	switch string(head[4:8]) {
+	case "ftyp", "moov", "mdat", "wide":
+		return true
+	}
+	return false
+}
+
+// capBody reads r and fails with an *http.MaxBytesError (413) once it
+// has more than limit bytes: a limit within a body that a larger
+// http.MaxBytesReader already bounds.
+func capBody(r io.Reader, limit int64) io.Reader {
+	return &capReader{r: r, left: limit, limit: limit}
+}
+
+type capReader struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, &http.MaxBytesError{Limit: c.limit}
+	}
+	// Ask for one byte more than is left: getting it shows the body is
+	// over the limit.
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n - 1, &http.MaxBytesError{Limit: c.limit}
+	}
+	return n, err
+}
+
+// videoOptions are the options the server hashes videos with: pytx's
+// sampling, spooled in TempDir.
+func (s *server) videoOptions() media.VideoOptions {
+	return media.VideoOptions{TempDir: s.cfg.TempDir}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -152,5 +153,21 @@ func TestStats(t *testing.T) {
 	}
 	if err := json.Unmarshal(body, &st); code != http.StatusOK || err != nil || st.Items != 1 || st.Signals["pdq"] != 1 || st.TLP["GREEN"] != 1 {
 		t.Errorf("/v1/stats: %d %s (%v)", code, body, err)
+	}
+}
+
+func TestCapBody(t *testing.T) {
+	for _, c := range []struct {
+		n, limit int
+		over     bool
+	}{{0, 0, false}, {5, 5, false}, {6, 5, true}, {4, 5, false}, {1 << 16, 100, true}, {1, 0, true}} {
+		got, err := io.ReadAll(capBody(bytes.NewReader(make([]byte, c.n)), int64(c.limit)))
+		var mbe *http.MaxBytesError
+		if over := errors.As(err, &mbe); over != c.over || err != nil && !over || len(got) > c.limit {
+			t.Errorf("%d bytes, limit %d: read %d, %v; want over %v", c.n, c.limit, len(got), err, c.over)
+		}
+		if !c.over && len(got) != c.n {
+			t.Errorf("%d bytes, limit %d: read %d", c.n, c.limit, len(got))
+		}
 	}
 }

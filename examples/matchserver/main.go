@@ -49,8 +49,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	keyPath := fs.String("key", "", "signing key `file` (hashdb keygen) for GET /v1/bundles; without it exporting is off")
 	org := fs.String("org", "", "this database's `organisation` (default: the key file's)")
 	maxBody := fs.Int64("max-body", 64<<20, "largest media body in `bytes`")
+	maxVideoBody := fs.Int64("max-video-body", 512<<20, "largest media body in `bytes` when the media is a video")
 	maxBundle := fs.Int64("max-bundle", 1<<30, "largest bundle imported, in `bytes`")
-	tmp := fs.String("tmp", "", "`directory` for bundles in transit (default: the system's)")
+	tmp := fs.String("tmp", "", "`directory` for bundles in transit and videos being hashed (default: the system's)")
 	t := timeouts{ReadHeader: 10 * time.Second, Idle: 2 * time.Minute}
 	fs.DurationVar(&t.Read, "read-timeout", 5*time.Minute, "longest time to read a request, body included")
 	fs.DurationVar(&t.Write, "write-timeout", 5*time.Minute, "longest time to write a response")
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	minRate := fs.Int64("min-body-rate", 256<<10, "slowest a request body may arrive, in `bytes` per second: a body's deadline is 10 s plus its length at this rate (at most -read-timeout)")
 	hashWorkers := fs.Int("hash-workers", 0, "requests that decode and hash media at once (default: one per core)")
 	hashQueue := fs.Int("hash-queue", 0, "requests that may wait to hash before the server answers 503 (default: 4 per worker)")
-	hashTimeout := fs.Duration("hash-timeout", time.Minute, "longest time one request's hashing takes, waiting included")
+	hashTimeout := fs.Duration("hash-timeout", time.Minute, "longest time one request's hashing takes, waiting included (a video's decoding too)")
 	imports := fs.Int("imports", 1, "bundle imports run at once; two more may wait, then 503")
 	fetchInterval := fs.Duration("fetch-interval", DefaultFetchInterval, "time between two rounds of the exchanges' fetches (within 10%)")
 	fetchTime := fs.Duration("fetch-max-time", DefaultFetchTime, "longest one exchange's fetch goes on before the next exchange's turn (it resumes in the next round, at once)")
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := config{MaxBody: *maxBody, MaxBundle: *maxBundle, TempDir: *tmp, Log: log, MetricsApart: *metricsAddr != "",
+	cfg := config{MaxBody: *maxBody, MaxVideoBody: *maxVideoBody, MaxBundle: *maxBundle, TempDir: *tmp, Log: log, MetricsApart: *metricsAddr != "",
 		ReadTimeout: t.Read, MinBodyRate: *minRate, HashWorkers: *hashWorkers, HashQueue: *hashQueue, HashTimeout: *hashTimeout, Imports: *imports}
 	if *tokenPath != "" {
 		ts, err := readTokens(*tokenPath)

@@ -83,7 +83,7 @@ func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	opts := &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: boolParam(r, "include_unreliable")}
+	opts := &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: boolParam(r, "include_unreliable"), Hashing: &media.Options{Video: s.videoOptions()}}
 	ctx, leave, err := s.hashing(r.Context())
 	if err != nil {
 		s.fail(w, r, err)

@@ -17,13 +17,15 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/signing"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // config is what a server is built with; main fills it from flags.
 type config struct {
 	// MaxBody is the largest request body accepted for hashing and
-	// matching; MaxBundle the largest bundle imported.
-	MaxBody, MaxBundle int64
+	// matching, MaxVideoBody the largest when the media is a video (zero
+	// means 64 MiB and 512 MiB); MaxBundle the largest bundle imported.
+	MaxBody, MaxVideoBody, MaxBundle int64
 	// MaxSignals is the most signals one JSON match request may ask.
 	MaxSignals int
 	// Key signs exported bundles; nil turns GET /v1/bundles off.
@@ -91,6 +93,9 @@ type server struct {
 func newServer(db *hashdb.DB, cfg config) *server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 64 << 20
+	}
+	if cfg.MaxVideoBody <= 0 {
+		cfg.MaxVideoBody = 512 << 20
 	}
 	if cfg.MaxBundle <= 0 {
 		cfg.MaxBundle = 1 << 30
@@ -179,8 +184,11 @@ func (s *server) Handler() http.Handler {
 // metrics and the role check.
 func (s *server) wrap(rt route) http.Handler {
 	largest := s.cfg.MaxBody
-	if rt.path == "/v1/bundles" {
+	switch rt.path {
+	case "/v1/bundles":
 		largest = s.cfg.MaxBundle
+	case "/v1/hash", "/v1/match", "/h/hash", "/m/lookup", "/c/bank/{bank_name}/content":
+		largest = s.maxMediaBody() // a video may come
 	}
 	h := s.accessLog(rt.pattern(), s.metrics.instrument(rt.pattern(), s.authorize(rt, rt.handler)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -270,8 +278,14 @@ func statusOf(err error) int {
 		return he.code
 	case errors.As(err, &be):
 		return http.StatusServiceUnavailable
-	case errors.As(err, &mbe), errors.Is(err, media.ErrImageTooLarge), errors.Is(err, hashdb.ErrLimit):
+	case errors.As(err, &mbe), errors.Is(err, media.ErrImageTooLarge), errors.Is(err, media.ErrVideoTooLarge), errors.Is(err, hashdb.ErrLimit):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, media.ErrVideoUnsupported):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, media.ErrNoVideoDecoder):
+		return http.StatusNotImplemented
+	case errors.Is(err, media.ErrVideoTimeout):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, hashdb.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, hashdb.ErrUnknownKey), errors.Is(err, hashdb.ErrSignature),
@@ -279,7 +293,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, hashdb.ErrSequenceGap), errors.Is(err, hashdb.ErrReplay), errors.Is(err, hashdb.ErrDiverged):
 		return http.StatusConflict
-	case errors.Is(err, media.ErrImageDecode), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
+	case errors.Is(err, media.ErrImageDecode), errors.Is(err, media.ErrVideoDecode), errors.Is(err, vpdq.ErrInvalid), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
 		errors.Is(err, hashdb.ErrTruncated), errors.Is(err, hashdb.ErrMalformed), errors.Is(err, hashdb.ErrBundleVersion),
 		errors.Is(err, hashdb.ErrInvalidItem), errors.Is(err, hashdb.ErrInvalidOpinion), errors.Is(err, hashdb.ErrInvalidOptions):
 		return http.StatusBadRequest
