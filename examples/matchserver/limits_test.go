@@ -40,10 +40,12 @@ func stalledRequest(t *testing.T, url, contentType string, head []byte, length i
 	return done, stop
 }
 
-// waitFor polls cond until it holds or a few seconds pass.
+// waitFor polls cond until it holds, for up to 30 s: a busy machine under
+// the race detector can be slow, and a passing test waits no longer than
+// it must.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if cond() {
 			return
 		}
