@@ -23,10 +23,30 @@
 // exhausted, and its stored next page only for 12 hours and the same
 // from/to. A ThreatExchange checkpoint not advanced for 85 days (TE
 // keeps deletes for 90) and a StopNCII one not advanced for 30 are stale:
-// the feed is fetched again from the start. A fetch from the start (the
-// first, or after staleness) is full: once it is exhausted, the items of
-// the source it did not see are retracted, as a FULL bundle retracts
-// what it no longer lists. Deletes are tombstones, which never expire.
+// the feed is fetched again from the start. Deletes are tombstones,
+// which never expire.
+//
+// # Full fetches
+//
+// A fetch from the start (the first, or after staleness) is full: once
+// it is exhausted, what the feed delivered before and no longer lists is
+// retracted, as a FULL bundle retracts what its producer sent before and
+// no longer carries. The database keeps each feed's membership (the
+// items it delivered and has not deleted, [hashdb.DB.FeedMembers]) page
+// by page, in the transaction of the page, and the end of a full fetch
+// retracts only members it did not see: never an item of the same
+// source that another feed delivered (the other collaboration of an API,
+// when both are filed under the API's name), that a list ingested under
+// that source holds, or that another feed's membership still holds. A
+// fetch interrupted mid-way leaves the membership as its last complete
+// page left it; the fetch resumed goes on with the same full fetch.
+// Forgetting a feed ([hashdb.DB.ForgetFeed]) forgets its membership: its
+// next fetch is a new feed's and retracts nothing stored before. A
+// database written before memberships were kept has none for its feeds:
+// their items from before are never retracted as unlisted (nothing
+// proves which feed delivered them), and each feed's membership grows
+// from its first page fetched after, so that it is whole once a full
+// fetch has delivered again everything the feed lists.
 //
 // # Transport
 //
