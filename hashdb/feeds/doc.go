@@ -37,7 +37,9 @@
 // retracts only members it did not see: never an item of the same
 // source that another feed delivered (the other collaboration of an API,
 // when both are filed under the API's name), that a list ingested under
-// that source holds, or that another feed's membership still holds. A
+// that source holds, or that another feed's membership still holds. (A
+// delete the exchange sends is another matter: it names the item, and
+// retracts it whoever delivered it.) A
 // fetch interrupted mid-way leaves the membership as its last complete
 // page left it; the fetch resumed goes on with the same full fetch.
 // Forgetting a feed ([hashdb.DB.ForgetFeed]) forgets its membership: its
