@@ -27,14 +27,24 @@ type Batch struct {
 	// Actor left unset, is not recorded (and logged) again.
 	Opinions []Opinion
 	// Feed, if not nil, is stored with the writes ([FeedState.Advanced]
-	// stamped now). While Feed.Full is set, the keys of Items and
-	// Retract are remembered as seen by the full fetch (and so they are
-	// with RetractUnseen, whose batch is its last page).
+	// stamped now), and the batch is the feed's page: the keys of its
+	// Items join the feed's membership (what it has delivered, see
+	// [DB.FeedMembers]) and those of Retract leave it. While Feed.Full
+	// is set, the keys of Items and Retract are also remembered as seen
+	// by the full fetch (and so they are with RetractUnseen, whose batch
+	// is its last page).
 	Feed *FeedState
 	// RetractUnseen ends a full fetch: after the batch's own writes,
-	// every live item of Feed.Source the fetch did not see is retracted
-	// for UnseenReason, as a FULL bundle retracts what it no longer
-	// lists, and the seen keys are forgotten. It needs Feed.
+	// every member of the feed the fetch did not see leaves its
+	// membership and, if it is filed under Feed.Source and no other
+	// feed's membership holds it, is retracted for UnseenReason; the
+	// seen keys are forgotten. As a FULL bundle retracts only what its
+	// producer's received set holds, a full fetch retracts only what
+	// this feed delivered before and no longer lists: never the items
+	// of Feed.Source that another feed (another collaboration of the
+	// same API), a list ingested under that source or a peer delivered,
+	// nor those stored before the database kept memberships. It needs
+	// Feed.
 	RetractUnseen bool
 	UnseenReason  string
 }
@@ -166,24 +176,43 @@ func (w *writer) holds(o *batchOpinion) (bool, error) {
 
 func (w *writer) apply(b *Batch, items []Item, retract []Key, ops []batchOpinion, res *Applied) error {
 	var seen *store.Bucket
-	if b.Feed != nil && (b.Feed.Full || b.RetractUnseen) {
+	var held members
+	if b.Feed != nil {
 		name := feedKey(b.Feed.API, b.Feed.Collab)
-		if err := w.t.Create(store.BucketFeeds, feedSeen, name); err != nil {
-			return err
-		}
-		seen = w.t.Bucket(store.BucketFeeds, feedSeen, name)
-		if !w.fullInProgress(name) {
-			// A new full fetch: what an abandoned one saw is not seen.
-			if err := clearBucket(seen); err != nil {
+		if len(items) > 0 || len(retract) > 0 {
+			var err error
+			if held, err = w.membersOf(name); err != nil {
 				return err
 			}
 		}
+		if b.Feed.Full || b.RetractUnseen {
+			if err := w.t.Create(store.BucketFeeds, feedSeen, name); err != nil {
+				return err
+			}
+			seen = w.t.Bucket(store.BucketFeeds, feedSeen, name)
+			if !w.fullInProgress(name) {
+				// A new full fetch: what an abandoned one saw is not seen.
+				if err := clearBucket(seen); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	see := func(k Key) error {
-		if seen == nil {
+	// see records that the feed's page names the item with key ik:
+	// delivered (it joins the membership) or deleted (it leaves).
+	see := func(ik []byte, delivered bool) error {
+		if held.b == nil {
 			return nil
 		}
-		return seen.Put(itemKey(k), []byte{1})
+		if seen != nil {
+			if err := seen.Put(ik, []byte{1}); err != nil {
+				return err
+			}
+		}
+		if delivered {
+			return held.add(ik)
+		}
+		return held.remove(ik)
 	}
 	w.deferring = true
 	for i := range items {
@@ -202,15 +231,16 @@ func (w *writer) apply(b *Batch, items []Item, retract []Key, ops []batchOpinion
 		return err
 	}
 	for i := range items {
-		if err := see(items[i].Key); err != nil {
+		if err := see(itemKey(items[i].Key), true); err != nil {
 			return err
 		}
 	}
 	for _, k := range retract {
-		if err := see(k); err != nil {
+		ik := itemKey(k)
+		if err := see(ik, false); err != nil {
 			return err
 		}
-		r, ok, err := w.load(itemKey(k))
+		r, ok, err := w.load(ik)
 		switch {
 		case err != nil:
 			return err
@@ -248,43 +278,6 @@ func (w *writer) apply(b *Batch, items []Item, retract []Key, ops []batchOpinion
 		return w.putFeed(b.Feed)
 	}
 	return nil
-}
-
-// retractUnseen retracts the live items of st.Source that the full fetch
-// st ends did not see, and forgets what it saw.
-func (w *writer) retractUnseen(st *FeedState, reason string) (int, error) {
-	name := feedKey(st.API, st.Collab)
-	seen := w.t.Bucket(store.BucketFeeds, feedSeen, name)
-	prefix := store.SourcePrefix(st.Source)
-	// Collect first: putItem writes the bucket the cursor walks.
-	var unseen [][]byte
-	c := w.items.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-		if seen.Get(k) == nil {
-			unseen = append(unseen, append([]byte(nil), k...))
-		}
-	}
-	n := 0
-	for i, ik := range unseen {
-		if i%1024 == 1023 {
-			if err := w.ctx.Err(); err != nil {
-				return 0, err
-			}
-		}
-		r, ok, err := w.load(ik)
-		if err != nil {
-			return 0, err
-		}
-		if !ok || r.Retracted {
-			continue
-		}
-		r.Retracted, r.RetractReason = true, reason
-		if _, err := w.putItem(r.Item); err != nil {
-			return 0, err
-		}
-		n++
-	}
-	return n, clearBucket(seen)
 }
 
 // fullInProgress reports whether the stored state of the feed named

@@ -95,7 +95,11 @@ func TestApplyFailingLeavesNothing(t *testing.T) {
 func TestApplyRetractsWhatAFullFetchDidNotSee(t *testing.T) {
 	db := openTest(t, nil)
 	ctx := context.Background()
-	if err := db.PutForeign(ctx, "test", feedItem("a", 1), feedItem("b", 2), feedItem("c", 3), testItem("other-source", 4)); err != nil {
+	if err := db.PutForeign(ctx, "test", testItem("other-source", 4)); err != nil {
+		t.Fatal(err)
+	}
+	// The feed delivers a, b and c in an earlier fetch.
+	if _, err := db.Apply(ctx, &Batch{Origin: "test", Items: []Item{feedItem("a", 1), feedItem("b", 2), feedItem("c", 3)}, Feed: &FeedState{API: "stopncii", Source: "feed"}}); err != nil {
 		t.Fatal(err)
 	}
 	for pass := range 2 {

@@ -32,7 +32,8 @@ type FeedState struct {
 	// trusted (NCMEC's and ThreatExchange's running maximum timestamp).
 	Mark string
 	// Full reports a full fetch in progress: once it is exhausted, the
-	// source's items it did not see are retracted ([Batch.RetractUnseen]).
+	// items this feed delivered before that it did not see are retracted
+	// ([Batch.RetractUnseen]).
 	Full bool
 	// Started is when the query (or full fetch) in progress began.
 	Started time.Time
@@ -45,7 +46,8 @@ type FeedState struct {
 	Origin string
 }
 
-// The sub-buckets of the feeds bucket.
+// The sub-buckets of the feeds bucket (and feedMembers, see
+// feed_members.go).
 var (
 	feedStates   = []byte("state")
 	feedSeen     = []byte("seen")

@@ -23,10 +23,35 @@
 // exhausted, and its stored next page only for 12 hours and the same
 // from/to. A ThreatExchange checkpoint not advanced for 85 days (TE
 // keeps deletes for 90) and a StopNCII one not advanced for 30 are stale:
-// the feed is fetched again from the start. A fetch from the start (the
-// first, or after staleness) is full: once it is exhausted, the items of
-// the source it did not see are retracted, as a FULL bundle retracts
-// what it no longer lists. Deletes are tombstones, which never expire.
+// the feed is fetched again from the start. Deletes are tombstones,
+// which never expire.
+//
+// # Full fetches
+//
+// A fetch from the start (the first, or after staleness) is full: once
+// it is exhausted, what the feed delivered before and no longer lists is
+// retracted, as a FULL bundle retracts only what its producer sent
+// before and no longer carries. Several feeds may file items under one
+// source (two collaborations of an API both default to the API's name),
+// and so may lists ingested under it: a feed speaks only for its own.
+// The database keeps each feed's membership, the items it delivered and
+// has not deleted since ([hashdb.DB.FeedMembers]), in the transaction of
+// each page. The end of a full fetch takes out of the membership every
+// member the fetch did not see, and retracts it unless another feed's
+// membership holds it (that feed still lists it). Items the feed never
+// delivered are never retracted by its full fetch. A delete the exchange
+// sends is another matter: it names its item, and retracts it whoever
+// delivered it.
+//
+// A fetch interrupted mid-way leaves the membership as its last complete
+// page left it, and the fetch resumed goes on with the same full fetch.
+// Forgetting a feed ([hashdb.DB.ForgetFeed]) forgets its membership: its
+// next fetch is a new feed's and retracts nothing stored before. A
+// database written before memberships were kept has none for its feeds:
+// the items they stored before are never retracted as unlisted (nothing
+// proves which feed delivered them), and each membership grows from the
+// feed's first page fetched after, so that it is whole once a full fetch
+// has delivered again everything the feed lists.
 //
 // # Transport
 //

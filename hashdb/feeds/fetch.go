@@ -57,15 +57,15 @@ type FetchOptions struct {
 // ingest, with the feed's state after it.
 type Summary struct {
 	lists.Summary
-	// Unseen counts the items a full fetch retracted because the source
-	// no longer lists them.
+	// Unseen counts the items a full fetch retracted because the feed,
+	// which delivered them before, no longer lists them.
 	Unseen int
 	// Pages counts the pages stored by this fetch.
 	Pages int
 	// Checkpoint is the stored checkpoint after the fetch.
 	Checkpoint string
 	// Full reports a full fetch: from the start, retracting what the
-	// source no longer lists.
+	// feed delivered before and no longer lists.
 	Full bool
 }
 

@@ -35,9 +35,9 @@ var (
 	// both are created by their first write.
 	BucketBanks = []byte("banks")
 	BucketLocal = []byte("local")
-	// BucketFeeds holds the live exchanges' checkpoints, the keys a full
-	// fetch has seen and the opinions reported back; created by the
-	// first fetch.
+	// BucketFeeds holds the live exchanges' checkpoints, each feed's
+	// membership (the items it delivered), the keys a full fetch has
+	// seen and the opinions reported back; created by the first fetch.
 	BucketFeeds = []byte("feeds")
 	// BucketSettings holds named settings applications keep with the
 	// database (a server's configuration); created by the first write.
