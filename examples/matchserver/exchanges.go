@@ -330,7 +330,11 @@ func (x *exchanges) fetch(ctx context.Context, name string) (more bool) {
 	ec := *e
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fctx, stop := context.WithTimeout(cctx, x.opts.FetchTime)
+	// The fetch pauses after the page that ends its time (so even a slow
+	// exchange makes progress each round); the context's deadline, four
+	// times as long, only stops one whose exchange hangs.
+	until := x.now().Add(x.opts.FetchTime)
+	fctx, stop := context.WithTimeout(cctx, 4*x.opts.FetchTime)
 	defer stop()
 	x.running[name] = runningFetch{start: x.now(), cancel: cancel}
 	x.mu.Unlock()
@@ -341,14 +345,17 @@ func (x *exchanges) fetch(ctx context.Context, name string) (more bool) {
 	}()
 	log := x.log.With("exchange", name, "api", ec.API)
 	f := x.feed(&ec)
-	sum, err := feeds.Fetch(fctx, x.db, f, &feeds.FetchOptions{Source: ec.Source, Labels: []string{hashdb.Bank{Name: name}.Label()}})
+	sum, err := feeds.Fetch(fctx, x.db, f, &feeds.FetchOptions{Source: ec.Source, Labels: []string{hashdb.Bank{Name: name}.Label()}, Until: until})
 	if cctx.Err() != nil {
 		// Shut down or deleted: what was stored stays, the status too.
 		log.Info("exchange fetch interrupted", "pages", sum.Pages, "items", sum.Items)
 		return false
 	}
-	st := fetchStatus{Complete: x.now().Unix(), Succeeded: err == nil, UpToDate: err == nil}
-	if fctx.Err() != nil {
+	st := fetchStatus{Complete: x.now().Unix(), Succeeded: err == nil, UpToDate: err == nil && !sum.Paused}
+	if err == nil && sum.Paused {
+		more = true
+		log.Info("exchange fetch paused for the next round", "pages", sum.Pages, "items", sum.Items, "checkpoint", sum.Checkpoint)
+	} else if fctx.Err() != nil {
 		// Its time is up; it goes on in the next round, at once if it
 		// got anywhere (one that did not must not loop without a pause).
 		more, err = sum.Pages > 0, nil

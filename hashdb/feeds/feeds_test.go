@@ -387,3 +387,31 @@ func TestAnswersThatGoNowhere(t *testing.T) {
 		}
 	})
 }
+
+// TestFetchUntil checks a fetch bounded by Until stores one page past it,
+// pauses with more to fetch, and goes on from there: a slow exchange
+// still makes progress in every bounded round.
+func TestFetchUntil(t *testing.T) {
+	forEachFake(t, 7, func(t *testing.T, fake fakeAPI) {
+		db := openDB(t)
+		var pages []int
+		for range 20 {
+			sum := fetch(t, db, fake.feed(), &FetchOptions{Until: time.Unix(1, 0)}) // long past
+			pages = append(pages, sum.Pages)
+			if !sum.Paused {
+				break
+			}
+			if sum.Pages != 1 {
+				t.Fatalf("a paused fetch stored %d pages, want 1", sum.Pages)
+			}
+		}
+		if len(pages) < 3 || pages[len(pages)-1] > 1 {
+			t.Fatalf("pages per bounded fetch: %v, want one each, several times", pages)
+		}
+		for i := range 7 {
+			if !live(t, db, fake.key(i)) {
+				t.Errorf("%s is not live after the bounded fetches", fake.key(i))
+			}
+		}
+	})
+}

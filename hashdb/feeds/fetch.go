@@ -51,6 +51,12 @@ type FetchOptions struct {
 	// Labels are added to every item stored, as
 	// [lists.IngestOptions.Labels] adds them (a server's bank label).
 	Labels []string
+	// Until, if set, ends the fetch after the first page stored at or
+	// past it, with Summary.Paused set and the checkpoint where the next
+	// fetch goes on: a scheduler's bound on one fetch that, unlike a
+	// context deadline, never cuts a fetch off before it has stored a
+	// page, so a slow exchange still makes progress.
+	Until time.Time
 }
 
 // A Summary counts what [Fetch] stored, as [lists.Summary] counts an
@@ -67,6 +73,9 @@ type Summary struct {
 	// Full reports a full fetch: from the start, retracting what the
 	// feed delivered before and no longer lists.
 	Full bool
+	// Paused reports a fetch ended by FetchOptions.Until with more to
+	// fetch.
+	Paused bool
 }
 
 // Fetch follows f into db until the exchange has nothing more, one page
@@ -154,6 +163,10 @@ func Fetch(ctx context.Context, db *hashdb.DB, f Feed, opts *FetchOptions) (Summ
 			opts.Progress(sum)
 		}
 		if done {
+			return sum, nil
+		}
+		if !opts.Until.IsZero() && !now().Before(opts.Until) {
+			sum.Paused = true
 			return sum, nil
 		}
 	}
