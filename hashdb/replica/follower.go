@@ -123,12 +123,18 @@ func (f *Follower) Status() Status {
 func (f *Follower) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	wake := f.opts.Wake
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-		case <-f.opts.Wake:
+		case _, ok := <-wake:
+			if !ok {
+				// The wake-ups ended (their watch stopped): poll on.
+				wake = nil
+				continue
+			}
 			t.Stop()
 		}
 		st, err := f.Sync(ctx)
