@@ -66,6 +66,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	hashQueue := fs.Int("hash-queue", 0, "requests that may wait to hash before the server answers 503 (default: 4 per worker)")
 	hashTimeout := fs.Duration("hash-timeout", time.Minute, "longest time one request's hashing takes, waiting included")
 	imports := fs.Int("imports", 1, "bundle imports run at once; two more may wait, then 503")
+	var follow followConfig
+	fs.StringVar(&follow.URL, "follow", "", "follow a peer's bundles in this bucket `URL` (s3://, gs://, azblob://, file://, mem://), serving while it syncs")
+	fs.StringVar(&follow.Peer, "peer", "", "the `organisation` -follow follows: a peer whose keys verify its manifest and bundles")
+	fs.DurationVar(&follow.Interval, "follow-interval", 30*time.Second, "how often -follow polls the manifest (jittered)")
+	fs.StringVar(&follow.NATS, "follow-nats", "", "NATS `URL` whose JetStream key wakes -follow at once (hashdb publish --nats)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,6 +138,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("no -tokens: every route is open to local callers", "addr", ln.Addr().String())
 	}
 	srv := newServer(db, cfg)
+	if follow.URL != "" || follow.Peer != "" {
+		if follow.URL == "" || follow.Peer == "" {
+			ln.Close()
+			return errors.New("-follow URL and -peer ORG go together")
+		}
+		follow.TempDir = *tmp
+		stop, err := startFollow(ctx, db, srv.metrics.reg, follow, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	if *metricsAddr != "" {
 		mln, err := net.Listen("tcp", *metricsAddr)
