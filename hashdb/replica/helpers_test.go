@@ -24,7 +24,7 @@ const org = "acme"
 
 // world is a primary publishing to a bucket and its replicas.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	dir     string
 	primary *hashdb.DB
@@ -50,7 +50,7 @@ var buckets = []struct {
 	}},
 }
 
-func newWorld(t *testing.T, b *blob.Bucket, opts replica.PublisherOptions) *world {
+func newWorld(t testing.TB, b *blob.Bucket, opts replica.PublisherOptions) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), dir: t.TempDir(), bucket: b}
 	t.Cleanup(func() { b.Close() })

@@ -184,7 +184,7 @@ func BenchmarkFollowLatency(b *testing.B) {
 				interval = time.Hour
 			}
 			p := newPair(b, wake, interval)
-			m := p.write(b, -1)
+			m := p.write(b, 1<<30)
 			go p.f.Run(ctx)
 			p.awaitSeq(b, m.Seq, 10*time.Second)
 			b.ResetTimer()
