@@ -17,7 +17,7 @@ func FuzzParseManifest(f *testing.F) {
 	seed := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	pub := seed.Public().(ed25519.PublicKey)
 	m := &replica.Manifest{Producer: "acme", Seq: 7, Last: "ab", Created: time.Unix(1, 0).UTC(),
-		Full: replica.Blob{Name: "full/7.bundle", To: 5, SHA256: string(make64('a')), Size: 10},
+		Full:   replica.Blob{Name: "full/7.bundle", To: 5, SHA256: string(make64('a')), Size: 10},
 		Deltas: []replica.Blob{{Name: "delta/5-7.bundle", From: 5, To: 7, SHA256: string(make64('b')), Size: 3}}}
 	good, err := m.Sign(seed, "k1")
 	if err != nil {
