@@ -189,30 +189,28 @@ func (f *Follower) sync(ctx context.Context) (Status, error) {
 		st.Current = false
 		return st, fmt.Errorf("%w: it ends at %d, the replica holds %d", ErrStaleManifest, m.Seq, st.Seq)
 	}
-	reason := ""
-	if st.Seq == 0 && st.SetDigest == (Digest{}) && m.Full.To > 0 {
-		// Nothing held: the FULL bundle is the short way.
-		reason = "-"
-	}
-	for reason == "" && st.Seq < m.Seq {
+	// With nothing held, the FULL bundle is the short way.
+	full := st.Seq == 0 && st.SetDigest == (Digest{}) && m.Full.To > 0
+	for !full && st.Seq < m.Seq {
 		d, ok := deltaFrom(m, st.Seq)
 		if !ok {
-			reason = fmt.Sprintf("no delta after %d", st.Seq)
+			st.Fallback = fmt.Sprintf("no delta after %d", st.Seq)
 			break
 		}
 		if err := f.apply(ctx, d, &st); err != nil {
-			reason = err.Error()
+			st.Fallback = err.Error()
 			break
 		}
 		st.Deltas++
 	}
-	if reason == "" && st.SetDigest != m.SetDigest {
-		reason = fmt.Sprintf("set digest %v at %d, the manifest's is %v", st.SetDigest, st.Seq, m.SetDigest)
+	if !full && st.Fallback == "" && st.SetDigest != m.SetDigest {
+		st.Fallback = fmt.Sprintf("set digest %v at %d, the manifest's is %v", st.SetDigest, st.Seq, m.SetDigest)
 	}
-	if reason != "" {
-		if reason != "-" {
-			st.Fallback = reason
-		}
+	if err := ctx.Err(); err != nil {
+		st.Current = false
+		return st, err
+	}
+	if full || st.Fallback != "" {
 		if err := f.apply(ctx, m.Full, &st); err != nil {
 			st.Current = false
 			return st, fmt.Errorf("loading the FULL bundle %s: %w", m.Full.Name, err)

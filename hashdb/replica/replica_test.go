@@ -2,11 +2,13 @@ package replica_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
@@ -14,6 +16,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/replica"
 	"github.com/hashshare/hashshare/hashdb/signing"
+	"github.com/hashshare/hashshare/hashdb/tlp"
 )
 
 // Replicas that sync at different paces (every step, every 2, every 5)
@@ -369,4 +372,37 @@ func TestNewFollowerNeedsPeer(t *testing.T) {
 	if _, err := f.Sync(w.ctx); !errors.Is(err, replica.ErrNoManifest) {
 		t.Errorf("sync of an empty bucket: %v", err)
 	}
+}
+
+// A sync stopped mid-apply (its context cancelled while it imports a
+// large FULL bundle, as a killed process would be) leaves the replica
+// with all of the bundle or none of it, and the next sync completes.
+func TestSyncStoppedMidApplyResumes(t *testing.T) {
+	w := newWorld(t, memblob.OpenBucket(nil), replica.PublisherOptions{})
+	items := make([]hashdb.Item, 20000)
+	for i := range items {
+		items[i] = item(i, tlp.Green)
+	}
+	if err := w.primary.Put(w.ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	res := w.publish()
+	db, f := w.replica("replica")
+	for _, after := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(w.ctx, after)
+		_, err := f.Sync(ctx)
+		cancel()
+		st := stateOf(t, db)
+		switch {
+		case err == nil:
+			// It finished first: all of it.
+		case st.seq != 0 || st.digest != [32]byte{}:
+			t.Fatalf("stopped after %v: %v, and the replica holds %+v, not nothing", after, err, st)
+		}
+	}
+	st, err := f.Sync(w.ctx)
+	if err != nil || !st.Current || st.Seq != res.Manifest.Seq {
+		t.Fatalf("sync after the stopped ones: %+v, %v", st, err)
+	}
+	w.checkSame("replica", db)
 }
