@@ -159,7 +159,9 @@ func jitter(d time.Duration) time.Duration {
 // bundle or a set digest that differs from the manifest's, the newest
 // FULL bundle instead. A manifest that does not verify, or is older than
 // what the replica holds, is refused and nothing changes. Nothing is
-// ever applied from a refused bundle.
+// ever applied from a refused bundle. A replica ahead of the newest FULL
+// whose next delta is refused stays where it is (an error) until the
+// publisher writes a newer FULL.
 func (f *Follower) Sync(ctx context.Context) (Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -302,6 +304,11 @@ func (f *Follower) apply(ctx context.Context, b Blob, st *Status) error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", b.Name, err)
+	}
+	if st.Seq != b.To {
+		// A signed bundle of the producer's, but not the one named: the
+		// last one imported again, say. Stop here rather than loop.
+		return fmt.Errorf("%w: %s took the replica to %d, the manifest says %d", ErrBlob, b.Name, st.Seq, b.To)
 	}
 	st.Applied = b.Created
 	return nil
