@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -49,8 +50,11 @@ type PublisherOptions struct {
 	TempDir string
 }
 
-// A Publisher writes a database's bundles and manifest to a bucket.
+// A Publisher writes a database's bundles and manifest to a bucket. A
+// bucket (or prefix) has one publisher; its Publish calls run one at a
+// time.
 type Publisher struct {
+	mu   sync.Mutex
 	db   *hashdb.DB
 	b    *blob.Bucket
 	opts PublisherOptions
@@ -106,6 +110,8 @@ type PublishResult struct {
 // If an upload fails after the export was recorded, the next Publish
 // sees the mismatch and writes a FULL bundle.
 func (p *Publisher) Publish(ctx context.Context) (res PublishResult, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	defer func() {
 		if err != nil && !errors.Is(err, ErrPrune) {
 			err = fmt.Errorf("replica: publish: %w", err)
