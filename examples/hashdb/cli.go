@@ -60,6 +60,8 @@ func init() {
 			"peer remove --db F --id ORG", runPeer},
 		{"export", "export --db F --key KEYFILE [--org ORG] [--since N] [--full] [--gzip] --out BUNDLE", runExport},
 		{"import", "import --db F [--org ORG] BUNDLE", runImport},
+		{"publish", "publish --db F --key KEYFILE --to URL [--full-every N] [--keep N] [--nats URL] [--json]", runPublish},
+		{"follow", "follow --db F --from URL --peer ORG [--once | --interval D] [--nats URL] [--json]", runFollow},
 		{"retract", "retract --db F --source ORG --id ID [--reason TEXT]", runRetract},
 		{"ingest", "ingest --db F --format FORMAT [--source ORG] [--tlp LEVEL] [--label L]... [--json] FILE|-", runIngest},
 		{"fetch", "fetch --db F --api threatexchange|tcap|ncmec|stopncii --credentials FILE [--collab ID] [--base-url URL] [--source ORG] [--since TIME] [--json]\n" +

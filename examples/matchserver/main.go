@@ -74,6 +74,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	exchangeBases := fs.String("exchange-base-url", "", "comma-separated `api=URL` pairs replacing exchange APIs' public bases (private mirrors, test servers)")
 	exchangeCA := fs.String("exchange-ca", "", "PEM `file` of CA certificates trusted, beside the system's, for exchanges a private deployment serves")
 	exchangeReport := fs.Bool("exchange-report", false, "after each fetch, report this organisation's opinions on the exchange's items back to it")
+	var follow followConfig
+	fs.StringVar(&follow.URL, "follow", "", "follow a peer's bundles in this bucket `URL` (s3://, gs://, azblob://, file://, mem://), serving while it syncs")
+	fs.StringVar(&follow.Peer, "peer", "", "the `organisation` -follow follows: a peer whose keys verify its manifest and bundles")
+	fs.DurationVar(&follow.Interval, "follow-interval", 30*time.Second, "how often -follow polls the manifest (jittered)")
+	fs.StringVar(&follow.NATS, "follow-nats", "", "NATS `URL` whose JetStream key wakes -follow at once (hashdb publish --nats)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -173,6 +178,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fetched := make(chan struct{})
 	go func() { defer close(fetched); srv.exchanges.run(fctx) }()
 	defer func() { stopFetching(); <-fetched }()
+	if follow.URL != "" || follow.Peer != "" {
+		if follow.URL == "" || follow.Peer == "" {
+			ln.Close()
+			return errors.New("-follow URL and -peer ORG go together")
+		}
+		follow.TempDir = *tmp
+		stop, err := startFollow(ctx, db, srv.metrics.reg, follow, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	if *metricsAddr != "" {
 		mln, err := net.Listen("tcp", *metricsAddr)
