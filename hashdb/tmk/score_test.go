@@ -105,3 +105,25 @@ func BenchmarkLevel2(b *testing.B) {
 		Level2(x, y)
 	}
 }
+
+func TestBuilderEmptyAndOne(t *testing.T) {
+	if NewBuilder().Hash() != nil {
+		t.Fatal("a hash of no frames")
+	}
+	b := NewBuilder()
+	var f [Dim]float32
+	f[0], f[1] = 3, 4
+	b.Add(&f)
+	h := b.Hash()
+	if h.Frames != 1 || h.Average[0] != 3 || h.Average[1] != 4 || b.Frames() != 1 {
+		t.Fatalf("got %d frames, average %v", h.Frames, h.Average[:2])
+	}
+	if s := Level1(h, h); s != 1 {
+		t.Errorf("level 1 with itself %v", s)
+	}
+	// One frame at t = 0 has no sine part: K(0) = c₀ + Σ c_j, about half
+	// the normaliser c₀ + 2 Σ c_j.
+	if s := Level2(h, h); s < 0.518 || s > 0.519 {
+		t.Errorf("level 2 with itself %v", s)
+	}
+}

@@ -36,6 +36,13 @@ type FFmpeg struct {
 	// gives, and the hashes those of upstream's 2022 sample files. Codecs
 	// decode bit-exactly either way, but more slowly without SIMD.
 	NoSIMD bool
+	// Rate, when positive, has ffmpeg put frames out at that constant
+	// rate, duplicating and dropping decoded ones as its -r output option
+	// does, scaled with its default bicubic scaler as -s does: the frame
+	// pipeline of TMK's reference (-s 64:64 -r 15). Sampling.Every is then
+	// ignored, frame numbers count the frames put out, and MaxFrames
+	// bounds them.
+	Rate int
 }
 
 var _ Decoder = (*FFmpeg)(nil)
@@ -221,7 +228,12 @@ func (f *FFmpeg) Open(ctx context.Context, path string, choose func(Info) Sampli
 		return fail(err)
 	}
 	// A write error means ffmpeg has exited, and wait will say why.
-	io.WriteString(feed, filterGraph(info, w, h, every))
+	graph := filterGraph(info, w, h, every)
+	if f.Rate > 0 {
+		every = 1
+		graph = fmt.Sprintf("scale=%d:%d:flags=bicubic,format=rgb24", w, h)
+	}
+	io.WriteString(feed, graph)
 	feed.Close()
 	// At most this many frames come out; one more means the video has more
 	// frames than it declared, and is over MaxFrames.
@@ -254,14 +266,20 @@ func (f *FFmpeg) args(lim Limits, path string) []string {
 		"-codec_whitelist", strings.Join(videoDecoders(), ","),
 		"-noautorotate")
 	args = append(args, threads...)
-	return append(args,
+	args = append(args,
 		"-max_pixels", strconv.FormatInt(lim.MaxPixels, 10),
 		"-t", strconv.FormatFloat(lim.MaxDuration.Seconds(), 'f', 3, 64),
 		"-i", fileURL(path),
 		"-map", "0:v:0", "-an", "-sn", "-dn",
 		"-filter_threads", "1",
 		"-filter_script:v", "pipe:3",
-		"-fps_mode", "passthrough",
+	)
+	if f.Rate > 0 {
+		args = append(args, "-r", strconv.Itoa(f.Rate))
+	} else {
+		args = append(args, "-fps_mode", "passthrough")
+	}
+	return append(args,
 		"-frames:v", strconv.Itoa(lim.MaxFrames+1),
 		"-f", "rawvideo", "-pix_fmt", "rgb24",
 		"pipe:1",
