@@ -26,6 +26,11 @@ func TMKFile(ctx context.Context, path string, opts *VideoOptions) (*tmk.Hash, e
 	if err != nil {
 		return nil, err
 	}
+	return tmkFile(ctx, path, &c)
+}
+
+// tmkFile is TMKFile with c's decoder.
+func tmkFile(ctx context.Context, path string, c *videoConfig) (*tmk.Hash, error) {
 	dec := *c.decoder
 	dec.Rate = tmk.FPS
 	_, src, err := dec.Open(ctx, path, func(video.Info) video.Sampling {

@@ -46,3 +46,42 @@ func TestTMKConformance(t *testing.T) {
 		})
 	}
 }
+
+// HashFile with VideoOptions.TMK computes vPDQ and TMK of a video, and
+// the JSON form carries the TMK in ThreatExchange's string form.
+func TestHashFileTMK(t *testing.T) {
+	testenv.FFmpeg(t)
+	path := filepath.Join(testenv.Dir(t, "vpdq/videos"), "doorknob-hd-no-bar.mp4")
+	want, err := os.ReadFile(filepath.Join(testenv.Dir(t, "tmk/reference-debian"), "doorknob-hd-no-bar.tmk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := HashFile(context.Background(), path, &Options{Video: VideoOptions{TMK: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Video == nil || h.TMK == nil {
+		t.Fatalf("vpdq %v, tmk %v", h.Video != nil, h.TMK != nil)
+	}
+	if got, _ := h.TMK.MarshalBinary(); !bytes.Equal(got, want) {
+		t.Fatal("tmk differs from the reference's")
+	}
+	j := h.JSON()
+	if !strings.HasPrefix(j.TMKPDQF, tmk.StringPrefix) || len(j.TMKPDQF) != tmk.StringLen {
+		t.Fatalf("tmk_pdqf of %d characters", len(j.TMKPDQF))
+	}
+	b, err := h.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Hashes
+	if err := back.UnmarshalJSON(b); err != nil {
+		t.Fatal(err)
+	}
+	if back.TMK == nil || back.TMK.String() != j.TMKPDQF {
+		t.Fatal("tmk_pdqf does not round-trip through JSON")
+	}
+	if h, err := HashFile(context.Background(), path, nil); err != nil || h.TMK != nil {
+		t.Fatalf("tmk computed unasked: %v", err)
+	}
+}
