@@ -141,13 +141,52 @@ func bestOffset(a, b *Hash, i int) float32 {
 	}
 	period := a.Periods[i]
 	var best float32
-	for off := range period {
-		k := kernel(&cc, &ss, off, period)
-		if off == 0 || k > best {
+	off := int32(0)
+	// Two offsets at a time: independent chains, each computed exactly
+	// as kernel computes one, so that float32 latency is hidden.
+	for ; off+2 <= period; off += 2 {
+		k0, k1 := kernel2(&cc, &ss, off, period)
+		if off == 0 || k0 > best {
+			best = k0
+		}
+		if k1 > best {
+			best = k1
+		}
+	}
+	for ; off < period; off++ {
+		if k := kernel(&cc, &ss, off, period); off == 0 || k > best {
 			best = k
 		}
 	}
 	return best
+}
+
+// kernel2 is kernel at offsets off and off+1.
+func kernel2(cc, ss *[NumCoefficients]float32, off, period int32) (float32, float32) {
+	d0 := float32(2.0 * math.Pi * float64(float32(off)) / float64(float32(period)))
+	d1 := float32(2.0 * math.Pi * float64(float32(off+1)) / float64(float32(period)))
+	b0, b1 := float32(math.Sin(float64(d0))), float32(math.Sin(float64(d1)))
+	a0, a1 := float32(math.Sin(float64(d0/2))), float32(math.Sin(float64(d1/2)))
+	a0, a1 = float32(2*a0*a0), float32(2*a1*a1)
+	k0, k1 := cc[0], cc[0]
+	c0, c1 := float32(1), float32(1)
+	s0, s1 := float32(0), float32(0)
+	for j := 1; j < NumCoefficients; j++ {
+		x, y := cc[j], ss[j]
+		n0 := float32(a0*c0) + float32(b0*s0)
+		n1 := float32(a1*c1) + float32(b1*s1)
+		m0 := float32(a0*s0) - float32(b0*c0)
+		m1 := float32(a1*s1) - float32(b1*c1)
+		c0 -= n0
+		c1 -= n1
+		s0 -= m0
+		s1 -= m1
+		k0 += float32(c0 * x)
+		k1 += float32(c1 * x)
+		k0 += float32(s0 * y)
+		k1 += float32(s1 * y)
+	}
+	return k0, k1
 }
 
 // kernel is K(δ) at one offset, as the reference's #else branch computes

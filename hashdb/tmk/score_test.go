@@ -127,3 +127,40 @@ func TestBuilderEmptyAndOne(t *testing.T) {
 		t.Errorf("level 2 with itself %v", s)
 	}
 }
+
+// kernel2's two chains compute exactly what kernel computes at each
+// offset.
+func TestKernel2IsKernel(t *testing.T) {
+	var cc, ss [NumCoefficients]float32
+	for j := range cc {
+		cc[j], ss[j] = Coefficients[j]*0.9, Coefficients[j]*float32(j%3-1)*0.3
+	}
+	for _, p := range Periods {
+		for off := int32(0); off+1 < p; off += 97 {
+			k0, k1 := kernel2(&cc, &ss, off, p)
+			if k0 != kernel(&cc, &ss, off, p) || k1 != kernel(&cc, &ss, off+1, p) {
+				t.Fatalf("period %d offset %d: %v %v, kernel %v %v", p, off, k0, k1, kernel(&cc, &ss, off, p), kernel(&cc, &ss, off+1, p))
+			}
+		}
+	}
+}
+
+// BenchmarkLevel2OneChain is the baseline of BenchmarkLevel2: the offset
+// scan of one period set, one offset at a time, as the reference runs it.
+func BenchmarkLevel2OneChain(b *testing.B) {
+	files := sampleFiles(b, "upstream")
+	x, _ := Parse(files["chair-19-sd-bar"])
+	y, _ := Parse(files["chair-20-sd-bar"])
+	var cc, ss [NumCoefficients]float32
+	for j := range NumCoefficients {
+		cc[j] = dot(x.Cos[0][j][:], y.Cos[0][j][:])
+		ss[j] = dot(x.Sin[0][j][:], y.Cos[0][j][:])
+	}
+	for b.Loop() {
+		for _, p := range x.Periods {
+			for off := range p {
+				kernel(&cc, &ss, off, p)
+			}
+		}
+	}
+}
