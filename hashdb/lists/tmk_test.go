@@ -1,6 +1,7 @@
 package lists
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -62,5 +63,28 @@ func TestTMKEntries(t *testing.T) {
 				t.Fatal("the hash read differs")
 			}
 		})
+	}
+}
+
+// Ingest stores a HASH_TMK indicator as a video item that MatchTMK finds.
+func TestIngestTMK(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, "acme")
+	h := testTMK()
+	te := `{"data": [{"id": "1000000000000011", "indicator": "` + h.String() + `", "type": "HASH_TMK", "last_updated": 1700000600, "descriptors": {"data": []}}]}`
+	r, err := NewReader(strings.NewReader(te), ThreatExchange, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, db, r, &IngestOptions{Source: "te"}); err != nil {
+		t.Fatal(err)
+	}
+	it, err := db.Get(hashdb.Key{Source: "te", ID: "1000000000000011"})
+	if err != nil || it.TMK == nil || it.TMK.String() != h.String() || it.ContentType != hashdb.ContentVideo {
+		t.Fatalf("stored %+v, %v", it.Key, err)
+	}
+	res, err := db.MatchTMK(ctx, h, &hashdb.TMKMatchOptions{Thresholds: tmk.Thresholds{Level1: 0.99, Level2: -1}})
+	if err != nil || len(res.Matches) != 1 {
+		t.Fatalf("MatchTMK: %+v %v", res, err)
 	}
 }
