@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,10 +39,11 @@ type FFmpeg struct {
 	NoSIMD bool
 	// Rate, when positive, has ffmpeg put frames out at that constant
 	// rate, duplicating and dropping decoded ones as its -r output option
-	// does, scaled with its default bicubic scaler as -s does: the frame
-	// pipeline of TMK's reference (-s 64:64 -r 15). Sampling.Every is then
-	// ignored, frame numbers count the frames put out, and MaxFrames
-	// bounds them.
+	// does, scaled to the Sampling's size (default: the stream's) by its
+	// -s output option (bicubic): the frame pipeline of TMK's reference
+	// (-s 64:64 -r 15). Sampling.Every is then ignored, frame numbers
+	// count the frames put out, MaxFrames bounds them, and decoding
+	// starts after the probe rather than beside it.
 	Rate int
 }
 
@@ -188,6 +190,9 @@ func (f *FFmpeg) Open(ctx context.Context, path string, choose func(Info) Sampli
 	if err != nil {
 		return Info{}, nil, err
 	}
+	if f.Rate > 0 {
+		return f.openRate(ctx, prog, path, choose)
+	}
 	lim := f.Limits.withDefaults()
 	script, feed, err := os.Pipe()
 	if err != nil {
@@ -228,17 +233,49 @@ func (f *FFmpeg) Open(ctx context.Context, path string, choose func(Info) Sampli
 		return fail(err)
 	}
 	// A write error means ffmpeg has exited, and wait will say why.
-	graph := filterGraph(info, w, h, every)
-	if f.Rate > 0 {
-		every = 1
-		graph = fmt.Sprintf("scale=%d:%d:flags=bicubic,format=rgb24", w, h)
-	}
-	io.WriteString(feed, graph)
+	io.WriteString(feed, filterGraph(info, w, h, every))
 	feed.Close()
 	// At most this many frames come out; one more means the video has more
 	// frames than it declared, and is over MaxFrames.
 	maxOut := (lim.MaxFrames + every - 1) / every
 	return info, &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: every, maxOut: maxOut, maxFrames: lim.MaxFrames}}, nil
+}
+
+// openRate is Open with f.Rate set. Any filter graph of ffmpeg's own
+// (even "null") changes which frames its -r keeps, so the frames are
+// scaled by -s and resampled by -r alone, as on the reference's command
+// line; ffmpeg then starts only once the probe has passed, since -s
+// needs the size.
+func (f *FFmpeg) openRate(ctx context.Context, prog, path string, choose func(Info) Sampling) (Info, FrameSource, error) {
+	lim := f.Limits.withDefaults()
+	info, err := f.Probe(ctx, path)
+	if err != nil {
+		return info, nil, err
+	}
+	s := choose(info)
+	w, h := info.Width, info.Height
+	if s.Width > 0 || s.Height > 0 {
+		w, h = s.Width, s.Height
+		if w < minSide || h < minSide || w > lim.MaxSide || h > lim.MaxSide {
+			return info, nil, errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide)
+		}
+	}
+	args := f.args(lim, path)
+	// The input options and -i, then the output options of a rate.
+	args = args[:slices.Index(args, "-filter_threads")]
+	args = append(args,
+		"-s", fmt.Sprintf("%d:%d", w, h),
+		"-r", strconv.Itoa(f.Rate),
+		"-frames:v", strconv.Itoa(lim.MaxFrames+1),
+		"-f", "rawvideo", "-c:v", "rawvideo", "-pix_fmt", "rgb24",
+		"pipe:1",
+	)
+	timeout := lim.timeout(info.Duration)
+	c, err := start(ctx, "ffmpeg", prog, args, nil, timeout, f.cpu(lim, timeout), lim)
+	if err != nil {
+		return info, nil, err
+	}
+	return info, &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: 1, maxOut: lim.MaxFrames, maxFrames: lim.MaxFrames}}, nil
 }
 
 // cpu is the CPU-time limit of a child with the given timeout.
@@ -273,12 +310,8 @@ func (f *FFmpeg) args(lim Limits, path string) []string {
 		"-map", "0:v:0", "-an", "-sn", "-dn",
 		"-filter_threads", "1",
 		"-filter_script:v", "pipe:3",
+		"-fps_mode", "passthrough",
 	)
-	if f.Rate > 0 {
-		args = append(args, "-r", strconv.Itoa(f.Rate))
-	} else {
-		args = append(args, "-fps_mode", "passthrough")
-	}
 	return append(args,
 		"-frames:v", strconv.Itoa(lim.MaxFrames+1),
 		"-f", "rawvideo", "-pix_fmt", "rgb24",
