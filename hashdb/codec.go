@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -90,6 +91,9 @@ func itemFromProto(p *pb.Item) (Item, error) {
 		return Item{}, err
 	}
 	it.Video = v
+	if it.TMK, err = tmk.FromProto(p.GetTmk()); err != nil {
+		return Item{}, fmt.Errorf("tmk hash: %w", err)
+	}
 	it.Signals = make([]signal.Signal, 0, len(p.GetSignals()))
 	for i, ps := range p.GetSignals() {
 		s, err := signalFromProto(ps)

@@ -3,6 +3,7 @@ package hashdb
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
 )
@@ -57,6 +58,7 @@ func (c *coder) itemProto(it *Item) *pb.Item {
 		Retracted:         it.Retracted,
 		RetractReason:     it.RetractReason,
 		Video:             videoToProto(it.Video),
+		Tmk:               tmk.ToProto(it.TMK),
 	}
 	return &c.item
 }

@@ -50,6 +50,9 @@ type DB struct {
 	// frames is the video frame index once the first video search built
 	// it (see useFrameIndex); commits keep it in step.
 	frames atomic.Pointer[frameIndex]
+	// tmks is the TMK index once the first TMK search built it (see
+	// useTMKIndex); commits keep it in step.
+	tmks atomic.Pointer[tmkIndex]
 
 	closed atomic.Bool
 	// pending reports that the file holds an unfinished staged write,

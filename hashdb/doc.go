@@ -153,6 +153,14 @@
 // distinct frames of quality 50 or more, is built by the first video
 // search, from a scan of the item records, and follows every commit.
 //
+// A video item may also carry a TMK+PDQF hash in [Item.TMK] (package
+// github.com/hashshare/hashshare/hashdb/tmk), alone or beside the others.
+// [DB.MatchTMK] scores every live one at level 1 (the cosine of the pure
+// averages, through an in-memory index of them, about 1 KiB a video, built
+// by the first TMK search and following every commit) and the survivors
+// at level 2, from their stored records; [DB.MatchHashes] does so for
+// hashes that carry one, in one more [MatchResult].
+//
 // # Exchange
 //
 // [DB.Export] writes a signed bundle for a partner: FULL, or a DELTA of the

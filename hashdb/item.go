@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -118,6 +119,10 @@ type Item struct {
 	// with one and no ContentType is a [ContentVideo]. [DB.MatchVideo]
 	// matches it.
 	Video *vpdq.Hash
+	// TMK is the TMK+PDQF hash of a video item, nil for other items; like
+	// Video, it makes an item without a ContentType a [ContentVideo], and
+	// it may be an item's only hash. [DB.MatchTMK] matches it.
+	TMK *tmk.Hash
 }
 
 // IsUnreliable reports whether s is one of the item's signals flagged as
@@ -151,7 +156,7 @@ func (o *Options) normalize(it Item) (Item, error) {
 		return it, err
 	}
 	switch {
-	case len(it.Signals) == 0 && it.Video == nil:
+	case len(it.Signals) == 0 && it.Video == nil && it.TMK == nil:
 		return it, fmt.Errorf("no signals")
 	case len(it.Signals) > o.MaxSignals:
 		return it, fmt.Errorf("%d signals, more than %d", len(it.Signals), o.MaxSignals)
@@ -221,7 +226,10 @@ func (o *Options) normalize(it Item) (Item, error) {
 	if it.Video, err = normalizeVideo(it.Video); err != nil {
 		return it, err
 	}
-	if it.Video != nil && it.ContentType == 0 {
+	if it.TMK, err = normalizeTMK(it.TMK, it.Video); err != nil {
+		return it, err
+	}
+	if (it.Video != nil || it.TMK != nil) && it.ContentType == 0 {
 		it.ContentType = ContentVideo
 	}
 	if !it.ContentType.Valid() {
@@ -275,5 +283,6 @@ func sameItem(a, b *Item) bool {
 		a.Note == b.Note &&
 		a.Retracted == b.Retracted &&
 		a.RetractReason == b.RetractReason &&
-		sameVideo(a.Video, b.Video)
+		sameVideo(a.Video, b.Video) &&
+		sameTMK(a.TMK, b.TMK)
 }

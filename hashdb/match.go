@@ -33,6 +33,10 @@ type MatchOptions struct {
 	// Video is how MatchHashes and MatchMedia match a video hash (see
 	// [DB.MatchVideo]); nil means pytx's rule and thresholds.
 	Video *VideoMatchOptions
+	// TMK is how MatchHashes and MatchMedia match a TMK+PDQF hash (see
+	// [DB.MatchTMK]); nil means the reference's thresholds. MatchMedia
+	// computes one when Hashing asks for it (media.VideoOptions.TMK).
+	TMK *TMKMatchOptions
 }
 
 // threshold returns the radius to search a of.
@@ -84,12 +88,16 @@ type MatchResult struct {
 	// Query is the zero Signal), is [DB.MatchVideo]'s answer; nil in the
 	// results of signals.
 	Video *VideoResult
+	// TMK, in the result MatchHashes gives for a TMK+PDQF hash (whose
+	// Query is the zero Signal), is [DB.MatchTMK]'s answer; nil
+	// elsewhere.
+	TMK *TMKResult
 }
 
 // Matched reports whether r holds at least one match (suppressed ones do
 // not count).
 func (r *MatchResult) Matched() bool {
-	return len(r.Matches) > 0 || (r.Video != nil && len(r.Video.Matches) > 0)
+	return len(r.Matches) > 0 || (r.Video != nil && len(r.Video.Matches) > 0) || (r.TMK != nil && len(r.TMK.Matches) > 0)
 }
 
 // query is one code to search for and the transform that produced it.
@@ -131,7 +139,9 @@ func (db *DB) Match(ctx context.Context, queries []signal.Signal, opts *MatchOpt
 // unreliable are not queried unless opts.IncludeUnreliable. The result
 // holds one MatchResult per signal queried, in the order of h.Signals,
 // and when h has a video hash one more, last: its Query is the zero
-// Signal and its Video holds what [DB.MatchVideo] found with opts.Video.
+// Signal and its Video holds what [DB.MatchVideo] found with opts.Video;
+// when h has a TMK+PDQF hash, one more after that, whose TMK holds what
+// [DB.MatchTMK] found with opts.TMK.
 func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptions) (_ []MatchResult, err error) {
 	defer wrapErr(&err, "match")
 	if h == nil {
@@ -172,6 +182,17 @@ func (db *DB) MatchHashes(ctx context.Context, h *media.Hashes, opts *MatchOptio
 			return nil, fmt.Errorf("vpdq: %w", err)
 		}
 		out = append(out, MatchResult{Video: vr})
+	}
+	if h.TMK != nil {
+		var to *TMKMatchOptions
+		if opts != nil {
+			to = opts.TMK
+		}
+		tr, err := db.MatchTMK(ctx, h.TMK, to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, MatchResult{TMK: tr})
 	}
 	return out, nil
 }

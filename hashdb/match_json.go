@@ -71,6 +71,9 @@ func (r MatchResult) MarshalJSON() ([]byte, error) {
 	if r.Video != nil {
 		return r.marshalVideo()
 	}
+	if r.TMK != nil {
+		return r.marshalTMK()
+	}
 	j := resultJSON{Query: r.Query.String(), Matches: r.Matches, Suppressed: r.Suppressed}
 	if j.Matches == nil {
 		j.Matches = []Match{}

@@ -10,6 +10,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 	"github.com/hashshare/hashshare/internal/store"
 	pb "github.com/hashshare/hashshare/proto/hashshare/v1"
@@ -39,6 +40,9 @@ type writer struct {
 	// vdelta is how the write changed the live video hashes, for the
 	// frame index.
 	vdelta []videoOp
+	// tdelta is how the write changed the live TMK hashes, for the TMK
+	// index.
+	tdelta []tmkOp
 	cw     codesWriter // writes delta into the packed codes
 	// deferred holds the item records of a Put, when it is deferring them,
 	// to write in key order at its end (see Put).
@@ -119,6 +123,9 @@ func (db *DB) write(ctx context.Context, staged bool, fn func(w *writer) error) 
 	}
 	if x := db.frames.Load(); x != nil {
 		x.apply(w.vdelta, w.meta.GetLastSeq())
+	}
+	if x := db.tmks.Load(); x != nil {
+		x.apply(w.tdelta, w.meta.GetLastSeq())
 	}
 	return nil
 }
@@ -230,6 +237,14 @@ func (w *writer) putItemPre(it Item, ik []byte, pre *preEncoded) (bool, error) {
 		newVideo = r.Video
 	}
 	w.videoChanged(r.num, oldVideo, newVideo)
+	var oldTMK, newTMK *tmk.Hash
+	if exists && !old.Retracted {
+		oldTMK = old.TMK
+	}
+	if !r.Retracted {
+		newTMK = r.TMK
+	}
+	w.tmkChanged(r.num, oldTMK, newTMK)
 
 	if pre != nil && !exists {
 		return true, w.putNew(ik, &r, pre)

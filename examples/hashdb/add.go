@@ -29,6 +29,7 @@ func runAdd(e *env, args []string) int {
 	signals := fs.String("signals", "", "store the signals listed in `file` (- for stdin) rather than hash files")
 	vpdqFile := fs.String("vpdq", "", "store the vPDQ hash in `file` (pytx's string form or the C++ per-frame lines) as one video item named by --id")
 	digestOnly := fs.Bool("allow-digest-only", false, "store files with no perceptual hash (not images) by their digests alone")
+	withTMK := fs.Bool("tmk", false, "also compute and store videos' TMK+PDQF hash (beside vPDQ)")
 	foreign := fs.Bool("foreign", false, "the items are another organisation's (a migration): store them under --source, which stays not the database's own")
 	files, err := parse(fs, args)
 	if err != nil {
@@ -69,7 +70,7 @@ func runAdd(e *env, args []string) int {
 		base.ID = *id
 		return addVPDQ(e, to, *vpdqFile, base)
 	}
-	return addFiles(e, to, files, *id, base, *digestOnly)
+	return addFiles(e, to, files, *id, base, *digestOnly, *withTMK)
 }
 
 // adding is where add stores: the database, and whether its items are
@@ -120,7 +121,7 @@ var errNotMedia = errors.New("no perceptual hash (not an image, or one that cann
 // a kill, a full disk or a database error stores none of them. A file
 // that cannot be read, or (without --allow-digest-only) yields no
 // perceptual hash, is skipped with a warning and the exit status 1.
-func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, digestOnly bool) int {
+func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, digestOnly, withTMK bool) int {
 	dbPath := to.path
 	db, err := to.open(base.Source)
 	if err != nil {
@@ -131,7 +132,11 @@ func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, di
 	seen := map[string]bool{}
 	items := func(yield func(hashdb.Item, error) bool) {
 		stop := errors.New("stop")
-		err := hashAll(e, files, nil, func(path string, h *media.Hashes, err error) error {
+		var opts *media.Options
+		if withTMK {
+			opts = &media.Options{Video: media.VideoOptions{TMK: true}}
+		}
+		err := hashAll(e, files, opts, func(path string, h *media.Hashes, err error) error {
 			if h == nil {
 				e.warnf("%v", err)
 				status = exitError
@@ -153,7 +158,7 @@ func addFiles(e *env, to adding, files []string, id string, base hashdb.Item, di
 			it := base
 			it.Labels = slices.Clone(base.Labels)
 			it.Signals, it.Unreliable = h.Signals, h.Unreliable
-			it.Video = h.Video
+			it.Video, it.TMK = h.Video, h.TMK
 			it.ContentType, _ = hashdb.ParseContentType(h.ContentType) // media names only photo and video
 			it.ID = id
 			if it.ID == "" {

@@ -45,12 +45,12 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"hash", "hash [--json] [--dihedral] [--every SECONDS] FILE|DIR...\n" +
+		{"hash", "hash [--json] [--dihedral] [--every SECONDS] [--tmk] FILE|DIR...\n" +
 			"hash --vpdq-file [--every SECONDS] VIDEO", runHash},
-		{"add", "add --db F --source ORG [--foreign] [--allow-digest-only] [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] FILE|DIR...\n" +
+		{"add", "add --db F --source ORG [--foreign] [--allow-digest-only] [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] [--tmk] FILE|DIR...\n" +
 			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --signals FILE|-\n" +
 			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --id ID [--note TEXT] --vpdq FILE", runAdd},
-		{"match", "match --db F [--json] [--threshold ALG=N]... [--include-unreliable] FILE|DIR...\n" +
+		{"match", "match --db F [--json] [--threshold ALG=N]... [--include-unreliable] [--tmk] FILE|DIR...\n" +
 			"match --db F [--json] [--threshold ALG=N]... [--include-unreliable] --signals FILE|-\n" +
 			"match --db F --all [--threshold ALG=N]... [--include-unreliable] FILE|DIR...|--signals FILE|-\n" +
 			"match --db F [--json|--all] [--vpdq-rule pytx|cpp] [--query-percent P] [--compared-percent P] --vpdq FILE", runMatch},

@@ -15,6 +15,7 @@ func runHash(e *env, args []string) int {
 	dihedral := fs.Bool("dihedral", false, "also print the PDQ hashes of the 8 rotations and reflections")
 	every := fs.Float64("every", media.DefaultSecondsPerHash, "hash one video frame every `SECONDS` (0: every frame)")
 	cppFile := fs.Bool("vpdq-file", false, "print one video's vPDQ in the per-frame line format of Meta's vpdq-hash-video instead")
+	withTMK := fs.Bool("tmk", false, "also compute videos' TMK+PDQF hash (beside vPDQ)")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -28,7 +29,7 @@ func runHash(e *env, args []string) int {
 	if *cppFile && len(files) != 1 {
 		return e.usageError(fs, "--vpdq-file prints one video: give one file")
 	}
-	opts := &media.Options{Dihedral: *dihedral, Video: media.VideoOptions{SecondsPerHash: *every, EveryFrame: *every == 0}}
+	opts := &media.Options{Dihedral: *dihedral, Video: media.VideoOptions{SecondsPerHash: *every, EveryFrame: *every == 0, TMK: *withTMK}}
 	enc := json.NewEncoder(e.stdout)
 	status := exitOK
 	err = hashAll(e, files, opts, func(path string, h *media.Hashes, err error) error {
@@ -54,6 +55,11 @@ func runHash(e *env, args []string) int {
 		}
 		if h.Video != nil {
 			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", h.Video, path); err != nil {
+				return err
+			}
+		}
+		if h.TMK != nil {
+			if _, err := fmt.Fprintf(e.stdout, "%s\t%s\n", h.TMK, path); err != nil {
 				return err
 			}
 		}

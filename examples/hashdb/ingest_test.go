@@ -346,7 +346,7 @@ func TestHelpListsListForms(t *testing.T) {
 		"hashdb dump --db F [--format jsonl|pytx|pytx-csv|pdq] [--source ORG] [--retracted]",
 		"hashdb opinion --db F --source S --id ID --verdict confirmed|disputed|false-positive [--reason TEXT]",
 		"hashdb history --db F --source S --id ID [--json]",
-		"hashdb match --db F [--json] [--threshold ALG=N]... [--include-unreliable] FILE|DIR...\n",
+		"hashdb match --db F [--json] [--threshold ALG=N]... [--include-unreliable] [--tmk] FILE|DIR...\n",
 		"hashdb match --db F --all",
 	} {
 		if !strings.Contains(r.stdout, form) {

@@ -32,7 +32,12 @@ type matchJSON struct {
 	// compared_match_percent (hashdb.VideoMatch's JSON form).
 	Video           []hashdb.VideoMatch `json:"video_matches,omitempty"`
 	VideoSuppressed []hashdb.VideoMatch `json:"video_suppressed,omitempty"`
-	Error           string              `json:"error,omitempty"`
+	// TMK and TMKSuppressed are the videos a video's TMK+PDQF hash
+	// matched (with --tmk), each with its level1 and level2 scores
+	// (hashdb.TMKMatch's JSON form).
+	TMK           []hashdb.TMKMatch `json:"tmk_matches,omitempty"`
+	TMKSuppressed []hashdb.TMKMatch `json:"tmk_suppressed,omitempty"`
+	Error         string            `json:"error,omitempty"`
 }
 
 // matchBatch is how many signals of a --signals file one Match call asks.
@@ -51,6 +56,7 @@ func runMatch(e *env, args []string) int {
 	rule := fs.String("vpdq-rule", "pytx", "how video hashes compare: `pytx` (distance ≤ 31, repeats dropped) or cpp (Meta's C++: distance < 31)")
 	queryPct := fs.Float64("query-percent", vpdq.DefaultQueryPercent, "the share of the query video's frames, `P` percent, that must match")
 	comparedPct := fs.Float64("compared-percent", 0, "the share of a stored video's frames, `P` percent, that must match")
+	withTMK := fs.Bool("tmk", false, "also compute videos' TMK+PDQF hash and match it (level 1 and 2 at the reference's 0.7)")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -82,6 +88,9 @@ func runMatch(e *env, args []string) int {
 	}
 	p := &matchPrinter{e: e, db: db, json: *asJSON, all: *all, enc: json.NewEncoder(e.stdout), status: exitNoMatch}
 	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable, Video: vo}
+	if *withTMK {
+		opts.Hashing = &media.Options{Video: media.VideoOptions{TMK: true}}
+	}
 	switch {
 	case *vpdqFile != "":
 		err = matchVPDQ(e, db, *vpdqFile, vo, p)
@@ -117,29 +126,37 @@ func (p *matchPrinter) failed(query string, err error) error {
 }
 
 func (p *matchPrinter) print(query, id string, ms, suppressed []hashdb.Match) error {
-	return p.printAll(query, id, ms, suppressed, nil)
+	return p.printAll(query, id, ms, suppressed, nil, nil)
 }
 
 // printAll is print for a query that may also have matched videos: vr, if
 // not nil, is what its vPDQ hash matched.
-func (p *matchPrinter) printAll(query, id string, ms, suppressed []hashdb.Match, vr *hashdb.VideoResult) error {
+func (p *matchPrinter) printAll(query, id string, ms, suppressed []hashdb.Match, vr *hashdb.VideoResult, tr *hashdb.TMKResult) error {
 	var videos, videoSuppressed []hashdb.VideoMatch
 	if vr != nil {
 		videos, videoSuppressed = vr.Matches, vr.Suppressed
 	}
-	if (len(ms) > 0 || len(videos) > 0) && p.status == exitNoMatch {
+	var tmks, tmkSuppressed []hashdb.TMKMatch
+	if tr != nil {
+		tmks, tmkSuppressed = tr.Matches, tr.Suppressed
+	}
+	if (len(ms) > 0 || len(videos) > 0 || len(tmks) > 0) && p.status == exitNoMatch {
 		p.status = exitOK
 	}
 	if p.json {
 		if ms == nil {
 			ms = []hashdb.Match{}
 		}
-		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: ms, Suppressed: suppressed, Video: videos, VideoSuppressed: videoSuppressed})
+		return p.enc.Encode(matchJSON{Query: query, ID: id, Matches: ms, Suppressed: suppressed, Video: videos, VideoSuppressed: videoSuppressed, TMK: tmks, TMKSuppressed: tmkSuppressed})
 	}
 	if !p.all {
 		line, err := bestLine(p.db, query, ms)
 		if err == nil && line == "" {
 			line, err = bestVideoLine(p.db, query, videos)
+		}
+		if err == nil && line == "" && len(tmks) > 0 {
+			t := tmks[0]
+			line = fmt.Sprintf("%s\ttmk_pdqf\t%.6f/%.6f\t%s\t%s\n", query, t.Score.Level1, t.Score.Level2, t.Item.Key, strings.Join(t.Item.Labels, ","))
 		}
 		if err == nil {
 			_, err = io.WriteString(p.e.stdout, line)
@@ -148,6 +165,12 @@ func (p *matchPrinter) printAll(query, id string, ms, suppressed []hashdb.Match,
 	}
 	for _, v := range videos {
 		_, err := fmt.Fprintf(p.e.stdout, "%s\tvpdq\t%.2f/%.2f\t%s\t%s\n", query, v.QueryPercent, v.ComparedPercent, v.Item.Key, strings.Join(v.Item.Labels, ","))
+		if err != nil {
+			return err
+		}
+	}
+	for _, t := range tmks {
+		_, err := fmt.Fprintf(p.e.stdout, "%s\ttmk_pdqf\t%.6f/%.6f\t%s\t%s\n", query, t.Score.Level1, t.Score.Level2, t.Item.Key, strings.Join(t.Item.Labels, ","))
 		if err != nil {
 			return err
 		}
@@ -229,7 +252,7 @@ func matchVPDQ(e *env, db *hashdb.DB, name string, opts *hashdb.VideoMatchOption
 	if err != nil {
 		return err
 	}
-	return p.printAll(name, "", nil, nil, vr)
+	return p.printAll(name, "", nil, nil, vr, nil)
 }
 
 // fileMatch is what matching one file found.
@@ -237,6 +260,7 @@ type fileMatch struct {
 	path                string
 	matches, suppressed []hashdb.Match
 	video               *hashdb.VideoResult // what its vPDQ hash matched, if it is a video
+	tmk                 *hashdb.TMKResult   // what its TMK+PDQF hash matched, with --tmk
 	err                 error
 }
 
@@ -313,7 +337,7 @@ func matchFiles(e *env, db *hashdb.DB, args []string, opts *hashdb.MatchOptions,
 			}
 			continue
 		}
-		if err := p.printAll(fm.path, "", fm.matches, fm.suppressed, fm.video); err != nil {
+		if err := p.printAll(fm.path, "", fm.matches, fm.suppressed, fm.video, fm.tmk); err != nil {
 			return err
 		}
 	}
@@ -339,6 +363,9 @@ func matchFile(ctx context.Context, db *hashdb.DB, path string, opts *hashdb.Mat
 		fm.suppressed = append(fm.suppressed, r.Suppressed...)
 		if r.Video != nil {
 			fm.video = r.Video
+		}
+		if r.TMK != nil {
+			fm.tmk = r.TMK
 		}
 	}
 	byDistance := func(a, b hashdb.Match) int {

@@ -46,10 +46,12 @@ var teTypes = map[string]sigType{
 	"HASH_MD5":          {signal.MD5, hashdb.ContentUnknown},
 	"HASH_SHA256":       {signal.SHA256, hashdb.ContentUnknown},
 	"HASH_SHA1":         {signal.SHA1, hashdb.ContentUnknown},
+	// A TMK+PDQF in TE's string form, stored as the item's TMK hash.
+	"HASH_TMK": {0, hashdb.ContentVideo},
 }
 
 var teUnsupported = []string{
-	"HASH_TMK", "HASH_PHOTODNA", "HASH_IMPHASH", "HASH_SSDEEP", "HASH_URL_MD5",
+	"HASH_PHOTODNA", "HASH_IMPHASH", "HASH_SSDEEP", "HASH_URL_MD5",
 	"HASH_TEXT_TLSH", "HASH_PDQ_OCR", "URI", "RAW_URI", "TEXT_STRING", "TREND_QUERY",
 }
 

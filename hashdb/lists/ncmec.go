@@ -2,6 +2,7 @@ package lists
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 )
 
 // ncmecMaxDepth bounds the nesting of an NCMEC document, whose entries
@@ -166,10 +168,20 @@ func (r *ncmecReader) entry(start *xml.StartElement) error {
 	}
 	var sigs []signal.Signal
 	var skips []Record
+	var th *tmk.Hash
 	for _, f := range e.Fingerprints.List {
 		name, value := strings.ToLower(f.XMLName.Local), strings.TrimSpace(f.Value)
 		if value == "" && (f.Href != "" || f.Rel != "") {
 			skips = append(skips, skipRecord(n, "large fingerprint", fmt.Errorf("entry %d (%s): the %s fingerprint is to be fetched from %q", n, key.ID, name, clipText(f.Href))))
+			continue
+		}
+		if name == "tmk_pdqf" && value != "" {
+			h, err := ncmecTMK(value)
+			if err != nil {
+				skips = append(skips, skipRecord(n, "malformed "+name+" value", fmt.Errorf("entry %d (%s): %s value %q: %w", n, key.ID, name, clipText(value), err)))
+				continue
+			}
+			th = h
 			continue
 		}
 		alg, ok := ncmecFingerprints[name]
@@ -186,10 +198,10 @@ func (r *ncmecReader) entry(start *xml.StartElement) error {
 			sigs = append(sigs, sig)
 		}
 	}
-	if len(sigs) > 0 {
+	if len(sigs) > 0 || th != nil {
 		var ls labelSet
 		ls.add("ncmec", e.Classification, n)
-		it := hashdb.Item{Key: key, Signals: sigs, Labels: ls.sorted(), ContentType: content}
+		it := hashdb.Item{Key: key, Signals: sigs, Labels: ls.sorted(), ContentType: content, TMK: th}
 		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(e.Timestamp)); err == nil {
 			it.LastSeen = storableTime(t)
 		}
@@ -251,4 +263,18 @@ func (r *ncmecReader) feedback(e *ncmecEntry, key hashdb.Key, n int) []Record {
 		}})
 	}
 	return recs
+}
+
+// ncmecTMK parses an inline tmk_pdqf fingerprint, which NCMEC's API
+// normally leaves to be fetched: ThreatExchange's string form
+// ("TMK1FVECPDQF|" and base64) or the base64 of the whole .tmk file.
+func ncmecTMK(value string) (*tmk.Hash, error) {
+	if strings.HasPrefix(value, tmk.StringPrefix) {
+		return tmk.ParseString(value)
+	}
+	b, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		return nil, fmt.Errorf("%w: neither %q nor base64: %v", tmk.ErrInvalid, tmk.StringPrefix, err)
+	}
+	return tmk.Parse(b)
 }

@@ -23,7 +23,7 @@ func TestThreatExchange(t *testing.T) {
 			"6 upsert /1000000000000009 sha1:f00df00df00df00df00df00df00df00df00df00d last=2023-11-14T22:21:40Z",
 			`6 skip "malformed descriptor"`,
 			`6 skip "malformed tag"`,
-			`7 skip "unsupported type HASH_TMK"`,
+			`7 skip "malformed HASH_TMK value"`,
 			`8 skip "unsupported type URI"`,
 			`9 skip "unknown type"`,
 			`10 skip "malformed HASH_PDQ value"`,

@@ -9,6 +9,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 )
 
 // teReader reads ThreatExchange answers: threat_updates pages (data[] of
@@ -172,7 +173,7 @@ func (r *teReader) update(e *teEntry, n int) {
 		r.q.push(Record{Kind: Delete, Key: key, Line: n})
 		return
 	}
-	sig, err := signal.ParseHex(st.alg, e.Indicator)
+	sigs, th, err := teValue(e.Type, st, e.Indicator)
 	if err != nil {
 		r.q.push(skipRecord(n, "malformed "+e.Type+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, e.Type, clipText(e.Indicator), err)))
 		return
@@ -191,7 +192,8 @@ func (r *teReader) update(e *teEntry, n int) {
 	}
 	it := hashdb.Item{
 		Key:         key,
-		Signals:     []signal.Signal{sig},
+		Signals:     sigs,
+		TMK:         th,
 		Labels:      ls.sorted(),
 		ContentType: teContent(st, ls.labels),
 		LastSeen:    e.LastUpdated.time(),
@@ -214,7 +216,7 @@ func (r *teReader) descriptor(e *teEntry, n int) {
 		r.q.push(typeSkip(n, e.Type, teUnsupported))
 		return
 	}
-	sig, err := signal.ParseHex(st.alg, e.RawIndicator)
+	sigs, th, err := teValue(e.Type, st, e.RawIndicator)
 	if err != nil {
 		r.q.push(skipRecord(n, "malformed "+e.Type+" value", fmt.Errorf("entry %d (id %s): %s value %q: %w", n, id, e.Type, clipText(e.RawIndicator), err)))
 		return
@@ -234,7 +236,8 @@ func (r *teReader) descriptor(e *teEntry, n int) {
 	key := hashdb.Key{ID: id}
 	it := hashdb.Item{
 		Key:         key,
-		Signals:     []signal.Signal{sig},
+		Signals:     sigs,
+		TMK:         th,
 		Labels:      ls.sorted(),
 		TLP:         level,
 		ContentType: teContent(st, ls.labels),
@@ -333,4 +336,19 @@ func dedupOpinions(ops []Record) []Record {
 		out = append(out, r)
 	}
 	return out
+}
+
+// teValue parses an indicator's value: a hex signal of st's algorithm,
+// or, for HASH_TMK, a TMK+PDQF hash in TE's string form
+// ("TMK1FVECPDQF|" and base64).
+func teValue(typ string, st sigType, value string) ([]signal.Signal, *tmk.Hash, error) {
+	if typ == "HASH_TMK" {
+		h, err := tmk.ParseString(value)
+		return nil, h, err
+	}
+	sig, err := signal.ParseHex(st.alg, value)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []signal.Signal{sig}, nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -46,6 +47,9 @@ type Hashes struct {
 	// (an error comes with each but "not requested"). It is "" for a
 	// video hashed and for media that is not a video.
 	VideoSkipped string
+	// TMK is the TMK+PDQF hash of a video, when VideoOptions.TMK asked for
+	// it and its frames decoded.
+	TMK *tmk.Hash
 	// ContentType is "photo" for an image, "video" for a video, as the
 	// first bytes say, and "" for anything else (or for HashImage's
 	// decoded image: "photo"). hashdb.ParseContentType reads it.

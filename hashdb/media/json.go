@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -46,6 +47,9 @@ type JSON struct {
 	// VPDQ is a video's vPDQ in pytx's form, and Video what was decoded.
 	VPDQ  string     `json:"vpdq,omitempty"`
 	Video *VideoJSON `json:"video,omitempty"`
+	// TMKPDQF is a video's TMK+PDQF in ThreatExchange's string form,
+	// "TMK1FVECPDQF|" and base64, when it was asked for.
+	TMKPDQF string `json:"tmk_pdqf,omitempty"`
 	// Size is the number of bytes hashed.
 	Size int64 `json:"size"`
 }
@@ -101,6 +105,9 @@ func (h *Hashes) JSON() JSON {
 	if v := h.Video; v != nil {
 		j.VPDQ = v.PyTX()
 		j.Video = &VideoJSON{Frames: v.Video.Frames, FPS: v.Video.FPS, Width: v.Video.Width, Height: v.Video.Height, Duration: v.Video.Duration}
+	}
+	if h.TMK != nil {
+		j.TMKPDQF = h.TMK.String()
 	}
 	return j
 }
@@ -166,6 +173,13 @@ func (h *Hashes) UnmarshalJSON(b []byte) error {
 			vh.Video = vpdq.Video{Frames: d.Frames, FPS: d.FPS, Width: d.Width, Height: d.Height, Duration: d.Duration}
 		}
 		v.Video = vh
+	}
+	if j.TMKPDQF != "" {
+		t, err := tmk.ParseString(j.TMKPDQF)
+		if err != nil {
+			return fmt.Errorf("media: hashes: tmk_pdqf: %w", err)
+		}
+		v.TMK = t
 	}
 	*h = v
 	return nil

@@ -81,6 +81,16 @@ func hashVideoStream(ctx context.Context, br io.Reader, container string, c *con
 	}
 	h.Video = v
 	h.Width, h.Height = v.Video.Width, v.Video.Height
+	if c.video.tmk {
+		t, err := tmkFile(ctx, f.Name(), &c.video)
+		if err != nil {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return nil, err
+			}
+			return h, err
+		}
+		h.TMK = t
+	}
 	return h, nil
 }
 

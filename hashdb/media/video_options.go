@@ -70,6 +70,10 @@ type VideoOptions struct {
 	// TempDir is where a video is spooled for ffmpeg, which needs a file
 	// it can seek; "" means os.TempDir().
 	TempDir string
+	// TMK also computes the video's TMK+PDQF hash, into Hashes.TMK (see
+	// [TMKFile]). Its frames (64×64 at 15 fps) come from a second ffmpeg
+	// run on the spooled file.
+	TMK bool
 }
 
 // videoConfig is VideoOptions with the defaults applied.
@@ -80,6 +84,7 @@ type videoConfig struct {
 	workers        int
 	tempDir        string
 	decoder        *video.FFmpeg
+	tmk            bool
 }
 
 func (o *VideoOptions) config() (videoConfig, error) {
@@ -95,6 +100,7 @@ func (o *VideoOptions) config() (videoConfig, error) {
 	if o.EveryFrame {
 		c.secondsPerHash = 0
 	}
+	c.tmk = o.TMK
 	if o.MaxBytes > 0 {
 		c.maxBytes = o.MaxBytes
 	}

@@ -200,7 +200,7 @@ func checkItem(it *pb.Item, lim *Limits) error {
 		return err
 	}
 	switch {
-	case len(it.GetSignals()) == 0 && it.GetVideo() == nil:
+	case len(it.GetSignals()) == 0 && it.GetVideo() == nil && it.GetTmk() == nil:
 		return fmt.Errorf("%w: item %s/%s has no signals", ErrMalformed, it.GetSource(), it.GetId())
 	case len(it.GetSignals()) > lim.MaxSignals:
 		return fmt.Errorf("%w: item %s/%s has %d signals, more than %d", ErrLimit, it.GetSource(), it.GetId(), len(it.GetSignals()), lim.MaxSignals)
@@ -224,8 +224,27 @@ func checkItem(it *pb.Item, lim *Limits) error {
 			return fmt.Errorf("%w: item %s/%s: %v", ErrMalformed, it.GetSource(), it.GetId(), err)
 		}
 	}
+	if v := it.GetTmk(); v != nil {
+		if err := checkTMK(v); err != nil {
+			return fmt.Errorf("%w: item %s/%s: %v", ErrMalformed, it.GetSource(), it.GetId(), err)
+		}
+	}
 	if err := checkKnownItem(it); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+// checkTMK checks the shape of a TMK+PDQF hash: the size of each field
+// (tmk.proto). hashdb checks the values when it imports the item.
+func checkTMK(v *pb.TMKHash) error {
+	const features = 4 * 4 * 32 * 256
+	switch {
+	case len(v.GetPeriods()) != 0 && len(v.GetPeriods()) != 4,
+		len(v.GetCoefficients()) != 0 && len(v.GetCoefficients()) != 4*32,
+		len(v.GetAverage()) != 4*256, len(v.GetCos()) != features, len(v.GetSin()) != features:
+		return fmt.Errorf("tmk hash of %d periods and %d, %d, %d, %d bytes of coefficients, average, cos and sin",
+			len(v.GetPeriods()), len(v.GetCoefficients()), len(v.GetAverage()), len(v.GetCos()), len(v.GetSin()))
 	}
 	return nil
 }
@@ -273,6 +292,9 @@ func checkKnownItem(it *pb.Item) error {
 	}
 	if v := it.GetVideo(); v != nil && len(v.ProtoReflect().GetUnknown()) > 0 {
 		return fmt.Errorf("unknown field in VideoHash")
+	}
+	if v := it.GetTmk(); v != nil && len(v.ProtoReflect().GetUnknown()) > 0 {
+		return fmt.Errorf("unknown field in TMKHash")
 	}
 	for _, s := range it.GetSignals() {
 		if len(s.ProtoReflect().GetUnknown()) > 0 {

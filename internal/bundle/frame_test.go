@@ -123,7 +123,7 @@ func TestCheckKnownUpsertFields(t *testing.T) {
 		m    proto.Message
 		want []protoreflect.Name
 	}{
-		{&pb.Item{}, []protoreflect.Name{"signals", "tlp", "content_type", "video"}},
+		{&pb.Item{}, []protoreflect.Name{"signals", "tlp", "content_type", "video", "tmk"}},
 		{&pb.Signal{}, []protoreflect.Name{"algorithm"}},
 	} {
 		var got []protoreflect.Name
@@ -160,6 +160,10 @@ func TestCheckKnownUpsert(t *testing.T) {
 		{"unknown field in video", func(_ *pb.Entry, it *pb.Item) {
 			it.Video = &pb.VideoHash{Hashes: make([]byte, 32), Qualities: []byte{100}}
 			it.Video.ProtoReflect().SetUnknown(unknown)
+		}},
+		{"unknown field in tmk", func(_ *pb.Entry, it *pb.Item) {
+			it.Tmk = &pb.TMKHash{Average: make([]byte, 1024)}
+			it.Tmk.ProtoReflect().SetUnknown(unknown)
 		}},
 	}
 	for _, tt := range tests {

@@ -167,6 +167,7 @@ func TestAppendUpsertRefuses(t *testing.T) {
 		{"no id", func(it *pb.Item) { it.Id = "" }, ErrMalformed},
 		{"no signals", func(it *pb.Item) { it.Signals = nil }, ErrMalformed},
 		{"video without qualities", func(it *pb.Item) { it.Video = &pb.VideoHash{Hashes: make([]byte, 32)} }, ErrMalformed},
+		{"tmk of a short average", func(it *pb.Item) { it.Tmk = &pb.TMKHash{Average: make([]byte, 4)} }, ErrMalformed},
 		{"video of partial hashes", func(it *pb.Item) { it.Video = &pb.VideoHash{Hashes: make([]byte, 33), Qualities: []byte{1}} }, ErrMalformed},
 		{"video with too few frame numbers", func(it *pb.Item) {
 			it.Video = &pb.VideoHash{Hashes: make([]byte, 64), Qualities: []byte{1, 2}, FrameDeltas: []int64{1}}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,14 @@ type FFmpeg struct {
 	// gives, and the hashes those of upstream's 2022 sample files. Codecs
 	// decode bit-exactly either way, but more slowly without SIMD.
 	NoSIMD bool
+	// Rate, when positive, has ffmpeg put frames out at that constant
+	// rate, duplicating and dropping decoded ones as its -r output option
+	// does, scaled to the Sampling's size (default: the stream's) by its
+	// -s output option (bicubic): the frame pipeline of TMK's reference
+	// (-s 64:64 -r 15). Sampling.Every is then ignored, frame numbers
+	// count the frames put out, MaxFrames bounds them, and decoding
+	// starts after the probe rather than beside it.
+	Rate int
 }
 
 var _ Decoder = (*FFmpeg)(nil)
@@ -181,6 +190,9 @@ func (f *FFmpeg) Open(ctx context.Context, path string, choose func(Info) Sampli
 	if err != nil {
 		return Info{}, nil, err
 	}
+	if f.Rate > 0 {
+		return f.openRate(ctx, prog, path, choose)
+	}
 	lim := f.Limits.withDefaults()
 	script, feed, err := os.Pipe()
 	if err != nil {
@@ -229,6 +241,43 @@ func (f *FFmpeg) Open(ctx context.Context, path string, choose func(Info) Sampli
 	return info, &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: every, maxOut: maxOut, maxFrames: lim.MaxFrames}}, nil
 }
 
+// openRate is Open with f.Rate set. Any filter graph of ffmpeg's own
+// (even "null") changes which frames its -r keeps, so the frames are
+// scaled by -s and resampled by -r alone, as on the reference's command
+// line; ffmpeg then starts only once the probe has passed, since -s
+// needs the size.
+func (f *FFmpeg) openRate(ctx context.Context, prog, path string, choose func(Info) Sampling) (Info, FrameSource, error) {
+	lim := f.Limits.withDefaults()
+	info, err := f.Probe(ctx, path)
+	if err != nil {
+		return info, nil, err
+	}
+	s := choose(info)
+	w, h := info.Width, info.Height
+	if s.Width > 0 || s.Height > 0 {
+		w, h = s.Width, s.Height
+		if w < minSide || h < minSide || w > lim.MaxSide || h > lim.MaxSide {
+			return info, nil, errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide)
+		}
+	}
+	args := f.args(lim, path)
+	// The input options and -i, then the output options of a rate.
+	args = args[:slices.Index(args, "-filter_threads")]
+	args = append(args,
+		"-s", fmt.Sprintf("%d:%d", w, h),
+		"-r", strconv.Itoa(f.Rate),
+		"-frames:v", strconv.Itoa(lim.MaxFrames+1),
+		"-f", "rawvideo", "-c:v", "rawvideo", "-pix_fmt", "rgb24",
+		"pipe:1",
+	)
+	timeout := lim.timeout(info.Duration)
+	c, err := start(ctx, "ffmpeg", prog, args, nil, timeout, f.cpu(lim, timeout), lim)
+	if err != nil {
+		return info, nil, err
+	}
+	return info, &pipeSource{c: c, w: w, h: h, fr: frameReader{r: c.stdout, size: 3 * w * h, every: 1, maxOut: lim.MaxFrames, maxFrames: lim.MaxFrames}}, nil
+}
+
 // cpu is the CPU-time limit of a child with the given timeout.
 func (f *FFmpeg) cpu(lim Limits, timeout time.Duration) time.Duration {
 	if lim.CPU > 0 {
@@ -254,7 +303,7 @@ func (f *FFmpeg) args(lim Limits, path string) []string {
 		"-codec_whitelist", strings.Join(videoDecoders(), ","),
 		"-noautorotate")
 	args = append(args, threads...)
-	return append(args,
+	args = append(args,
 		"-max_pixels", strconv.FormatInt(lim.MaxPixels, 10),
 		"-t", strconv.FormatFloat(lim.MaxDuration.Seconds(), 'f', 3, 64),
 		"-i", fileURL(path),
@@ -262,6 +311,8 @@ func (f *FFmpeg) args(lim Limits, path string) []string {
 		"-filter_threads", "1",
 		"-filter_script:v", "pipe:3",
 		"-fps_mode", "passthrough",
+	)
+	return append(args,
 		"-frames:v", strconv.Itoa(lim.MaxFrames+1),
 		"-f", "rawvideo", "-pix_fmt", "rgb24",
 		"pipe:1",

@@ -417,7 +417,9 @@ type Item struct {
 	RetractReason string      `protobuf:"bytes,10,opt,name=retract_reason,json=retractReason,proto3" json:"retract_reason,omitempty"`
 	ContentType   ContentType `protobuf:"varint,11,opt,name=content_type,json=contentType,proto3,enum=hashshare.v1.ContentType" json:"content_type,omitempty"`
 	// The vPDQ hash of a video item, if it has one.
-	Video         *VideoHash `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
+	Video *VideoHash `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
+	// The TMK+PDQF hash of a video item, if it has one.
+	Tmk           *TMKHash `protobuf:"bytes,13,opt,name=tmk,proto3" json:"tmk,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -532,6 +534,13 @@ func (x *Item) GetContentType() ContentType {
 func (x *Item) GetVideo() *VideoHash {
 	if x != nil {
 		return x.Video
+	}
+	return nil
+}
+
+func (x *Item) GetTmk() *TMKHash {
+	if x != nil {
+		return x.Tmk
 	}
 	return nil
 }
@@ -667,7 +676,7 @@ var File_hashshare_v1_item_proto protoreflect.FileDescriptor
 
 const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\n" +
-	"\x17hashshare/v1/item.proto\x12\fhashshare.v1\x1a\x18hashshare/v1/video.proto\"u\n" +
+	"\x17hashshare/v1/item.proto\x12\fhashshare.v1\x1a\x16hashshare/v1/tmk.proto\x1a\x18hashshare/v1/video.proto\"u\n" +
 	"\x06Signal\x125\n" +
 	"\talgorithm\x18\x01 \x01(\x0e2\x17.hashshare.v1.AlgorithmR\talgorithm\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\x12\x1e\n" +
@@ -677,7 +686,7 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\aItemKey\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x10\n" +
-	"\x03via\x18\x03 \x01(\tR\x03via\"\xc1\x03\n" +
+	"\x03via\x18\x03 \x01(\tR\x03via\"\xea\x03\n" +
 	"\x04Item\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12.\n" +
@@ -691,7 +700,8 @@ const file_hashshare_v1_item_proto_rawDesc = "" +
 	"\x0eretract_reason\x18\n" +
 	" \x01(\tR\rretractReason\x12<\n" +
 	"\fcontent_type\x18\v \x01(\x0e2\x19.hashshare.v1.ContentTypeR\vcontentType\x12-\n" +
-	"\x05video\x18\f \x01(\v2\x17.hashshare.v1.VideoHashR\x05video\"\x87\x02\n" +
+	"\x05video\x18\f \x01(\v2\x17.hashshare.v1.VideoHashR\x05video\x12'\n" +
+	"\x03tmk\x18\r \x01(\v2\x15.hashshare.v1.TMKHashR\x03tmk\"\x87\x02\n" +
 	"\aOpinion\x12+\n" +
 	"\x04item\x18\x01 \x01(\v2\x15.hashshare.v1.ItemKeyH\x00R\x04item\x12.\n" +
 	"\x06signal\x18\x02 \x01(\v2\x14.hashshare.v1.SignalH\x00R\x06signal\x12/\n" +
@@ -752,6 +762,7 @@ var file_hashshare_v1_item_proto_goTypes = []any{
 	(*Item)(nil),      // 6: hashshare.v1.Item
 	(*Opinion)(nil),   // 7: hashshare.v1.Opinion
 	(*VideoHash)(nil), // 8: hashshare.v1.VideoHash
+	(*TMKHash)(nil),   // 9: hashshare.v1.TMKHash
 }
 var file_hashshare_v1_item_proto_depIdxs = []int32{
 	0, // 0: hashshare.v1.Signal.algorithm:type_name -> hashshare.v1.Algorithm
@@ -759,14 +770,15 @@ var file_hashshare_v1_item_proto_depIdxs = []int32{
 	1, // 2: hashshare.v1.Item.tlp:type_name -> hashshare.v1.TLP
 	3, // 3: hashshare.v1.Item.content_type:type_name -> hashshare.v1.ContentType
 	8, // 4: hashshare.v1.Item.video:type_name -> hashshare.v1.VideoHash
-	5, // 5: hashshare.v1.Opinion.item:type_name -> hashshare.v1.ItemKey
-	4, // 6: hashshare.v1.Opinion.signal:type_name -> hashshare.v1.Signal
-	2, // 7: hashshare.v1.Opinion.verdict:type_name -> hashshare.v1.Verdict
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	9, // 5: hashshare.v1.Item.tmk:type_name -> hashshare.v1.TMKHash
+	5, // 6: hashshare.v1.Opinion.item:type_name -> hashshare.v1.ItemKey
+	4, // 7: hashshare.v1.Opinion.signal:type_name -> hashshare.v1.Signal
+	2, // 8: hashshare.v1.Opinion.verdict:type_name -> hashshare.v1.Verdict
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_hashshare_v1_item_proto_init() }
@@ -774,6 +786,7 @@ func file_hashshare_v1_item_proto_init() {
 	if File_hashshare_v1_item_proto != nil {
 		return
 	}
+	file_hashshare_v1_tmk_proto_init()
 	file_hashshare_v1_video_proto_init()
 	file_hashshare_v1_item_proto_msgTypes[3].OneofWrappers = []any{
 		(*Opinion_Item)(nil),

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashshare/hashshare/hashdb/tmk"
+	"github.com/hashshare/hashshare/internal/testenv"
+)
+
+type tmkHashLine struct {
+	File    string `json:"file"`
+	VPDQ    string `json:"vpdq"`
+	TMKPDQF string `json:"tmk_pdqf"`
+}
+
+type tmkMatchLine struct {
+	Query string `json:"query"`
+	TMK   []struct {
+		Signal string  `json:"signal"`
+		Level1 float64 `json:"level1"`
+		Level2 float64 `json:"level2"`
+		Items  []struct {
+			Source string `json:"source"`
+			ID     string `json:"id"`
+		} `json:"items"`
+	} `json:"tmk_matches"`
+}
+
+// TestTMKEndToEnd: hash --tmk prints the reference's TMK+PDQF of a shared
+// video, add --tmk stores it, and match --tmk finds the video again from
+// a re-encode, with its level-1 and level-2 scores.
+func TestTMKEndToEnd(t *testing.T) {
+	ffmpeg, _ := testenv.FFmpeg(t)
+	video := filepath.Join(testenv.Dir(t, "vpdq/videos"), "doorknob-hd-no-bar.mp4")
+	refFile, err := os.ReadFile(filepath.Join(testenv.Dir(t, "tmk/reference-debian"), "doorknob-hd-no-bar.tmk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := tmk.Parse(refFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	reenc := filepath.Join(dir, "reenc.mkv")
+	if out, err := exec.Command(ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-i", video, "-vf", "scale=480:270", "-c:v", "libx264", "-crf", "30", "-preset", "ultrafast", reenc).CombinedOutput(); err != nil {
+		t.Skipf("ffmpeg cannot re-encode (%v): %s", err, out)
+	}
+	r := cli(t, dir, "", "hash", "--json", "--tmk", video).want(t, 0)
+	hl := decodeAll[tmkHashLine](t, r.stdout)
+	if len(hl) != 1 || hl[0].TMKPDQF != ref.String() || hl[0].VPDQ == "" {
+		t.Fatalf("hash --json --tmk: %d lines, tmk_pdqf the reference's: %v", len(hl), len(hl) == 1 && hl[0].TMKPDQF == ref.String())
+	}
+	if r := cli(t, dir, "", "hash", "--json", video).want(t, 0); strings.Contains(r.stdout, "tmk_pdqf") {
+		t.Fatal("hash without --tmk printed a TMK")
+	}
+	cli(t, dir, "", "add", "--db", "v.db", "--source", "acme", "--id", "door", "--tmk", video).want(t, 0)
+	r = cli(t, dir, "", "match", "--db", "v.db", "--json", "--tmk", reenc).want(t, 0)
+	var found bool
+	for _, l := range decodeAll[tmkMatchLine](t, r.stdout) {
+		for _, m := range l.TMK {
+			if m.Signal == "tmk_pdqf" && len(m.Items) == 1 && m.Items[0].ID == "door" && m.Level1 >= 0.9 && m.Level2 >= 0.9 {
+				found = true
+				t.Logf("re-encode: level1 %.6f level2 %.6f", m.Level1, m.Level2)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the re-encode does not match by TMK:\n%.2000s", r.stdout)
+	}
+}
+
+// decodeAll decodes a stream of JSON values, whatever their length (a
+// TMK's line is over 351,000 bytes).
+func decodeAll[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var vs []T
+	d := json.NewDecoder(strings.NewReader(out))
+	for {
+		var v T
+		if err := d.Decode(&v); err == io.EOF {
+			return vs
+		} else if err != nil {
+			t.Fatalf("%v in output:\n%.500s", err, out)
+		}
+		vs = append(vs, v)
+	}
+}

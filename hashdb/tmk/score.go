@@ -1,0 +1,210 @@
+package tmk
+
+import (
+	"fmt"
+	"math"
+)
+
+// The reference's validated default thresholds
+// (tmk/cpp/bin/tmk_default_thresholds.h).
+const (
+	DefaultLevel1 = 0.7
+	DefaultLevel2 = 0.7
+)
+
+// Thresholds are the scores a pair must reach at each level to match.
+// Zero fields mean the defaults; both scores lie in −1…1, so −1 lets every
+// pair through, as the reference's --c1 -1 --c2 0.0 nearly does.
+type Thresholds struct {
+	Level1, Level2 float32
+}
+
+func (t Thresholds) withDefaults() Thresholds {
+	if t.Level1 == 0 {
+		t.Level1 = DefaultLevel1
+	}
+	if t.Level2 == 0 {
+		t.Level2 = DefaultLevel2
+	}
+	return t
+}
+
+// A Score is a pair's level-1 and level-2 scores.
+type Score struct {
+	// Level1 is the cosine similarity of the pure averages, −1…1.
+	Level1 float32
+	// Level2 is the best time-offset match of the Fourier features,
+	// about 0…1; it is computed only when Level1 passes, and is 0
+	// otherwise.
+	Level2 float32
+}
+
+// Compare scores a against b as the reference's two-level search does:
+// level 1, then, only when it reaches t.Level1, level 2. It reports
+// whether both scores reach their thresholds. Hashes made with different
+// parameters give an error wrapping [ErrIncompatible].
+func Compare(a, b *Hash, t Thresholds) (Score, bool, error) {
+	if err := Compatible(a, b); err != nil {
+		return Score{}, false, err
+	}
+	t = t.withDefaults()
+	s := Score{Level1: Level1(a, b)}
+	if !(s.Level1 >= t.Level1) {
+		return s, false, nil
+	}
+	s.Level2 = Level2(a, b)
+	return s, s.Level2 >= t.Level2, nil
+}
+
+// Compatible reports, as an error wrapping [ErrIncompatible], whether a
+// and b were made with different periods or Fourier coefficients (beyond
+// the reference's relative tolerance of 1e-6).
+func Compatible(a, b *Hash) error {
+	if a.Periods != b.Periods {
+		return fmt.Errorf("%w: periods %v and %v", ErrIncompatible, a.Periods, b.Periods)
+	}
+	for i, ca := range a.Coefficients {
+		cb := b.Coefficients[i]
+		if m := float32(math.Max(math.Abs(float64(ca)), math.Abs(float64(cb)))); m > 0 {
+			if rel := float32(math.Abs(float64((ca - cb) / m))); rel > 1e-6 {
+				return fmt.Errorf("%w: coefficient %d %g and %g", ErrIncompatible, i, ca, cb)
+			}
+		}
+	}
+	return nil
+}
+
+// Level1 is the reference's level-1 score: the cosine similarity of the
+// pure averages, in float32 and the reference's order (0 when both are
+// zero).
+func Level1(a, b *Hash) float32 { return cosSim(a.Average[:], b.Average[:]) }
+
+func cosSim(u, v []float32) float32 {
+	nu, nv := norm(u), norm(v)
+	if nu == 0 && nv == 0 {
+		return 0
+	}
+	return dot(u, v) / float32(nu*nv)
+}
+
+// dot is the reference's computeDot: one float32 sum, in order. The
+// conversions keep the compiler from fusing the multiply and add, which
+// the reference (built without -march) does not.
+func dot(u, v []float32) float32 {
+	var s float32
+	v = v[:len(u)]
+	for i, x := range u {
+		s += float32(x * v[i])
+	}
+	return s
+}
+
+func norm(u []float32) float32 {
+	return float32(math.Sqrt(float64(dot(u, u))))
+}
+
+// normalizer is the reference's pair-score normaliser: c₀ + 2 Σ c_j,
+// summed in float32 with each term in double.
+func normalizer(c *[NumCoefficients]float32) float32 {
+	s := c[0]
+	for _, x := range c[1:] {
+		s = float32(float64(s) + 2.0*float64(x))
+	}
+	return s
+}
+
+// Level2 is the reference's level-2 score: for each period, the best over
+// every offset 0…T−1 of the kernel built from the dot products of the
+// cosine and sine features (an incremental sin/cos recurrence over the
+// coefficients, in float32), maximised over the periods and divided by
+// the normaliser. Call it on pairs that pass level 1: it costs about
+// 31.5 k offsets × 31 terms.
+func Level2(a, b *Hash) float32 {
+	best := float32(0)
+	for i := range NumPeriods {
+		v := bestOffset(a, b, i)
+		if i == 0 || best < v {
+			best = v
+		}
+	}
+	return best / normalizer(&a.Coefficients)
+}
+
+// bestOffset returns the kernel's largest value over the offsets of
+// period i (the first such offset's, as the reference keeps).
+func bestOffset(a, b *Hash, i int) float32 {
+	var cc, ss [NumCoefficients]float32 // cos·cos + sin·sin, sin·cos − cos·sin
+	for j := range NumCoefficients {
+		ac, as, bc, bs := a.Cos[i][j][:], a.Sin[i][j][:], b.Cos[i][j][:], b.Sin[i][j][:]
+		cc[j] = dot(ac, bc) + dot(as, bs)
+		ss[j] = dot(as, bc) - dot(ac, bs)
+	}
+	period := a.Periods[i]
+	var best float32
+	off := int32(0)
+	// Two offsets at a time: independent chains, each computed exactly
+	// as kernel computes one, so that float32 latency is hidden.
+	for ; off+2 <= period; off += 2 {
+		k0, k1 := kernel2(&cc, &ss, off, period)
+		if off == 0 || k0 > best {
+			best = k0
+		}
+		if k1 > best {
+			best = k1
+		}
+	}
+	for ; off < period; off++ {
+		if k := kernel(&cc, &ss, off, period); off == 0 || k > best {
+			best = k
+		}
+	}
+	return best
+}
+
+// kernel2 is kernel at offsets off and off+1.
+func kernel2(cc, ss *[NumCoefficients]float32, off, period int32) (float32, float32) {
+	d0 := float32(2.0 * math.Pi * float64(float32(off)) / float64(float32(period)))
+	d1 := float32(2.0 * math.Pi * float64(float32(off+1)) / float64(float32(period)))
+	b0, b1 := float32(math.Sin(float64(d0))), float32(math.Sin(float64(d1)))
+	a0, a1 := float32(math.Sin(float64(d0/2))), float32(math.Sin(float64(d1/2)))
+	a0, a1 = float32(2*a0*a0), float32(2*a1*a1)
+	k0, k1 := cc[0], cc[0]
+	c0, c1 := float32(1), float32(1)
+	s0, s1 := float32(0), float32(0)
+	for j := 1; j < NumCoefficients; j++ {
+		x, y := cc[j], ss[j]
+		n0 := float32(a0*c0) + float32(b0*s0)
+		n1 := float32(a1*c1) + float32(b1*s1)
+		m0 := float32(a0*s0) - float32(b0*c0)
+		m1 := float32(a1*s1) - float32(b1*c1)
+		c0 -= n0
+		c1 -= n1
+		s0 -= m0
+		s1 -= m1
+		k0 += float32(c0 * x)
+		k1 += float32(c1 * x)
+		k0 += float32(s0 * y)
+		k1 += float32(s1 * y)
+	}
+	return k0, k1
+}
+
+// kernel is K(δ) at one offset, as the reference's #else branch computes
+// it.
+func kernel(cc, ss *[NumCoefficients]float32, off, period int32) float32 {
+	delta := float32(2.0 * math.Pi * float64(float32(off)) / float64(float32(period)))
+	k := cc[0]
+	cosJD, sinJD := float32(1), float32(0)
+	beta := float32(math.Sin(float64(delta)))
+	alpha := float32(math.Sin(float64(delta / 2)))
+	alpha = float32(2 * alpha * alpha)
+	for j := 1; j < NumCoefficients; j++ {
+		nc := float32(alpha*cosJD) + float32(beta*sinJD)
+		ns := float32(alpha*sinJD) - float32(beta*cosJD)
+		cosJD -= nc
+		sinJD -= ns
+		k += float32(cosJD * cc[j])
+		k += float32(sinJD * ss[j])
+	}
+	return k
+}
