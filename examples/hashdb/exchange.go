@@ -220,17 +220,9 @@ func runExport(e *env, args []string) int {
 	case *full && *since != 0:
 		return e.usageError(fs, "--full and --since are exclusive")
 	}
-	key, err := readKeyFile(*keyPath)
+	key, err := readSigner(*keyPath, org, *dbPath)
 	if err != nil {
 		return e.fail(err)
-	}
-	if *org == "" {
-		*org = key.Organization
-	}
-	if *org == "" {
-		if *org, err = guessOrg(*dbPath); err != nil {
-			return e.fail(err)
-		}
 	}
 	db, err := openDB(*dbPath, *org, false)
 	if err != nil {
@@ -279,6 +271,25 @@ func exportTo(e *env, db *hashdb.DB, out string, opts hashdb.ExportOptions) (has
 		return cp, fmt.Errorf("the bundle up to change %d was recorded as exported but not written: %w (export again with --since)", cp.Seq, err)
 	}
 	return cp, nil
+}
+
+// readSigner reads the key file at keyPath and settles *org, the
+// organisation that signs: as given, else the key file's, else the one
+// the database at dbPath records.
+func readSigner(keyPath string, org *string, dbPath string) (*signing.Key, error) {
+	key, err := readKeyFile(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	if *org == "" {
+		*org = key.Organization
+	}
+	if *org == "" {
+		if *org, err = guessOrg(dbPath); err != nil {
+			return nil, err
+		}
+	}
+	return key, nil
 }
 
 // guessOrg names the organisation exporting from the database at path when

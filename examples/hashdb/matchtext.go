@@ -44,26 +44,7 @@ func bestLine(db *hashdb.DB, query string, ms []hashdb.Match) (string, error) {
 	if best.Transform != media.Original {
 		b.WriteString(" " + best.Transform.String())
 	}
-	if len(it.Labels) > 0 {
-		b.WriteString(" labels " + strings.Join(it.Labels, ","))
-	}
-	ops, err := db.Opinions(it.Key)
-	if err != nil {
-		return "", err
-	}
-	for i, op := range ops {
-		if i == 0 {
-			b.WriteString(" opinions ")
-		} else {
-			b.WriteString(",")
-		}
-		b.WriteString(op.Org + " " + op.Verdict.String())
-	}
-	if len(others) > 0 {
-		fmt.Fprintf(&b, " (+%d more)", len(others))
-	}
-	b.WriteByte('\n')
-	return b.String(), nil
+	return finishLine(&b, db, it, len(others))
 }
 
 // bestVideoLine is bestLine for a video that matched stored videos by its
@@ -78,6 +59,12 @@ func bestVideoLine(db *hashdb.DB, query string, vs []hashdb.VideoMatch) (string,
 	it := &vs[0].Item
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s vpdq query %.2f%% compared %.2f%%", query, it.Key, vs[0].QueryPercent, vs[0].ComparedPercent)
+	return finishLine(&b, db, it, len(vs)-1)
+}
+
+// finishLine ends a best-match line with what the two kinds share: the
+// item's labels, the opinions on it, and how many others matched.
+func finishLine(b *strings.Builder, db *hashdb.DB, it *hashdb.Item, more int) (string, error) {
 	if len(it.Labels) > 0 {
 		b.WriteString(" labels " + strings.Join(it.Labels, ","))
 	}
@@ -93,8 +80,8 @@ func bestVideoLine(db *hashdb.DB, query string, vs []hashdb.VideoMatch) (string,
 		}
 		b.WriteString(op.Org + " " + op.Verdict.String())
 	}
-	if len(vs) > 1 {
-		fmt.Fprintf(&b, " (+%d more)", len(vs)-1)
+	if more > 0 {
+		fmt.Fprintf(b, " (+%d more)", more)
 	}
 	b.WriteByte('\n')
 	return b.String(), nil

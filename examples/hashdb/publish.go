@@ -46,17 +46,9 @@ func runPublish(e *env, args []string) int {
 	if *fullEvery <= 0 {
 		return e.usageError(fs, "--full-every must be positive")
 	}
-	key, err := readKeyFile(*keyPath)
+	key, err := readSigner(*keyPath, org, *dbPath)
 	if err != nil {
 		return e.fail(err)
-	}
-	if *org == "" {
-		*org = key.Organization
-	}
-	if *org == "" {
-		if *org, err = guessOrg(*dbPath); err != nil {
-			return e.fail(err)
-		}
 	}
 	b, err := blob.OpenBucket(e.ctx, *to)
 	if err != nil {

@@ -68,7 +68,7 @@ func (o *CompareOptions) Params() (distance, quality int, queryPct, comparedPct 
 		o = &z
 	}
 	return orDefault(o.Distance, DefaultDistance), orDefault(o.Quality, DefaultQuality),
-		orDefaultF(o.QueryPercent, DefaultQueryPercent), max(o.ComparedPercent, 0)
+		orDefault(o.QueryPercent, DefaultQueryPercent), max(o.ComparedPercent, 0)
 }
 
 // RuleOf returns o's rule; nil is PyTX.
@@ -79,17 +79,9 @@ func (o *CompareOptions) RuleOf() Rule {
 	return o.Rule
 }
 
-func orDefault(v, d int) int {
-	switch {
-	case v == 0:
-		return d
-	case v < 0:
-		return 0
-	}
-	return v
-}
-
-func orDefaultF(v, d float64) float64 {
+// orDefault is a threshold as options give it: 0 means the default d,
+// a negative value 0.
+func orDefault[T int | float64](v, d T) T {
 	switch {
 	case v == 0:
 		return d
