@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 	"github.com/hashshare/hashshare/internal/pdq"
 	"github.com/hashshare/hashshare/internal/video"
@@ -70,7 +71,7 @@ func hashVideoStream(ctx context.Context, br io.Reader, container string, c *con
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("spooling video: %w", err)
 	}
-	v, err := hashVideoFile(ctx, f.Name(), &c.video)
+	v, t, err := hashVideoFile(ctx, f.Name(), &c.video)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return nil, err
@@ -79,18 +80,8 @@ func hashVideoStream(ctx context.Context, br io.Reader, container string, c *con
 		h.VideoSkipped = videoReason(he.kind)
 		return h, he
 	}
-	h.Video = v
+	h.Video, h.TMK = v, t
 	h.Width, h.Height = v.Video.Width, v.Video.Height
-	if c.video.tmk {
-		t, err := tmkFile(ctx, f.Name(), &c.video)
-		if err != nil {
-			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				return nil, err
-			}
-			return h, err
-		}
-		h.TMK = t
-	}
 	return h, nil
 }
 
@@ -119,27 +110,72 @@ func (s *spool) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// hashVideoFile probes the video at path and hashes its sampled frames.
-func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash, error) {
+// hashVideoFile probes the video at path and hashes its sampled frames to
+// vPDQ and, with c.tmk, its rated frames to TMK+PDQF, from one decode:
+// the two outputs of one ffmpeg, read side by side. The first to fail
+// stops the other, and its error is the one returned.
+func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash, *tmk.Hash, error) {
 	dec := c.decoder
 	// Asking ffmpeg its version costs a process start, once per program:
 	// overlap it with the decoding.
 	name := make(chan string, 1)
 	go func() { name <- decoderName(ctx, dec) }()
 	every := 1
-	info, src, err := dec.Open(ctx, path, func(info video.Info) video.Sampling {
+	choose := func(info video.Info) video.Sampling {
 		if c.secondsPerHash > 0 {
 			every = video.Step(c.secondsPerHash, info.FPS)
 		}
 		return video.Sampling{Every: every, Width: c.downsample, Height: c.downsample}
-	})
+	}
+	var (
+		info       video.Info
+		src, rated video.FrameSource
+		err        error
+	)
+	if c.tmk {
+		info, src, rated, err = dec.OpenBoth(ctx, path, choose, tmkFrames)
+	} else {
+		info, src, err = dec.Open(ctx, path, choose)
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer src.Close()
+	// Each side closes its own source when it fails, which stops ffmpeg
+	// and so fails the other side: the first error is the one to report.
+	var (
+		mu      sync.Mutex
+		first   error
+		t       *tmk.Hash
+		tmkDone = make(chan struct{})
+	)
+	failed := func(err error, src video.FrameSource) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		src.Close()
+	}
+	if rated != nil {
+		defer rated.Close()
+		go func() {
+			defer close(tmkDone)
+			var err error
+			if t, err = hashTMK(ctx, rated); err != nil {
+				failed(err, rated)
+			}
+		}()
+	} else {
+		close(tmkDone)
+	}
 	features, err := hashFrames(ctx, src, float32(info.FPS), c.workers)
 	if err != nil {
-		return nil, err
+		failed(err, src)
+	}
+	<-tmkDone
+	if first != nil {
+		return nil, nil, first
 	}
 	decoded := len(features)
 	if every > 1 && decoded > 0 {
@@ -159,7 +195,7 @@ func hashVideoFile(ctx context.Context, path string, c *videoConfig) (*vpdq.Hash
 			Downsample:     c.downsample,
 			Decoder:        <-name,
 		},
-	}, nil
+	}, t, nil
 }
 
 // hashFrames computes the PDQ of every frame src delivers, on workers

@@ -71,8 +71,8 @@ type VideoOptions struct {
 	// it can seek; "" means os.TempDir().
 	TempDir string
 	// TMK also computes the video's TMK+PDQF hash, into Hashes.TMK (see
-	// [TMKFile]). Its frames (64×64 at 15 fps) come from a second ffmpeg
-	// run on the spooled file.
+	// [TMKFile]), from the same decode: ffmpeg puts out vPDQ's frames and
+	// TMK's (64×64 at 15 fps) side by side.
 	TMK bool
 }
 

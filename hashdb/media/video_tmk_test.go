@@ -12,7 +12,8 @@ import (
 	"github.com/hashshare/hashshare/internal/testenv"
 )
 
-// TestTMKConformance hashes the shared videos and scores each against the
+// TestTMKConformance hashes the shared videos, by TMKFile and by HashFile
+// (where the same decode gives vPDQ too), and scores each against the
 // reference's hash of it on the same FFmpeg (testdata/tmk/reference-debian).
 func TestTMKConformance(t *testing.T) {
 	testenv.FFmpeg(t)
@@ -33,15 +34,25 @@ func TestTMKConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := TMKFile(context.Background(), filepath.Join(videos, name+".mp4"), nil)
+			path := filepath.Join(videos, name+".mp4")
+			alone, err := TMKFile(context.Background(), path, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := h.MarshalBinary()
-			s := tmk.Score{Level1: tmk.Level1(h, wh), Level2: tmk.Level2(h, wh)}
-			t.Logf("%s: %d frames (reference %d), level-1 %.6f level-2 %.6f, identical bytes %v", name, h.Frames, wh.Frames, s.Level1, s.Level2, bytes.Equal(got, want))
-			if h.Frames != wh.Frames || s.Level1 < 0.999 || s.Level2 < 0.999 || !bytes.Equal(got, want) {
-				t.Errorf("frames %d (want %d), scores %+v, want ≥ 0.999 and identical bytes", h.Frames, wh.Frames, s)
+			both, err := HashFile(context.Background(), path, &Options{Video: VideoOptions{TMK: true}})
+			if err != nil || both.TMK == nil || both.Video == nil {
+				t.Fatalf("HashFile: %v", err)
+			}
+			for _, h := range []struct {
+				how string
+				h   *tmk.Hash
+			}{{"TMKFile", alone}, {"HashFile", both.TMK}} {
+				got, _ := h.h.MarshalBinary()
+				s := tmk.Score{Level1: tmk.Level1(h.h, wh), Level2: tmk.Level2(h.h, wh)}
+				t.Logf("%s %s: %d frames (reference %d), level-1 %.6f level-2 %.6f, identical bytes %v", h.how, name, h.h.Frames, wh.Frames, s.Level1, s.Level2, bytes.Equal(got, want))
+				if h.h.Frames != wh.Frames || s.Level1 < 0.999 || s.Level2 < 0.999 || !bytes.Equal(got, want) {
+					t.Errorf("%s: frames %d (want %d), scores %+v, want ≥ 0.999 and identical bytes", h.how, h.h.Frames, wh.Frames, s)
+				}
 			}
 		})
 	}
@@ -81,7 +92,11 @@ func TestHashFileTMK(t *testing.T) {
 	if back.TMK == nil || back.TMK.String() != j.TMKPDQF {
 		t.Fatal("tmk_pdqf does not round-trip through JSON")
 	}
-	if h, err := HashFile(context.Background(), path, nil); err != nil || h.TMK != nil {
+	plain, err := HashFile(context.Background(), path, nil)
+	if err != nil || plain.TMK != nil {
 		t.Fatalf("tmk computed unasked: %v", err)
+	}
+	if plain.Video.String() != h.Video.String() {
+		t.Fatal("the vPDQ decoded beside TMK differs from the vPDQ alone")
 	}
 }

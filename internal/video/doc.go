@@ -33,12 +33,22 @@
 // when video is stream 0, and aborts on a corrupt packet where ffmpeg
 // conceals the error and goes on.
 //
+// # Frames at a constant rate
+//
+// TMK's reference reads frames as ffmpeg's command line -s 64:64 -r 15
+// puts them out: [FFmpeg.OpenRated] delivers those ([Rated]), byte for
+// byte, ffmpeg's choice of stream included. [FFmpeg.OpenBoth] delivers
+// the sampled frames of vPDQ and the rated ones of TMK from one decode:
+// one ffmpeg with two outputs, each on a pipe of its own.
+//
 // # Cost
 //
 // ffprobe and ffmpeg start together: ffmpeg opens the input and waits for
 // its filter graph on an inherited pipe, which it gets once the probe has
 // passed the limits, so the probe costs no wall time of its own on a
-// machine with a core to spare. That pipe needs a Unix-like system.
+// machine with a core to spare. That pipe needs a Unix-like system. A
+// rated output alone has no filter graph to wait for, so ffmpeg decodes
+// beside the probe, until its output pipe is full.
 //
 // Without ffmpeg on the machine, every call fails with [ErrNoDecoder],
 // whose message says how to install it.

@@ -1,7 +1,6 @@
 package video
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -427,39 +426,5 @@ func TestNTSCSampling(t *testing.T) {
 	}
 	if want := []int{0, 29, 58, 87}; !equal(frames, want) {
 		t.Errorf("frames %v, want %v", frames, want)
-	}
-}
-
-// With Rate, frames come out as ffmpeg's -s and -r output options make
-// them (the TMK reference's command line), byte for byte.
-func TestRate(t *testing.T) {
-	ffmpeg, _ := testenv.FFmpeg(t)
-	path := clip(t, t.TempDir(), "rate.mp4", []string{"-f", "lavfi", "-i", "testsrc2=size=96x80:rate=25:duration=2"},
-		[]string{"-c:v", "libx264", "-preset", "ultrafast"})
-	want, err := exec.Command(ffmpeg, "-nostdin", "-v", "error", "-i", path, "-s", "64:64", "-an", "-f", "rawvideo",
-		"-c:v", "rawvideo", "-pix_fmt", "rgb24", "-r", "15", "pipe:1").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &FFmpeg{Rate: 15}
-	_, src, err := d.Open(context.Background(), path, func(Info) Sampling { return Sampling{Every: 7, Width: 64, Height: 64} })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	var got []byte
-	buf := make([]byte, 3*64*64)
-	for want := 0; ; want++ {
-		n, err := src.Next(buf)
-		if err == io.EOF {
-			break
-		}
-		if err != nil || n != want {
-			t.Fatalf("frame %d: %v (want frame %d)", n, err, want)
-		}
-		got = append(got, buf...)
-	}
-	if len(got) == 0 || !bytes.Equal(got, want) {
-		t.Fatalf("%d bytes, ffmpeg's command line %d, equal %v", len(got), len(want), bytes.Equal(got, want))
 	}
 }

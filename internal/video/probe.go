@@ -44,18 +44,32 @@ type probeJSON struct {
 // "N/A" values are left zero, for the limits to judge; JSON that is not
 // ffprobe's, or has no video stream, is ErrDecode.
 func parseProbe(b []byte) (Info, error) {
+	streams, err := parseStreams(b)
+	return first(streams), err
+}
+
+// first is the first of streams, or the zero Info.
+func first(streams []Info) Info {
+	if len(streams) == 0 {
+		return Info{}
+	}
+	return streams[0]
+}
+
+// parseStreams reads ffprobe's JSON for every video stream, in order.
+// With no video stream, it returns ErrDecode and one Info holding only the
+// container's name.
+func parseStreams(b []byte) ([]Info, error) {
 	var p probeJSON
 	if err := json.Unmarshal(b, &p); err != nil {
-		return Info{}, errorf(ErrDecode, "reading ffprobe's output: %v", err)
+		return nil, errorf(ErrDecode, "reading ffprobe's output: %v", err)
 	}
-	var info Info
-	info.Container = p.Format.FormatName
-	found := false
+	var streams []Info
 	for _, s := range p.Streams {
 		if s.CodecType != "" && s.CodecType != "video" {
 			continue
 		}
-		found = true
+		info := Info{Container: p.Format.FormatName}
 		info.Stream, info.Codec, info.Width, info.Height, info.PixFmt = s.Index, s.CodecName, s.Width, s.Height, s.PixFmt
 		info.AttachedPic = s.Disposition.AttachedPic != 0
 		info.FPSRational = s.AvgFrameRate
@@ -70,12 +84,12 @@ func parseProbe(b []byte) (Info, error) {
 		if info.Duration == 0 {
 			info.Duration = parseSeconds(s.Duration)
 		}
-		break
+		streams = append(streams, info)
 	}
-	if !found {
-		return info, errorf(ErrDecode, "no video stream (container %q)", info.Container)
+	if len(streams) == 0 {
+		return []Info{{Container: p.Format.FormatName}}, errorf(ErrDecode, "no video stream (container %q)", p.Format.FormatName)
 	}
-	return info, nil
+	return streams, nil
 }
 
 // parseRational reads "num/den" (or a plain number) as a float64, or 0

@@ -28,6 +28,11 @@ type child struct {
 	since    time.Time     // when the timer last started
 	timedOut bool
 	cpu      time.Duration
+	waiting  int // readers waiting on the child, for the wall clock
+
+	waitOnce sync.Once
+	waitErr  error
+	exited   chan struct{} // closed once the child has been reaped
 }
 
 // startHook, when set (by tests), is called with each child's pid once
@@ -42,7 +47,7 @@ func start(ctx context.Context, name, prog string, args []string, extra []*os.Fi
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("video: %s: %w", name, err)
 	}
-	c := &child{name: name, stderr: newRing(stderrKeep), ctx: ctx, lim: lim}
+	c := &child{name: name, stderr: newRing(stderrKeep), ctx: ctx, lim: lim, exited: make(chan struct{})}
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	cmd.Stdin = nil
@@ -91,10 +96,12 @@ func (c *child) limit(timeout, cpu time.Duration) error {
 	return nil
 }
 
-// resume restarts the wall clock, with what is left of the timeout.
+// resume counts a reader that waits on the child and restarts the wall
+// clock, with what is left of the timeout, if it was stopped.
 func (c *child) resume() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.waiting++
 	c.resumeLocked()
 }
 
@@ -111,30 +118,50 @@ func (c *child) resumeLocked() {
 	})
 }
 
-// pause stops the wall clock while the reader is busy with a frame, so
-// that the timeout bounds how long ffmpeg makes the reader wait, not how
-// long the reader takes: a child blocked on a full pipe is not the one
-// being slow.
+// pause stops the wall clock while no reader waits, busy with its frame,
+// so that the timeout bounds how long ffmpeg makes its readers wait, not
+// how long they take: a child blocked on a full pipe is not the one being
+// slow. With two readers the clock runs while either waits.
 func (c *child) pause() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.waiting > 0 {
+		c.waiting--
+	}
+	if c.waiting > 0 {
+		return
+	}
 	if c.timer != nil && c.timer.Stop() {
 		c.left -= time.Since(c.since)
 	}
 	c.timer = nil
 }
 
-// kill stops the child's group at once.
-func (c *child) kill() { killGroup(c.cmd.Process.Pid) }
+// kill stops the child's group at once, unless the child has been reaped
+// (its process group id may then be another's).
+func (c *child) kill() {
+	select {
+	case <-c.exited:
+	default:
+		killGroup(c.cmd.Process.Pid)
+	}
+}
 
 // wait waits for the child to exit and says why it failed, if it did:
 // the caller's context ending, the timeout (ErrTimeout), the CPU limit
 // (ErrTimeout), the memory limit (ErrTooLarge), an allow-list
 // (ErrUnsupported), or anything else (ErrDecode, with the end of its
-// stderr).
+// stderr). It may be called more than once, from more than one goroutine:
+// each gets the first call's answer.
 func (c *child) wait() error {
+	c.waitOnce.Do(func() { c.waitErr = c.reap() })
+	return c.waitErr
+}
+
+func (c *child) reap() error {
 	c.resume() // a child that hangs on exit is still timed
 	err := c.cmd.Wait()
+	close(c.exited)
 	c.mu.Lock()
 	if c.timer != nil {
 		c.timer.Stop()
