@@ -118,10 +118,10 @@ func normalizer(c *[NumCoefficients]float32) float32 {
 // cosine and sine features (an incremental sin/cos recurrence over the
 // coefficients, in float32), maximised over the periods and divided by
 // the normaliser. Call it on pairs that pass level 1: it costs about
-// 31.5 k offsets × 31 terms, well under a millisecond on amd64 with the
-// reference's periods (eight offsets at a time in SSE, their sines read
-// from a table built on first use); other periods also pay two sines per
-// offset.
+// 31.5 k offsets × 31 terms, which amd64 runs eight offsets at a time in
+// SSE (about a fifth of the time of the scalar scan). Each offset's two
+// sines come from a table of the reference's [Periods], built on first
+// use; hashes with other periods compute them, at about twice the cost.
 func Level2(a, b *Hash) float32 {
 	best := float32(0)
 	for i := range NumPeriods {
@@ -140,26 +140,36 @@ const offsetChunk = 1024
 // period i (the first such offset's, as the reference keeps).
 func bestOffset(a, b *Hash, i int) float32 {
 	var cc, ss [NumCoefficients]float32 // cos·cos + sin·sin, sin·cos − cos·sin
-	for j := range NumCoefficients {
-		cc[j], ss[j] = crossDots(&a.Cos[i][j], &a.Sin[i][j], &b.Cos[i][j], &b.Sin[i][j])
+	for j := 0; j < NumCoefficients; j += 2 {
+		cc[j], ss[j], cc[j+1], ss[j+1] = crossDots2(
+			(*[2][Dim]float32)(a.Cos[i][j:]), (*[2][Dim]float32)(a.Sin[i][j:]),
+			(*[2][Dim]float32)(b.Cos[i][j:]), (*[2][Dim]float32)(b.Sin[i][j:]))
 	}
 	period := int(a.Periods[i])
 	steps, ok := trigFor(a.Periods[i])
-	var alpha, beta, out [offsetChunk]float32
+	var scratch *[2 * offsetChunk]float32 // steps off the table
+	if !ok {
+		scratch = new([2 * offsetChunk]float32)
+	}
+	var out [offsetChunk]float32
 	var best float32
 	for start := 0; start < period; start += offsetChunk {
 		n := min(offsetChunk, period-start)
-		al, be := alpha[:n], beta[:n]
+		var al, be []float32
 		if ok {
 			al, be = steps.alpha[start:start+n], steps.beta[start:start+n]
 		} else {
+			al, be = scratch[:n], scratch[offsetChunk:offsetChunk+n]
 			for k := range n {
 				al[k], be[k] = offsetTrig(int32(start+k), a.Periods[i])
 			}
 		}
 		kernels(&cc, &ss, al, be, out[:n])
-		for k, v := range out[:n] {
-			if start+k == 0 || v > best {
+		if start == 0 {
+			best = out[0]
+		}
+		for _, v := range out[:n] {
+			if v > best {
 				best = v
 			}
 		}
@@ -167,16 +177,21 @@ func bestOffset(a, b *Hash, i int) float32 {
 	return best
 }
 
-// crossDots is dot(ac, bc) + dot(as, bs) and dot(as, bc) − dot(ac, bs),
-// the four sums interleaved (each still dot's serial sum in index order)
-// so that their float32 latencies overlap.
-func crossDots(ac, as, bc, bs *[Dim]float32) (cc, ss float32) {
-	var d0, d1, d2, d3 float32
+// crossDots2 is, for two coefficients' features, dot(ac, bc) +
+// dot(as, bs) and dot(as, bc) − dot(ac, bs): eight sums interleaved,
+// each still dot's serial sum in index order, so that their float32
+// latencies overlap.
+func crossDots2(ac, as, bc, bs *[2][Dim]float32) (cc0, ss0, cc1, ss1 float32) {
+	var d0, d1, d2, d3, e0, e1, e2, e3 float32
 	for k := range Dim {
-		d0 += float32(ac[k] * bc[k])
-		d1 += float32(as[k] * bs[k])
-		d2 += float32(as[k] * bc[k])
-		d3 += float32(ac[k] * bs[k])
+		d0 += float32(ac[0][k] * bc[0][k])
+		d1 += float32(as[0][k] * bs[0][k])
+		d2 += float32(as[0][k] * bc[0][k])
+		d3 += float32(ac[0][k] * bs[0][k])
+		e0 += float32(ac[1][k] * bc[1][k])
+		e1 += float32(as[1][k] * bs[1][k])
+		e2 += float32(as[1][k] * bc[1][k])
+		e3 += float32(ac[1][k] * bs[1][k])
 	}
-	return d0 + d1, d2 - d3
+	return d0 + d1, d2 - d3, e0 + e1, e2 - e3
 }
