@@ -97,13 +97,41 @@ func TestCompareThresholds(t *testing.T) {
 	}
 }
 
+// BenchmarkLevel2 scores one pair; BenchmarkLevel2Old, the same pair
+// with the scan as it was before kernels, is its baseline, and
+// BenchmarkLevel2OtherPeriods the same pair with periods off the step
+// table.
 func BenchmarkLevel2(b *testing.B) {
-	files := sampleFiles(b, "upstream")
-	x, _ := Parse(files["chair-19-sd-bar"])
-	y, _ := Parse(files["chair-20-sd-bar"])
+	x, y := benchPair(b)
+	Level2(x, y) // the step table
 	for b.Loop() {
 		Level2(x, y)
 	}
+}
+
+func BenchmarkLevel2Old(b *testing.B) {
+	x, y := benchPair(b)
+	for b.Loop() {
+		oldLevel2(x, y)
+	}
+}
+
+func BenchmarkLevel2OtherPeriods(b *testing.B) {
+	x, y := benchPair(b)
+	for i := range x.Periods {
+		x.Periods[i]++
+		y.Periods[i]++
+	}
+	for b.Loop() {
+		Level2(x, y)
+	}
+}
+
+func benchPair(b *testing.B) (*Hash, *Hash) {
+	files := sampleFiles(b, "upstream")
+	x, _ := Parse(files["chair-19-sd-bar"])
+	y, _ := Parse(files["chair-20-sd-bar"])
+	return x, y
 }
 
 func TestBuilderEmptyAndOne(t *testing.T) {
@@ -125,42 +153,5 @@ func TestBuilderEmptyAndOne(t *testing.T) {
 	// the normaliser c₀ + 2 Σ c_j.
 	if s := Level2(h, h); s < 0.518 || s > 0.519 {
 		t.Errorf("level 2 with itself %v", s)
-	}
-}
-
-// kernel2's two chains compute exactly what kernel computes at each
-// offset.
-func TestKernel2IsKernel(t *testing.T) {
-	var cc, ss [NumCoefficients]float32
-	for j := range cc {
-		cc[j], ss[j] = Coefficients[j]*0.9, Coefficients[j]*float32(j%3-1)*0.3
-	}
-	for _, p := range Periods {
-		for off := int32(0); off+1 < p; off += 97 {
-			k0, k1 := kernel2(&cc, &ss, off, p)
-			if k0 != kernel(&cc, &ss, off, p) || k1 != kernel(&cc, &ss, off+1, p) {
-				t.Fatalf("period %d offset %d: %v %v, kernel %v %v", p, off, k0, k1, kernel(&cc, &ss, off, p), kernel(&cc, &ss, off+1, p))
-			}
-		}
-	}
-}
-
-// BenchmarkLevel2OneChain is the baseline of BenchmarkLevel2: the offset
-// scan of one period set, one offset at a time, as the reference runs it.
-func BenchmarkLevel2OneChain(b *testing.B) {
-	files := sampleFiles(b, "upstream")
-	x, _ := Parse(files["chair-19-sd-bar"])
-	y, _ := Parse(files["chair-20-sd-bar"])
-	var cc, ss [NumCoefficients]float32
-	for j := range NumCoefficients {
-		cc[j] = dot(x.Cos[0][j][:], y.Cos[0][j][:])
-		ss[j] = dot(x.Sin[0][j][:], y.Cos[0][j][:])
-	}
-	for b.Loop() {
-		for _, p := range x.Periods {
-			for off := range p {
-				kernel(&cc, &ss, off, p)
-			}
-		}
 	}
 }
