@@ -14,14 +14,17 @@ import (
 )
 
 // dumpJSON is one line of "dump" (jsonl): an item with its signals in
-// <alg>:<hex> form. Lists are never null; times are RFC 3339, empty when
-// unset.
+// <alg>:<hex> form, and a video's vPDQ in pytx's form and TMK+PDQF in
+// ThreatExchange's, as "hash --json" prints them. Lists are never null;
+// times are RFC 3339, empty when unset.
 type dumpJSON struct {
 	Source        string   `json:"source"`
 	ID            string   `json:"id"`
 	ContentType   string   `json:"content_type"`
 	Signals       []string `json:"signals"`
 	Unreliable    []string `json:"unreliable"`
+	VPDQ          string   `json:"vpdq,omitempty"`
+	TMKPDQF       string   `json:"tmk_pdqf,omitempty"`
 	Labels        []string `json:"labels"`
 	TLP           string   `json:"tlp"`
 	FirstSeen     string   `json:"first_seen"`
@@ -42,6 +45,12 @@ func itemJSON(it *hashdb.Item) dumpJSON {
 		j.Unreliable = append(j.Unreliable, s.String())
 	}
 	j.Labels = append(j.Labels, it.Labels...)
+	if it.Video != nil {
+		j.VPDQ = it.Video.PyTX()
+	}
+	if it.TMK != nil {
+		j.TMKPDQF = it.TMK.String()
+	}
 	return j
 }
 

@@ -33,8 +33,8 @@ type tmkMatchLine struct {
 }
 
 // TestTMKEndToEnd: hash --tmk prints the reference's TMK+PDQF of a shared
-// video, add --tmk stores it, and match --tmk finds the video again from
-// a re-encode, with its level-1 and level-2 scores.
+// video, add --tmk stores it, match --tmk finds the video again from a
+// re-encode, with its level-1 and level-2 scores, and dump shows it.
 func TestTMKEndToEnd(t *testing.T) {
 	ffmpeg, _ := testenv.FFmpeg(t)
 	video := filepath.Join(testenv.Dir(t, "vpdq/videos"), "doorknob-hd-no-bar.mp4")
@@ -72,6 +72,16 @@ func TestTMKEndToEnd(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("the re-encode does not match by TMK:\n%.2000s", r.stdout)
+	}
+	// dump shows the stored video hashes as hash --json printed them,
+	// and its pytx list carries the vPDQ.
+	r = cli(t, dir, "", "dump", "--db", "v.db").want(t, 0)
+	if dl := decodeAll[tmkHashLine](t, r.stdout); len(dl) != 1 || dl[0].TMKPDQF != ref.String() || dl[0].VPDQ != hl[0].VPDQ {
+		t.Fatalf("dump: %d lines, tmk_pdqf and vpdq as hash printed them: %v", len(dl), len(dl) == 1 && dl[0].TMKPDQF == ref.String() && dl[0].VPDQ == hl[0].VPDQ)
+	}
+	r = cli(t, dir, "", "dump", "--db", "v.db", "--format", "pytx").want(t, 0)
+	if !strings.Contains(r.stdout, "\nvpdq "+hl[0].VPDQ+"\n") || !strings.Contains(r.stderr, "1 no pytx type for tmk_pdqf") {
+		t.Fatalf("dump --format pytx:\n%.300s\nstderr %s", r.stdout, r.stderr)
 	}
 }
 

@@ -3,10 +3,13 @@ package lists
 import (
 	"context"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 
 	"github.com/hashshare/hashshare/hashdb"
+	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -78,5 +81,74 @@ func TestIngestPyTXVPDQ(t *testing.T) {
 	res, err := db.MatchVideo(context.Background(), q, nil)
 	if err != nil || len(res.Matches) != 1 || res.Matches[0].ComparedPercent != 50 || res.Matches[0].Item.Source != "acme" {
 		t.Fatalf("match: %+v, %v", res, err)
+	}
+}
+
+// An item's vPDQ is written as pytx's vpdq line in both pytx formats and
+// reads back as the same video hash; the PDQ format and a TMK, which
+// pytx has no type for, are counted as left out.
+func TestWriteVPDQ(t *testing.T) {
+	const list = `["` + hexP + `,100,0.0", "` + hexC + `,80,1.0"]`
+	v, err := vpdq.ParsePyTX(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := hashdb.Item{Key: hashdb.Key{Source: "us", ID: "clip"}, ContentType: hashdb.ContentVideo, Video: v,
+		TMK: &tmk.Hash{}, Signals: []signal.Signal{sig(t, signal.MD5, "0123456789abcdef0123456789abcdef")}}
+	for _, tc := range []struct {
+		format  Format
+		want    string
+		skipped map[string]int
+	}{
+		{PyTX, "video_md5 0123456789abcdef0123456789abcdef\nvpdq " + list + "\n", map[string]int{"no pytx type for tmk_pdqf": 1}},
+		{PyTXCSV, "signal_type,signal_str,collab,category,tags\r\nvideo_md5,0123456789abcdef0123456789abcdef,us,INVESTIGATION_SEED,\r\n" +
+			`vpdq,"` + strings.ReplaceAll(list, `"`, `""`) + "\",us,INVESTIGATION_SEED,\r\n", map[string]int{"no pytx type for tmk_pdqf": 1}},
+		{PDQ, "", map[string]int{"not pdq: md5": 1, "not pdq: vpdq": 1, "no pytx type for tmk_pdqf": 1}},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			var b strings.Builder
+			w, err := NewWriter(&b, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Write(it); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tc.want {
+				t.Fatalf("wrote\n%q\nwant\n%q", b.String(), tc.want)
+			}
+			if !maps.Equal(w.Skipped(), tc.skipped) {
+				t.Errorf("skipped %v, want %v", w.Skipped(), tc.skipped)
+			}
+			if tc.format == PDQ {
+				return
+			}
+			r, err := NewReader(strings.NewReader(b.String()), tc.format, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var videos int
+			for {
+				rec, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil || rec.Kind == Skip {
+					t.Fatalf("reading back: %v %v", err, rec.Err)
+				}
+				if rec.Item.Video != nil {
+					videos++
+					if rec.Item.Video.PyTX() != list {
+						t.Errorf("read back %s", rec.Item.Video.PyTX())
+					}
+				}
+			}
+			if videos != 1 {
+				t.Errorf("%d videos read back", videos)
+			}
+		})
 	}
 }

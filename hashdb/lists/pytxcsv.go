@@ -71,7 +71,7 @@ func (r *pytxCSVReader) next() (Record, error) {
 		case e.category != "" && !isCategory(e.category):
 			return skipRecord(line, "malformed record", fmt.Errorf("line %d: category %q is not an opinion category (want %s)", line, clipText(e.category), strings.Join(pytxCategories, ", "))), nil
 		}
-		if _, ok := pytxTypes[e.typ]; !ok {
+		if _, ok := pytxTypes[e.typ]; !ok && e.typ != pytxVPDQ {
 			return typeSkip(line, e.typ, pytxUnsupported), nil
 		}
 		return e.records(&r.q), nil

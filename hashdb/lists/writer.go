@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashshare/hashshare/hashdb"
@@ -34,8 +35,9 @@ const (
 // is left out and counted by reason ([Writer.Skipped]) rather than
 // failing the list.
 //
-// Lines go out in the order items are written; lower-case hex, one signal
-// a line, which is how pytx and the PDQ tools write, so a list they wrote,
+// Lines go out in the order items are written, an item's vPDQ (pytx's
+// vpdq type, in the pytx formats) after its fixed-width signals;
+// lower-case hex, one signal a line, which is how pytx and the PDQ tools write, so a list they wrote,
 // ingested and dumped in the order it was stored, comes back byte for
 // byte.
 type Writer struct {
@@ -51,7 +53,7 @@ type Writer struct {
 	written int
 	skipped map[string]int
 	err     error
-	line    []byte
+	buf     []byte // the line being written
 }
 
 // NewWriter returns a Writer of list format f to w: [PyTX] (local_file,
@@ -123,34 +125,56 @@ func (w *Writer) WriteWithOpinions(it hashdb.Item, ops []hashdb.Opinion) error {
 			w.skipped[reason]++
 			continue
 		}
-		b := w.line[:0]
-		switch w.format {
-		case PyTX:
-			b = append(append(append(b, name...), ' '), s.Hex()...)
-		case PyTXCSV:
-			b = appendCSV(b, name)
-			b = appendCSV(append(b, ','), s.Hex())
-			b = appendCSV(append(b, ','), collab)
-			b = appendCSV(append(b, ','), category)
-			b = appendCSV(append(b, ','), tags)
-			b = append(b, '\r')
-		case PDQ:
-			b = append(b, s.Hex()...)
-			if w.PDQQuality {
-				q := PDQReliableQuality
-				if it.IsUnreliable(s) {
-					q = PDQUnreliableQuality
-				}
-				b = fmt.Appendf(b, ",%d,%s", q, it.ID)
+		var q string
+		if w.format == PDQ && w.PDQQuality {
+			q = strconv.Itoa(PDQReliableQuality)
+			if it.IsUnreliable(s) {
+				q = strconv.Itoa(PDQUnreliableQuality)
 			}
 		}
-		b = append(b, '\n')
-		w.line = b
-		if _, err := w.w.Write(b); err != nil {
-			return w.fail(err)
+		if err := w.line(name, s.Hex(), q, it.ID, collab, category, tags); err != nil {
+			return err
 		}
-		w.written++
 	}
+	if it.Video != nil {
+		if w.format == PDQ {
+			w.skipped["not pdq: vpdq"]++
+		} else if err := w.line(pytxVPDQ, it.Video.PyTX(), "", "", collab, category, tags); err != nil {
+			return err
+		}
+	}
+	if it.TMK != nil {
+		w.skipped["no pytx type for tmk_pdqf"]++
+	}
+	return nil
+}
+
+// line writes one signal's line: its type name and value and, by format,
+// the quality and id (PDQ) or the metadata (PyTXCSV).
+func (w *Writer) line(name, value, quality, id, collab, category, tags string) error {
+	b := w.buf[:0]
+	switch w.format {
+	case PyTX:
+		b = append(append(append(b, name...), ' '), value...)
+	case PyTXCSV:
+		b = appendCSV(b, name)
+		b = appendCSV(append(b, ','), value)
+		b = appendCSV(append(b, ','), collab)
+		b = appendCSV(append(b, ','), category)
+		b = appendCSV(append(b, ','), tags)
+		b = append(b, '\r')
+	case PDQ:
+		b = append(b, value...)
+		if quality != "" {
+			b = append(append(append(append(b, ','), quality...), ','), id...)
+		}
+	}
+	b = append(b, '\n')
+	w.buf = b
+	if _, err := w.w.Write(b); err != nil {
+		return w.fail(err)
+	}
+	w.written++
 	return nil
 }
 
