@@ -80,7 +80,7 @@ func (f *FFmpeg) OpenBoth(ctx context.Context, path string, choose func(Info) Sa
 
 // open starts one ffmpeg with a sampled output when choose is set and a
 // rated one when r is, beside the probe. Each output is a pipe of its
-// own, inherited as file descriptor 4 or 5; the filter graph of the
+// own, inherited as a file descriptor from 3 on; the filter graph of the
 // sampled output comes on descriptor 3 once the probe has passed.
 func (f *FFmpeg) open(ctx context.Context, path string, choose func(Info) Sampling, r *Rated) (Info, *pipeSource, FrameSource, error) {
 	prog, _, err := f.programs()
@@ -173,30 +173,25 @@ func (f *FFmpeg) open(ctx context.Context, path string, choose func(Info) Sampli
 	if err := c.limit(timeout, f.cpu(lim, timeout)); err != nil {
 		return fail(info, err)
 	}
-	var (
-		sampled *pipeSource
-		rated   FrameSource
-	)
+	s := choose(info)
+	w, h := info.Width, info.Height
+	if s.Width > 0 || s.Height > 0 {
+		w, h = s.Width, s.Height
+		if w < minSide || h < minSide || w > lim.MaxSide || h > lim.MaxSide {
+			return fail(info, errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide))
+		}
+	}
+	every := max(s.Every, 1)
+	// A write error means ffmpeg has exited, and wait will say why.
+	io.WriteString(feed, filterGraph(info, w, h, every))
+	feed.Close()
+	// At most this many frames come out; one more means the video has
+	// more frames than it declared, and is over MaxFrames.
+	maxOut := (lim.MaxFrames + every - 1) / every
+	sampled := newPipeSource(c, sampledPipe, w, h, every, maxOut, lim.MaxFrames)
+	var rated FrameSource
 	if r != nil {
 		rated = newPipeSource(c, ratedPipe, r.Width, r.Height, 1, lim.MaxFrames, lim.MaxFrames)
-	}
-	if choose != nil {
-		s := choose(info)
-		w, h := info.Width, info.Height
-		if s.Width > 0 || s.Height > 0 {
-			w, h = s.Width, s.Height
-			if w < minSide || h < minSide || w > lim.MaxSide || h > lim.MaxSide {
-				return fail(info, errorf(ErrTooLarge, "downsample size %d×%d is outside %d to %d px", w, h, minSide, lim.MaxSide))
-			}
-		}
-		every := max(s.Every, 1)
-		// A write error means ffmpeg has exited, and wait will say why.
-		io.WriteString(feed, filterGraph(info, w, h, every))
-		feed.Close()
-		// At most this many frames come out; one more means the video has
-		// more frames than it declared, and is over MaxFrames.
-		maxOut := (lim.MaxFrames + every - 1) / every
-		sampled = newPipeSource(c, sampledPipe, w, h, every, maxOut, lim.MaxFrames)
 	}
 	return info, sampled, rated, nil
 }
