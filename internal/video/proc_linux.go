@@ -39,6 +39,9 @@ func setLimits(pid int, cpuSeconds uint64, memory uint64) error {
 		}
 		lim := syscall.Rlimit{Cur: l.cur, Max: l.max}
 		_, _, errno := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, uintptr(pid), uintptr(l.res), uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
+		if errno == syscall.ESRCH {
+			return nil // it has exited: nothing is left to limit
+		}
 		if errno != 0 {
 			return fmt.Errorf("prlimit(%d, %d): %w", pid, l.res, errno)
 		}
