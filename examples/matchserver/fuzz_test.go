@@ -43,9 +43,8 @@ func FuzzSignalValue(f *testing.F) {
 	f.Add("zz")
 	f.Add(`["c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de,100,0.0", "f00df00df00df00df00df00df00df00df00df00df00df00df00df00df00df00d,42,1.0"]`)
 	f.Add(`["c0de,100,0.0"]`)
-	tv := testTMK(3).String()
-	f.Add(tv)
-	f.Add(tv[:len(tv)-4] + "AAA=")
+	// Not a whole tmk_pdqf value: the fuzzer stalls minimising 351 KB
+	// inputs. TestTMKValues round-trips whole ones.
 	f.Add("TMK1FVECPDQF|AAAA")
 	f.Fuzz(func(t *testing.T, v string) {
 		for i := range signalTypes {
