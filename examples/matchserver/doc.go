@@ -28,18 +28,30 @@
 // Signal types are python-threatexchange's: pdq (stored as hashshare's
 // pdq), video_md5 (stored as md5) and vpdq (a video's frames, in pytx's
 // string form, the JSON list of "<pdq hex>,<quality>,<seconds>" strings;
-// stored as the item's video hash, [hashdb.Item.Video]). /h/hash of a
-// video gives video_md5 and vpdq; without types= a video ffmpeg cannot
+// stored as the item's video hash, [hashdb.Item.Video]); and tmk_pdqf,
+// which pytx lacks, named in its style: the TMK+PDQF hash GIFCT members
+// share, in ThreatExchange's string form ("TMK1FVECPDQF|" and base64,
+// 351,125 characters; stored as [hashdb.Item.TMK]). /h/hash of a video
+// gives video_md5 and vpdq, and tmk_pdqf too when types= names it or the
+// server runs with -tmk: it costs a second decoding of the video, so it
+// is not a default type otherwise. Without types= a video ffmpeg cannot
 // decode (or a server without ffmpeg) still gets its video_md5, where
-// types=vpdq fails with the reason. A vpdq lookup is
+// types=vpdq (or tmk_pdqf) fails with the reason. A vpdq lookup is
 // [hashdb.DB.MatchVideo] by pytx's rule and thresholds (frames agree at
 // distance 31 or less, quality 50 or more; 80 % of the query's frames
 // must agree), and its distance is pytx's pretty_str, as HMA writes it:
 // "100%[93%]", the query's share of agreeing frames, then the stored
 // video's. /m/compare of vpdq pairs answers pytx's compare_hash: [<match>,
 // {"query_match_percent": …, "compared_match_percent": …}], the first
-// hash the query. /m/index/status has no vpdq entry: the database keeps
-// no count of videos to give its size. Media is POSTed as a multipart form
+// hash the query. A tmk_pdqf lookup is [hashdb.DB.MatchTMK] at the
+// reference's thresholds (level 1 and level 2 both 0.7), its distance the
+// two scores as "hashdb match --tmk" prints them, "0.985554/0.988220";
+// /m/compare of tmk_pdqf pairs answers [<match>, {"level1": …, "level2":
+// …}] (level 2 is 0 when level 1 fails, as the reference skips it). A GET
+// lookup carries the value in its URL: escape it (its base64 '+' would
+// read as a space), and mind proxies' URL limits (the server takes 1 MiB
+// of header). /m/index/status has no vpdq or tmk_pdqf entry: the database
+// keeps no count of videos or TMK+PDQF hashes to give their sizes. Media is POSTed as a multipart form
 // whose one file's field name is its content type, photo or video; url=
 // fetches it, only when the operator allows it (-fetch-hosts) and only
 // from allowed hosts, never from a loopback, private or link-local
@@ -146,8 +158,8 @@
 //
 // # The /v1 routes
 //
-//	POST /v1/hash                  hash media (raw body, or multipart "file")
-//	POST /v1/match                 match media, or JSON {"signals": [...], "thresholds": {...}}
+//	POST /v1/hash                  hash media (raw body, or multipart "file"); ?tmk=true for a video's TMK+PDQF
+//	POST /v1/match                 match media (?tmk=true as for /v1/hash), or JSON {"signals": [...], "tmk_pdqf": [...], "thresholds": {...}}
 //	GET  /v1/items/{source}/{id}   one item
 //	GET  /v1/stats                 the database's counts, as "hashdb stats --json" prints them
 //	POST /v1/bundles               import the caller's peer's signed bundle
@@ -159,7 +171,16 @@
 // Content-Type says, so curl --data-binary @photo.jpg works, and so does
 // a video: /v1/hash gives its "vpdq" and "video" (what was decoded), and
 // /v1/match its video matches ({"query": "vpdq", "video_matches": […]},
-// pytx's rule and thresholds). Errors are {"error": "..."}.
+// pytx's rule and thresholds). With tmk=true (or on a server started
+// with -tmk, unless tmk=false) a video's TMK+PDQF is computed too, at the
+// cost of a second decoding: /v1/hash gives it as "tmk_pdqf", and
+// /v1/match matches it after the vpdq, {"query": "tmk_pdqf", "matches":
+// [], "tmk_matches": [{"signal": "tmk_pdqf", "level1": …, "level2": …,
+// "items": […]}]}, at the reference's thresholds. A JSON match body's
+// "tmk_pdqf" is a list of such values (as /v1/hash gives them), matched
+// the same way, one result each after those of "signals"; a value that is
+// not one is a 400 naming it ("tmk_pdqf[0]: invalid tmk hash: …").
+// Errors are {"error": "..."}.
 //
 // # Access control
 //
@@ -206,7 +227,9 @@
 // decoding too (raise it for long videos; -read-timeout, 5 minutes,
 // bounds the upload). A video over the limits is 413, one that does not
 // decode 400, a codec or container not allowed 415, decoding that times
-// out 503, no ffmpeg 501.
+// out 503, no ffmpeg 501. A video's TMK+PDQF (-tmk, tmk=true, or the
+// tmk_pdqf type) is a second ffmpeg run over the spooled file, at 64×64
+// and 15 fps, within the same -hash-timeout.
 //
 // The server holds the database file's write lock while it runs, so the
 // command-line tool cannot open it: GET /v1/stats (curate role) and

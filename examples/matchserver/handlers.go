@@ -101,14 +101,21 @@ func (s *server) handleStats(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// handleHash serves POST /v1/hash.
+// handleHash serves POST /v1/hash: the media's hashes, a video's
+// TMK+PDQF among them when tmkParam says so.
 func (s *server) handleHash(w http.ResponseWriter, r *http.Request) {
 	body, err := s.media(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	withTMK, err := s.tmkParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	opts := &media.Options{Dihedral: boolParam(r, "dihedral"), Video: s.videoOptions()}
+	opts.Video.TMK = withTMK
 	ctx, leave, err := s.hashing(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -134,6 +141,23 @@ func readError(err error) error {
 		return badRequest(err)
 	}
 	return err
+}
+
+// tmkParam reads tmk= of a /v1 media request: whether to compute a
+// video's TMK+PDQF, the server's -tmk when the request does not say.
+// Unlike the flags boolParam reads, a value that is not a boolean is
+// refused: tmk=yes taken as false would silently skip a costly hash the
+// caller asked for.
+func (s *server) tmkParam(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has("tmk") {
+		return s.cfg.TMK, nil
+	}
+	b, err := strconv.ParseBool(q.Get("tmk"))
+	if err != nil {
+		return false, errorf(http.StatusBadRequest, "tmk=%q: want true or false (1 or 0)", truncate(q.Get("tmk")))
+	}
+	return b, nil
 }
 
 func boolParam(r *http.Request, name string) bool {

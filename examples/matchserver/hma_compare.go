@@ -6,12 +6,16 @@ import (
 	"net/http"
 )
 
+// maxCompareBody is the largest body of /m/compare: room for a pair of
+// tmk_pdqf values (351,125 characters each) beside other types' pairs.
+const maxCompareBody = 2 << 20
+
 // handleCompare serves POST /m/compare: {"<type>": ["<a>", "<b>"], …} to
 // {"<type>": [<match>, <similarity>], …}, the similarity as
 // signalType.compare writes it: {"distance": <int>} for pdq.
 func (s *server) handleCompare(w http.ResponseWriter, r *http.Request) {
 	var req map[string]json.RawMessage
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCompareBody))
 	if err != nil {
 		s.fail(w, r, badRequest(err))
 		return
@@ -60,8 +64,9 @@ type indexStatusJSON struct {
 
 // handleIndexStatus serves GET /m/index/status. The indexes follow every
 // commit, so each is built to the last change; its size is the signals of
-// live items it holds. vpdq has no entry: hashdb's Stats keep no count of
-// videos, and counting them would cost a scan of every item.
+// live items it holds. The video types (vpdq, tmk_pdqf) have no entry:
+// hashdb's Stats keep no count of videos or of TMK+PDQF hashes, and
+// counting them would cost a scan of every item.
 func (s *server) handleIndexStatus(w http.ResponseWriter, r *http.Request) {
 	types := signalTypes
 	if name := r.URL.Query().Get("signal_type"); name != "" {

@@ -44,13 +44,25 @@ type matchedItem struct {
 }
 
 // matchValue returns the live items v matches, nearest first: a
-// fixed-width signal's by hashdb's index and threshold, a video's by
-// hashdb.DB.MatchVideo with pytx's rule and thresholds.
+// fixed-width signal's by hashdb's index and threshold, a vPDQ's by
+// hashdb.DB.MatchVideo with pytx's rule and thresholds, a TMK+PDQF's by
+// hashdb.DB.MatchTMK with the reference's.
 func (s *server) matchValue(ctx context.Context, t *signalType, v signalValue) ([]matchedItem, error) {
 	start := time.Now()
 	defer func() { s.metrics.match.WithLabelValues("lookup").Observe(time.Since(start).Seconds()) }()
 	var out []matchedItem
-	if t.isVideo() {
+	switch t.kind {
+	case videoTMK:
+		res, err := s.db.MatchTMK(ctx, v.tmk, nil)
+		if err != nil {
+			return nil, err
+		}
+		for i := range res.Matches {
+			m := &res.Matches[i]
+			out = append(out, matchedItem{item: &m.Item, distance: tmkDistance(m.Score)})
+		}
+		return out, nil
+	case videoVPDQ:
 		res, err := s.db.MatchVideo(ctx, v.video, &hashdb.VideoMatchOptions{MaxPairs: -1})
 		if err != nil {
 			return nil, err

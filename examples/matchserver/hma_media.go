@@ -189,9 +189,10 @@ func (h hashed) value() string {
 // A type named in types that cannot be computed fails the request; with
 // types = "", such a type is left out, so that a video ffmpeg cannot
 // decode (or a server without ffmpeg) still answers its video_md5, as
-// HMA, which has no vpdq by default, would.
+// HMA, which has no vpdq by default, would. types = "" means tmk_pdqf
+// only on a server started with -tmk.
 func (s *server) hashUpload(ctx context.Context, up *upload, types string) ([]hashed, error) {
-	ts, err := typesOf(up.content, types)
+	ts, err := typesOf(up.content, types, s.cfg.TMK)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +216,9 @@ func (s *server) hashTypes(ctx context.Context, up *upload, types []*signalType,
 		return nil, err
 	}
 	defer leave()
-	h, hashErr := media.HashReader(ctx, body, &media.Options{Algorithms: algs, Video: s.videoOptions()})
+	vo := s.videoOptions()
+	vo.TMK = slices.ContainsFunc(types, (*signalType).needsTMK)
+	h, hashErr := media.HashReader(ctx, body, &media.Options{Algorithms: algs, Video: vo})
 	if h == nil {
 		return nil, hashErr // reading the upload failed, or ctx ended
 	}

@@ -274,7 +274,7 @@ func TestHMAClient(t *testing.T) {
 			map[string]any{"name": "RENAMED_BANK", "matching_enabled_ratio": 1.0}}},
 		{name: "signal types", method: "GET", path: "/c/signal_type", code: 200, want: []any{
 			map[string]any{"name": "pdq", "enabled_ratio": 1.0}, map[string]any{"name": "video_md5", "enabled_ratio": 1.0},
-			map[string]any{"name": "vpdq", "enabled_ratio": 1.0}}},
+			map[string]any{"name": "vpdq", "enabled_ratio": 1.0}, map[string]any{"name": "tmk_pdqf", "enabled_ratio": 1.0}}},
 		{name: "content types", method: "GET", path: "/c/content_type", code: 200, want: []any{
 			map[string]any{"name": "photo", "enabled": true}, map[string]any{"name": "video", "enabled": true}}},
 		{name: "exchanges", method: "GET", path: "/c/exchanges", code: 200, want: []any{}},
@@ -414,7 +414,7 @@ func TestHMABytes(t *testing.T) {
 		{"GET", "/c/bank/B/content/1?include_signals=true", "",
 			`{"bank":{"matching_enabled_ratio":1.0,"name":"B"},"disable_until_ts":1,"id":1,"note":"n","original_media_uri":null,"signals":{"pdq":"` + p + `"}}` + "\n"},
 		{"GET", "/m/lookup?signal_type=pdq&signal=" + p, "", `{"B":[{"bank_content_id":1,"distance":"0"}]}` + "\n"},
-		{"GET", "/c/signal_type", "", `[{"enabled_ratio":1.0,"name":"pdq"},{"enabled_ratio":1.0,"name":"video_md5"},{"enabled_ratio":1.0,"name":"vpdq"}]` + "\n"},
+		{"GET", "/c/signal_type", "", `[{"enabled_ratio":1.0,"name":"pdq"},{"enabled_ratio":1.0,"name":"video_md5"},{"enabled_ratio":1.0,"name":"vpdq"},{"enabled_ratio":1.0,"name":"tmk_pdqf"}]` + "\n"},
 		{"GET", "/m/raw_lookup?signal_type=pdq&signal=" + p, "", `{"matches":[1]}` + "\n"},
 		{"GET", "/c/bank/NOPE", "", `{"message":"bank 'NOPE' not found"}` + "\n"},
 		{"GET", "/status/live", "", "I-AM-ALIVE"},

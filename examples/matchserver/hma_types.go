@@ -10,21 +10,25 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // A signalType is one of python-threatexchange's signal types as the HMA
-// routes name and spell it, and how hashdb stores it: a fixed-width
-// signal of one algorithm, or (vpdq) an item's video hash. Adding a
-// fixed-width type is one entry in signalTypes; what differs for vpdq is
-// in the methods below and in hma_vpdq.go, not in the handlers.
+// routes name and spell it (and tmk_pdqf, in their style), and how hashdb
+// stores it: a fixed-width signal of one algorithm, or one of an item's
+// two video hashes. Adding a fixed-width type is one entry in
+// signalTypes; what differs for the video types is in the methods below
+// and in hma_vpdq.go and hma_tmk.go, not in the handlers.
 type signalType struct {
 	// name is pytx's name, the key of HMA's JSON.
 	name string
 	// content is the content type whose media it is computed from.
 	content string
-	// alg is the algorithm that stores a fixed-width type; 0 for vpdq,
-	// whose values are stored as hashdb.Item.Video.
+	// kind says where hashdb keeps the type's values.
+	kind valueKind
+	// alg is the algorithm that stores a fixed-width type; 0 for the
+	// video types.
 	alg signal.Algorithm
 	// parse is pytx's validate_signal_str followed by the conversion to
 	// hashdb's value: the value, or why it is not one.
@@ -33,18 +37,30 @@ type signalType struct {
 	format func(signalValue) string
 }
 
+// A valueKind is where hashdb keeps a signal type's values.
+type valueKind uint8
+
+const (
+	fixedWidth valueKind = iota // hashdb.Item.Signals, of the type's algorithm
+	videoVPDQ                   // hashdb.Item.Video
+	videoTMK                    // hashdb.Item.TMK
+)
+
 // A signalValue is one value of a signal type: sig for a fixed-width
-// type, video for vpdq.
+// type, video for vpdq, tmk for tmk_pdqf.
 type signalValue struct {
 	sig   signal.Signal
 	video *vpdq.Hash
+	tmk   *tmk.Hash
 }
 
-// signalTypes are the signal types served: HMA's defaults, and vpdq.
+// signalTypes are the signal types served: HMA's defaults, vpdq and
+// tmk_pdqf.
 var signalTypes = []signalType{
 	hexType("pdq", "photo", signal.PDQ, false),
 	hexType("video_md5", "video", signal.MD5, true),
 	vpdqType,
+	tmkType,
 }
 
 // contentTypes are the content types served, in HMA's order.
@@ -72,8 +88,12 @@ func hexType(name, content string, alg signal.Algorithm, fold bool) signalType {
 		}}
 }
 
-// isVideo reports whether t's values are video hashes (vpdq).
-func (t *signalType) isVideo() bool { return t.alg == 0 }
+// isVideo reports whether t's values are video hashes (vpdq, tmk_pdqf).
+func (t *signalType) isVideo() bool { return t.kind != fixedWidth }
+
+// needsTMK reports whether computing t takes the second decoding pass of
+// TMK+PDQF.
+func (t *signalType) needsTMK() bool { return t.kind == videoTMK }
 
 // exact reports whether t matches only equal values, whose distance HMA
 // writes as "-".
@@ -88,7 +108,8 @@ func (t *signalType) distance(d int) string {
 }
 
 // hashAlg is the algorithm media hashing must be asked for to compute
-// t: vPDQ comes with PDQ.
+// t: a video is decoded only when PDQ is asked for (TMK+PDQF also needs
+// media.VideoOptions.TMK).
 func (t *signalType) hashAlg() signal.Algorithm {
 	if t.isVideo() {
 		return signal.PDQ
@@ -99,15 +120,21 @@ func (t *signalType) hashAlg() signal.Algorithm {
 // of returns t's value among the hashes of a piece of media, or why
 // there is none.
 func (t *signalType) of(h *media.Hashes) (signalValue, error) {
-	if t.isVideo() {
-		if h.Video == nil {
-			why := h.VideoSkipped
-			if why == "" {
-				why = "the bytes are not a video"
-			}
-			return signalValue{}, errors.New(why)
+	if t.isVideo() && h.Video == nil {
+		why := h.VideoSkipped
+		if why == "" {
+			why = "the bytes are not a video"
 		}
+		return signalValue{}, errors.New(why)
+	}
+	switch t.kind {
+	case videoVPDQ:
 		return signalValue{video: h.Video}, nil
+	case videoTMK:
+		if h.TMK == nil {
+			return signalValue{}, errors.New("its TMK+PDQF was not computed")
+		}
+		return signalValue{tmk: h.TMK}, nil
 	}
 	sig, ok := h.Signal(t.alg)
 	if !ok {
@@ -118,17 +145,23 @@ func (t *signalType) of(h *media.Hashes) (signalValue, error) {
 
 // storeIn files v in the item it.
 func (t *signalType) storeIn(it *hashdb.Item, v signalValue) {
-	if t.isVideo() {
+	switch t.kind {
+	case videoVPDQ:
 		it.Video = v.video
-		return
+	case videoTMK:
+		it.TMK = v.tmk
+	default:
+		it.Signals = append(it.Signals, v.sig)
 	}
-	it.Signals = append(it.Signals, v.sig)
 }
 
 // storedIn returns t's value in the item it, if it has one.
 func (t *signalType) storedIn(it *hashdb.Item) (signalValue, bool) {
-	if t.isVideo() {
+	switch t.kind {
+	case videoVPDQ:
 		return signalValue{video: it.Video}, it.Video != nil
+	case videoTMK:
+		return signalValue{tmk: it.TMK}, it.TMK != nil
 	}
 	for _, sig := range it.Signals {
 		if sig.Algorithm() == t.alg {
@@ -142,8 +175,11 @@ func (t *signalType) storedIn(it *hashdb.Item) (signalValue, bool) {
 // compare_hash, a match flag and the similarity. An exact type's
 // similarity is {}: it has no distance.
 func (t *signalType) compare(a, b signalValue) ([2]any, error) {
-	if t.isVideo() {
+	switch t.kind {
+	case videoVPDQ:
 		return compareVideos(a.video, b.video), nil
+	case videoTMK:
+		return compareTMK(a.tmk, b.tmk)
 	}
 	d, err := a.sig.Distance(b.sig)
 	if err != nil {
@@ -165,8 +201,10 @@ func signalTypeNamed(name string) (*signalType, bool) {
 }
 
 // typesOf returns the signal types of a content type, those named in
-// types (HMA's comma list) if it is not empty.
-func typesOf(content, types string) ([]*signalType, error) {
+// types (HMA's comma list) if it is not empty. Without types, tmk_pdqf,
+// which costs a second decoding of the video, is among them only if
+// withTMK (the server's -tmk).
+func typesOf(content, types string, withTMK bool) ([]*signalType, error) {
 	var want []string
 	if types != "" {
 		want = strings.Split(types, ",")
@@ -179,7 +217,7 @@ func typesOf(content, types string) ([]*signalType, error) {
 	var out []*signalType
 	for i := range signalTypes {
 		t := &signalTypes[i]
-		if t.content == content && (want == nil || slices.Contains(want, t.name)) {
+		if t.content == content && (want == nil && (withTMK || !t.needsTMK()) || slices.Contains(want, t.name)) {
 			out = append(out, t)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // matched by the share of frames that agree (hashdb.DB.MatchVideo, pytx's
 // rule and thresholds), and HMA writes its "distance" as pytx's
 // VPDQSimilarityInfo.pretty_str: "100%[93%]", query then compared.
-var vpdqType = signalType{name: "vpdq", content: "video",
+var vpdqType = signalType{name: "vpdq", content: "video", kind: videoVPDQ,
 	parse: func(s string) (signalValue, error) {
 		h, err := vpdq.ParsePyTX(s)
 		if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +14,15 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 )
 
 // matchRequest is the JSON form of POST /v1/match.
 type matchRequest struct {
-	Signals           []string       `json:"signals"`
+	Signals []string `json:"signals"`
+	// TMKPDQF are videos' TMK+PDQF hashes in ThreatExchange's string
+	// form, as /v1/hash gives them, matched after the signals.
+	TMKPDQF           []string       `json:"tmk_pdqf"`
 	Thresholds        map[string]int `json:"thresholds"`
 	IncludeUnreliable bool           `json:"include_unreliable"`
 }
@@ -54,9 +59,10 @@ func parseThresholds(m map[string]int) (map[signal.Algorithm]int, error) {
 	return out, nil
 }
 
-// handleMatch serves POST /v1/match: a JSON body asks for signals, any
-// other body is media, hashed and matched with every PDQ rotation and
-// reflection. For media, thresholds come as query parameters,
+// handleMatch serves POST /v1/match: a JSON body asks for signals and
+// TMK+PDQF hashes, any other body is media, hashed and matched with every
+// PDQ rotation and reflection, and a video's TMK+PDQF too when tmkParam
+// says so. For media, thresholds come as query parameters,
 // threshold=pdq=31 (repeatable), and include_unreliable=true.
 func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
 	if mediaType(r) == "application/json" {
@@ -78,12 +84,18 @@ func (s *server) handleMatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	withTMK, err := s.tmkParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	body, err := s.media(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	opts := &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: boolParam(r, "include_unreliable"), Hashing: &media.Options{Video: s.videoOptions()}}
+	opts.Hashing.Video.TMK = withTMK
 	ctx, leave, err := s.hashing(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -117,12 +129,12 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "JSON body: data after the object"))
 		return
 	}
-	switch {
-	case len(req.Signals) == 0:
-		s.fail(w, r, errorf(http.StatusBadRequest, `no "signals" to match`))
+	switch n := len(req.Signals) + len(req.TMKPDQF); {
+	case n == 0:
+		s.fail(w, r, errorf(http.StatusBadRequest, `no "signals" (or "tmk_pdqf") to match`))
 		return
-	case len(req.Signals) > s.cfg.MaxSignals:
-		s.fail(w, r, errorf(http.StatusRequestEntityTooLarge, "%d signals, more than the %d one request may ask", len(req.Signals), s.cfg.MaxSignals))
+	case n > s.cfg.MaxSignals:
+		s.fail(w, r, errorf(http.StatusRequestEntityTooLarge, "%d signals, more than the %d one request may ask", n, s.cfg.MaxSignals))
 		return
 	}
 	qs := make([]signal.Signal, len(req.Signals))
@@ -134,17 +146,47 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 		}
 		qs[i] = sig
 	}
+	tqs := make([]*tmk.Hash, len(req.TMKPDQF))
+	for i, str := range req.TMKPDQF {
+		h, err := parseTMK(str)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("tmk_pdqf[%d]: %w", i, err))
+			return
+		}
+		tqs[i] = h
+	}
 	thresholds, err := parseThresholds(req.Thresholds)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	start := time.Now()
-	res, err := s.db.Match(r.Context(), qs, &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: req.IncludeUnreliable})
+	res, err := s.matchQueries(r.Context(), qs, tqs, &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: req.IncludeUnreliable})
 	s.metrics.match.WithLabelValues("signals").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, matchResponse{Results: results(res)})
+}
+
+// matchQueries answers a JSON match request: one result per signal, then
+// one per TMK+PDQF hash (hashdb.DB.MatchTMK at the reference's
+// thresholds), in order.
+func (s *server) matchQueries(ctx context.Context, qs []signal.Signal, tqs []*tmk.Hash, opts *hashdb.MatchOptions) ([]hashdb.MatchResult, error) {
+	var res []hashdb.MatchResult
+	if len(qs) > 0 {
+		var err error
+		if res, err = s.db.Match(ctx, qs, opts); err != nil {
+			return nil, err
+		}
+	}
+	for i, q := range tqs {
+		tr, err := s.db.MatchTMK(ctx, q, opts.TMK)
+		if err != nil {
+			return nil, fmt.Errorf("tmk_pdqf[%d]: %w", i, err)
+		}
+		res = append(res, hashdb.MatchResult{TMK: tr})
+	}
+	return res, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/signing"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -73,6 +74,11 @@ type config struct {
 	// Exchanges configures the exchanges of /c/exchanges and their
 	// schedule, which runs while exchanges.run does (main starts it).
 	Exchanges exchangeOptions
+	// TMK computes videos' TMK+PDQF hash whenever media is hashed: on /v1
+	// unless a request says tmk=false, and on the HMA routes as one of a
+	// video's default signal types. It is off by default because it
+	// decodes the video a second time.
+	TMK bool
 }
 
 // server serves one hashshare database over HTTP and JSON in two forms:
@@ -293,7 +299,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, hashdb.ErrSequenceGap), errors.Is(err, hashdb.ErrReplay), errors.Is(err, hashdb.ErrDiverged):
 		return http.StatusConflict
-	case errors.Is(err, media.ErrImageDecode), errors.Is(err, media.ErrVideoDecode), errors.Is(err, vpdq.ErrInvalid), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
+	case errors.Is(err, media.ErrImageDecode), errors.Is(err, media.ErrVideoDecode), errors.Is(err, vpdq.ErrInvalid), errors.Is(err, tmk.ErrInvalid), errors.Is(err, tmk.ErrIncompatible), errors.Is(err, signal.ErrInvalid), errors.Is(err, signal.ErrUnknownAlgorithm),
 		errors.Is(err, hashdb.ErrTruncated), errors.Is(err, hashdb.ErrMalformed), errors.Is(err, hashdb.ErrBundleVersion),
 		errors.Is(err, hashdb.ErrInvalidItem), errors.Is(err, hashdb.ErrInvalidOpinion), errors.Is(err, hashdb.ErrInvalidOptions):
 		return http.StatusBadRequest

@@ -139,7 +139,8 @@ func TestHMAVideo(t *testing.T) {
 
 		{name: "compare bad", method: "POST", path: "/m/compare", json: `{"vpdq": ["[]", "[]"]}`, code: 400, want: msg(prefix("Invalid vpdq hash: "))},
 		{name: "signal types", method: "GET", path: "/c/signal_type", code: 200, want: setOf{map[string]any{"name": "vpdq", "enabled_ratio": 1.0},
-			map[string]any{"name": "pdq", "enabled_ratio": 1.0}, map[string]any{"name": "video_md5", "enabled_ratio": 1.0}}},
+			map[string]any{"name": "pdq", "enabled_ratio": 1.0}, map[string]any{"name": "video_md5", "enabled_ratio": 1.0},
+			map[string]any{"name": "tmk_pdqf", "enabled_ratio": 1.0}}},
 	}
 	runSteps(t, ts.URL, secret, steps, vars{})
 
