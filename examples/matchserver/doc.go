@@ -33,8 +33,9 @@
 // share, in ThreatExchange's string form ("TMK1FVECPDQF|" and base64,
 // 351,125 characters; stored as [hashdb.Item.TMK]). /h/hash of a video
 // gives video_md5 and vpdq, and tmk_pdqf too when types= names it or the
-// server runs with -tmk: it costs a second decoding of the video, so it
-// is not a default type otherwise. Without types= a video ffmpeg cannot
+// server runs with -tmk: it adds a second output to the video's decode
+// (about 1.2× the time of vPDQ alone), so it is not a default type
+// otherwise. Without types= a video ffmpeg cannot
 // decode (or a server without ffmpeg) still gets its video_md5, where
 // types=vpdq (or tmk_pdqf) fails with the reason. A vpdq lookup is
 // [hashdb.DB.MatchVideo] by pytx's rule and thresholds (frames agree at
@@ -172,8 +173,8 @@
 // a video: /v1/hash gives its "vpdq" and "video" (what was decoded), and
 // /v1/match its video matches ({"query": "vpdq", "video_matches": […]},
 // pytx's rule and thresholds). With tmk=true (or on a server started
-// with -tmk, unless tmk=false) a video's TMK+PDQF is computed too, at the
-// cost of a second decoding: /v1/hash gives it as "tmk_pdqf", and
+// with -tmk, unless tmk=false) a video's TMK+PDQF is computed too, from
+// the same decode as its vPDQ: /v1/hash gives it as "tmk_pdqf", and
 // /v1/match matches it after the vpdq, {"query": "tmk_pdqf", "matches":
 // [], "tmk_matches": [{"signal": "tmk_pdqf", "level1": …, "level2": …,
 // "items": […]}]}, at the reference's thresholds. A JSON match body's
@@ -228,8 +229,8 @@
 // bounds the upload). A video over the limits is 413, one that does not
 // decode 400, a codec or container not allowed 415, decoding that times
 // out 503, no ffmpeg 501. A video's TMK+PDQF (-tmk, tmk=true, or the
-// tmk_pdqf type) is a second ffmpeg run over the spooled file, at 64×64
-// and 15 fps, within the same -hash-timeout.
+// tmk_pdqf type) comes from the same ffmpeg as its vPDQ, a second output
+// at 64×64 and 15 fps, within the same -hash-timeout.
 //
 // The server holds the database file's write lock while it runs, so the
 // command-line tool cannot open it: GET /v1/stats (curate role) and

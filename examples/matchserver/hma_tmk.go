@@ -18,8 +18,8 @@ import (
 // pair of scores as "hashdb match --tmk" prints them, level 1 then level
 // 2: "0.985554/0.988220".
 //
-// It costs a second decoding of the video, so media hashed without
-// types= computes it only on a server started with -tmk.
+// It adds a second output to the video's decode, so media hashed
+// without types= computes it only on a server started with -tmk.
 var tmkType = signalType{name: "tmk_pdqf", content: "video", kind: videoTMK,
 	parse: func(s string) (signalValue, error) {
 		h, err := parseTMK(s)

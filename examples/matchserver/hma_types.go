@@ -91,8 +91,8 @@ func hexType(name, content string, alg signal.Algorithm, fold bool) signalType {
 // isVideo reports whether t's values are video hashes (vpdq, tmk_pdqf).
 func (t *signalType) isVideo() bool { return t.kind != fixedWidth }
 
-// needsTMK reports whether computing t takes the second decoding pass of
-// TMK+PDQF.
+// needsTMK reports whether computing t takes TMK+PDQF's output of the
+// decode.
 func (t *signalType) needsTMK() bool { return t.kind == videoTMK }
 
 // exact reports whether t matches only equal values, whose distance HMA
@@ -202,7 +202,7 @@ func signalTypeNamed(name string) (*signalType, bool) {
 
 // typesOf returns the signal types of a content type, those named in
 // types (HMA's comma list) if it is not empty. Without types, tmk_pdqf,
-// which costs a second decoding of the video, is among them only if
+// which adds an output to the video's decode, is among them only if
 // withTMK (the server's -tmk).
 func typesOf(content, types string, withTMK bool) ([]*signalType, error) {
 	var want []string

@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	exchangeBases := fs.String("exchange-base-url", "", "comma-separated `api=URL` pairs replacing exchange APIs' public bases (private mirrors, test servers)")
 	exchangeCA := fs.String("exchange-ca", "", "PEM `file` of CA certificates trusted, beside the system's, for exchanges a private deployment serves")
 	exchangeReport := fs.Bool("exchange-report", false, "after each fetch, report this organisation's opinions on the exchange's items back to it")
-	withTMK := fs.Bool("tmk", false, "compute videos' TMK+PDQF hash whenever media is hashed (/v1 unless tmk=false; among the HMA routes' default video types): a second decoding of each video")
+	withTMK := fs.Bool("tmk", false, "compute videos' TMK+PDQF hash whenever media is hashed (/v1 unless tmk=false; among the HMA routes' default video types): a second output of each video's decode")
 	var follow followConfig
 	fs.StringVar(&follow.URL, "follow", "", "follow a peer's bundles in this bucket `URL` (s3://, gs://, azblob://, file://, mem://), serving while it syncs")
 	fs.StringVar(&follow.Peer, "peer", "", "the `organisation` -follow follows: a peer whose keys verify its manifest and bundles")
