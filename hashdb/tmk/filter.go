@@ -30,9 +30,11 @@ import "math"
 //
 //	|A − c| ≤ (m_r/‖r‖) · (‖q‖₁/(254‖q‖) + 256 m_q/(65534‖q‖)) = g_r · B_q,
 //
-// a row factor g_r and a query factor B_q. A is computed in float64 from
-// the exact integer and float32 factors: its rounding, and that of g_r
-// and B_q, is below 1e-7 (|A| < 1.1), well inside approxSlack.
+// a row factor g_r and a query factor B_q. What the search computes
+// differs from these only by rounding: the float32 f_r and g_r (relative
+// 2⁻²⁴), norms and codes found in float64 (relative 1e-13), and the
+// float64 products and sum (fused or not): with |A| < 1.1 and
+// g_r B_q < 0.07 that is below 1e-7, well inside approxSlack.
 //
 // Hence Level1 ≥ t implies A + g_r B_q ≥ t − exactSlack − approxSlack,
 // and a row failing that test cannot pass: the filter never drops a

@@ -107,6 +107,17 @@ func TestIndexNearThreshold(t *testing.T) {
 	for _, th := range thresholds {
 		checkSearch(t, x, held, q, th)
 	}
+	// Rows whose every rounding error lies with the query's sign score
+	// coarsely lower than exactly, by nearly the bound: at thresholds on
+	// their own scores the filter must still keep them.
+	for i := range 12 {
+		id := uint64(len(held))
+		add(underCoded(rng, q, []float64{1, -1, 0.3, 0.05}[i%4], math.Ldexp(1, 3*i-15)))
+		s := Level1(q, held[id])
+		for _, th := range []float32{s, math.Nextafter32(s, -2)} {
+			checkSearch(t, x, held, q, th)
+		}
+	}
 	for _, id := range []uint64{3, 301, 320, 400} {
 		s := Level1(q, held[id])
 		for _, th := range []float32{s, math.Nextafter32(s, 2), math.Nextafter32(s, -2)} {
@@ -123,6 +134,28 @@ func TestIndexNearThreshold(t *testing.T) {
 	checkSearch(t, x, held, &Hash{}, -1)
 	checkSearch(t, x, held, q, float32(math.NaN()))
 	checkSearch(t, x, held, q, float32(math.Inf(-1)))
+}
+
+// underCoded returns a row near s times q's direction, of largest
+// magnitude m, placed just short of half a code step from its code, on
+// the side that makes its coarse cosine with q lower than its exact one.
+func underCoded(rng *rand.Rand, q *Hash, s, m float64) *Hash {
+	var mq float64
+	for _, v := range q.Average {
+		mq = max(mq, math.Abs(float64(v)))
+	}
+	r := &Hash{}
+	for k, v := range q.Average {
+		j := math.Round(s*float64(v)/mq*(rowMax-2) + rng.NormFloat64())
+		j = max(-(rowMax - 1), min(rowMax-1, j))
+		off := 0.4999
+		if v < 0 {
+			off = -off
+		}
+		r.Average[k] = float32((j + off) * m / rowMax)
+	}
+	r.Average[rng.IntN(Dim)] = float32(m)
+	return r
 }
 
 // Rows that are zero, tiny, huge or not finite score as Level1 scores
@@ -227,7 +260,8 @@ func TestDotCodes(t *testing.T) {
 }
 
 // Random rows and queries, with byte-chosen kinds of row (near copies of
-// the query at several distances and scales, zero, raw float32 bits),
+// the query at several distances and scales, zero, raw float32 bits,
+// rows coded against the query),
 // search as the brute force does.
 func FuzzIndexSearch(f *testing.F) {
 	f.Add(uint64(1), float32(0.7), []byte{0, 1, 2, 3, 4, 5, 6, 7})
@@ -243,7 +277,7 @@ func FuzzIndexSearch(f *testing.F) {
 		held := map[uint64]*Hash{}
 		for i, b := range kinds {
 			var h *Hash
-			switch b % 8 {
+			switch b % 9 {
 			case 0:
 				h = randomHash(rng, nil, 1)
 			case 1:
@@ -267,6 +301,8 @@ func FuzzIndexSearch(f *testing.F) {
 				for k := range h.Average {
 					h.Average[k] = float32(rng.IntN(5) - 2)
 				}
+			case 7:
+				h = underCoded(rng, q, rng.Float64()*2-1, math.Ldexp(1, int(b/9)-14))
 			default:
 				h = withCosine(rng, q, rng.Float64()*2-1, 1)
 			}

@@ -6,12 +6,12 @@ import "slices"
 // finds those whose level-1 score with a query reaches a threshold. It is
 // exact: the candidates, and each score bit for bit, are those of
 // [Level1] over every held hash. A search scans a coarse int8 copy of
-// each row (256 bytes, a quarter of the floats), bounds each coarse
-// cosine's error (filter.go), and rescores exactly only the rows the
-// bound cannot rule out, so it reads about 26 MB at 100k hashes rather
-// than 100 MB. A hash costs about 1.3 KiB: its floats, its code and
-// their scales. An Index is not safe for concurrent writes; searches may
-// run concurrently with each other.
+// each row (256 bytes, a quarter of its floats), bounds each coarse
+// cosine's error (filter.go), and rescores exactly only the rows that
+// bound cannot rule out, so at 100k hashes it reads about 26 MB rather
+// than 100 MB. A hash costs 1,300 bytes of rows (floats, code, norm,
+// scales and id) and its map entry. An Index is not safe for concurrent
+// writes; searches may run concurrently with each other.
 type Index struct {
 	ids    []uint64
 	avgs   []float32 // Dim per row
