@@ -6,13 +6,14 @@ package tmk
 func dotCodesGeneric(q *[Dim]int16, codes []int8, out []int32) {
 	codes = codes[:len(out)*Dim]
 	for i := range out {
-		r := codes[i*Dim : (i+1)*Dim : (i+1)*Dim]
+		r := (*[Dim]int8)(codes[i*Dim:])
 		var s0, s1, s2, s3 int32
-		for k := 0; k < Dim; k += 4 {
-			s0 += int32(q[k]) * int32(r[k])
-			s1 += int32(q[k+1]) * int32(r[k+1])
-			s2 += int32(q[k+2]) * int32(r[k+2])
-			s3 += int32(q[k+3]) * int32(r[k+3])
+		for k := range Dim / 4 {
+			q4, r4 := (*[4]int16)(q[4*k:]), (*[4]int8)(r[4*k:])
+			s0 += int32(q4[0]) * int32(r4[0])
+			s1 += int32(q4[1]) * int32(r4[1])
+			s2 += int32(q4[2]) * int32(r4[2])
+			s3 += int32(q4[3]) * int32(r4[3])
 		}
 		out[i] = s0 + s1 + s2 + s3
 	}
