@@ -82,7 +82,8 @@
 // HMA's metadata are the item's [hashdb.LocalState], which is never
 // exchanged: a disabled item does not match in /m/lookup but does in
 // /m/raw_lookup, as in HMA. DELETE of content retracts the item. A lookup
-// draws one number per request (from seed, if given) and keeps the banks
+// draws one number per request (from seed, if given, the number Python's
+// random.Random(seed).random() gives, as in HMA) and keeps the banks
 // whose ratio is at least that draw; GET lookups always draw, POST
 // lookups skip it with bypass_coinflip=true, as HMA does.
 //

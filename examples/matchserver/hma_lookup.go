@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -24,7 +22,7 @@ type bankMatchJSON struct {
 type lookupOptions struct {
 	banks    []string // only these banks; nil for all
 	coinflip bool     // drop banks whose ratio loses the coinflip
-	seed     string   // the coinflip's seed; "" for a random draw
+	seed     *string  // the coinflip's seed; nil for a random draw
 	disabled bool     // keep disabled content (raw_lookup)
 }
 
@@ -175,13 +173,24 @@ func (s *server) bankRatios() (map[string]float64, error) {
 
 // coinflip draws the number in [0, 1) a lookup's banks' ratios are held
 // against, as HMA's random.Random(seed).random(): one draw per lookup,
-// the same for the same seed (though not Python's number for it).
-func coinflip(seed string) float64 {
-	if seed == "" {
+// Python's own number for a seed (pyRandom), so that a seeded lookup
+// keeps and drops the banks HMA would.
+func coinflip(seed *string) float64 {
+	if seed == nil {
 		return rand.Float64()
 	}
-	h := sha256.Sum256([]byte(seed))
-	return float64(binary.BigEndian.Uint64(h[:])>>11) / (1 << 53)
+	return pyRandom(*seed)
+}
+
+// seedParam is the seed= parameter; nil if absent. An empty seed is a
+// seed, as in HMA, where random.Random("") draws 0.96… every time.
+func seedParam(r *http.Request) *string {
+	q := r.URL.Query()
+	if !q.Has("seed") {
+		return nil
+	}
+	s := q.Get("seed")
+	return &s
 }
 
 // lookupJSON groups hits by bank, as /m/lookup answers: {} for none.
@@ -221,7 +230,7 @@ func lookupSignal(typeName, value string) (*signalType, signalValue, error) {
 // it on.
 func (s *server) handleLookupGet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	o := lookupOptions{banks: banksParam(r), coinflip: true, seed: q.Get("seed")}
+	o := lookupOptions{banks: banksParam(r), coinflip: true, seed: seedParam(r)}
 	if q.Get("url") != "" {
 		up, err := s.fetchUpload(r.Context(), q.Get("url"), q.Get("content_type"))
 		if err != nil {
@@ -259,7 +268,7 @@ func (s *server) handleLookupPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.close()
-	s.lookupUpload(w, r, up, q.Get("types"), lookupOptions{banks: banksParam(r), coinflip: q.Get("bypass_coinflip") != "true", seed: q.Get("seed")})
+	s.lookupUpload(w, r, up, q.Get("types"), lookupOptions{banks: banksParam(r), coinflip: q.Get("bypass_coinflip") != "true", seed: seedParam(r)})
 }
 
 func (s *server) lookupUpload(w http.ResponseWriter, r *http.Request, up *upload, types string, o lookupOptions) {

@@ -321,7 +321,8 @@ func TestHMAClient(t *testing.T) {
 
 // TestHMACoinflip checks the coinflip: a bank whose ratio loses the draw
 // is left out of GET lookups, always drawn, and of POST lookups unless
-// bypass_coinflip=true; the same seed draws the same.
+// bypass_coinflip=true; a seed draws what Python's random.Random(seed)
+// does, as in HMA.
 func TestHMACoinflip(t *testing.T) {
 	_, ts, secret := hmaServer(t, config{})
 	photo := encodePNG(t, scene(256, 192, 3))
@@ -339,22 +340,17 @@ func TestHMACoinflip(t *testing.T) {
 	}
 	sig := v.(map[string]any)["signals"].(map[string]any)["pdq"].(string)
 
-	// Seeds that draw above and below one half.
-	var high, low string
-	for i := 0; high == "" || low == ""; i++ {
-		s := fmt.Sprint("seed-", i)
-		if d := coinflip(s); d > 0.5 && high == "" {
-			high = s
-		} else if d < 0.5 && d > 0 && low == "" {
-			low = s
-		}
-	}
+	// Seeds that draw below and above one half in Python, and so in HMA:
+	// random.Random("a").random() is 0.272…, "content-42" 0.947…, and ""
+	// (a seed, not none) 0.960….
+	low, high := "a", "content-42"
 	hit := func(id string) map[string]any {
 		return map[string]any{"bank_content_id": ref(id), "distance": "0"}
 	}
 	runSteps(t, ts.URL, secret, []hmaStep{
 		{name: "low draw", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + sig + "&seed=" + low, code: 200, want: map[string]any{"HALF": []any{hit("half")}}},
 		{name: "high draw", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + sig + "&seed=" + high, code: 200, want: map[string]any{}},
+		{name: "empty seed draws high", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + sig + "&seed=", code: 200, want: map[string]any{}},
 		{name: "GET ignores bypass", method: "GET", path: "/m/lookup?signal_type=pdq&signal=" + sig + "&seed=" + high + "&bypass_coinflip=true", code: 200, want: map[string]any{}},
 		{name: "POST high draw", method: "POST", path: "/m/lookup?seed=" + high, files: []formFile{{"photo", photo}}, code: 200, want: map[string]any{"pdq": map[string]any{}}},
 		{name: "POST bypass", method: "POST", path: "/m/lookup?seed=" + high + "&bypass_coinflip=true", files: []formFile{{"photo", photo}}, code: 200,
