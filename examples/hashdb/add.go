@@ -8,11 +8,13 @@ import (
 	"iter"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -30,6 +32,7 @@ func runAdd(e *env, args []string) int {
 	vpdqFile := fs.String("vpdq", "", "store the vPDQ hash in `file` (pytx's string form or the C++ per-frame lines) as one video item named by --id")
 	digestOnly := fs.Bool("allow-digest-only", false, "store files with no perceptual hash (not images) by their digests alone")
 	withTMK := fs.Bool("tmk", false, "also compute and store videos' TMK+PDQF hash (beside vPDQ)")
+	tmkFile := fs.String("tmk-file", "", "store the TMK+PDQF hash in `file` (the reference's .tmk, or ThreatExchange's TMK1FVECPDQF| string) as one video item named by --id, with --vpdq's hash if given")
 	foreign := fs.Bool("foreign", false, "the items are another organisation's (a migration): store them under --source, which stays not the database's own")
 	files, err := parse(fs, args)
 	if err != nil {
@@ -38,17 +41,17 @@ func runAdd(e *env, args []string) int {
 	switch {
 	case *source == "":
 		return e.usageError(fs, "--source is required")
-	case *vpdqFile != "" && (*signals != "" || len(files) > 0):
-		return e.usageError(fs, "--vpdq, --signals and files are exclusive")
-	case *vpdqFile != "" && *id == "":
-		return e.usageError(fs, "--vpdq needs --id to name the item")
+	case (*vpdqFile != "" || *tmkFile != "") && (*signals != "" || len(files) > 0):
+		return e.usageError(fs, "--vpdq or --tmk-file, --signals and files are exclusive")
+	case (*vpdqFile != "" || *tmkFile != "") && *id == "":
+		return e.usageError(fs, "--vpdq and --tmk-file need --id to name the item")
 	case *signals != "" && len(files) > 0:
 		return e.usageError(fs, "--signals and files are exclusive")
 	case *signals != "" && *id != "":
 		return e.usageError(fs, "--id names the item of one file; a --signals file names its own")
-	case *signals == "" && *vpdqFile == "" && len(files) == 0:
+	case *signals == "" && *vpdqFile == "" && *tmkFile == "" && len(files) == 0:
 		return e.usageError(fs, "no files to add")
-	case *id != "" && *vpdqFile == "" && len(files) != 1:
+	case *id != "" && *vpdqFile == "" && *tmkFile == "" && len(files) != 1:
 		return e.usageError(fs, "--id needs exactly one file")
 	}
 	for _, l := range labels {
@@ -66,9 +69,9 @@ func runAdd(e *env, args []string) int {
 	if *signals != "" {
 		return addSignals(e, to, *signals, base)
 	}
-	if *vpdqFile != "" {
+	if *vpdqFile != "" || *tmkFile != "" {
 		base.ID = *id
-		return addVPDQ(e, to, *vpdqFile, base)
+		return addVideoHashes(e, to, *vpdqFile, *tmkFile, base)
 	}
 	return addFiles(e, to, files, *id, base, *digestOnly, *withTMK)
 }
@@ -281,24 +284,68 @@ func itemOf(base hashdb.Item, g *group) hashdb.Item {
 	return it
 }
 
-// addVPDQ stores the video hash in the file name as the item base
-// names.
-func addVPDQ(e *env, to adding, name string, base hashdb.Item) int {
-	h, err := readVPDQ(name)
-	if err != nil {
-		return e.fail(err)
+// addVideoHashes stores the vPDQ hash in the file vpdqFile and the
+// TMK+PDQF hash in tmkFile (either may be "") as the one item base names.
+func addVideoHashes(e *env, to adding, vpdqFile, tmkFile string, base hashdb.Item) int {
+	base.ContentType = hashdb.ContentVideo
+	var what []string
+	if vpdqFile != "" {
+		h, err := readVPDQ(vpdqFile)
+		if err != nil {
+			return e.fail(err)
+		}
+		base.Video = h
+		what = append(what, fmt.Sprintf("a vPDQ of %d frames", len(h.Features)))
+	}
+	if tmkFile != "" {
+		h, err := readTMK(tmkFile)
+		if err != nil {
+			return e.fail(err)
+		}
+		base.TMK = h
+		what = append(what, fmt.Sprintf("a TMK+PDQF of %d frames", h.Frames))
 	}
 	db, err := to.open(base.Source)
 	if err != nil {
 		return e.fail(err)
 	}
-	base.Video = h
 	if _, err := to.putAll(e.ctx, func(yield func(hashdb.Item, error) bool) { yield(base, nil) }); err != nil {
 		return closeDB(e, db, e.fail(err))
 	}
-	fmt.Fprintf(e.stdout, "%s\t%s\n", base.ID, name)
-	fmt.Fprintf(e.stderr, "%s: stored 1 video item of %d frames in %s\n", e.name, len(h.Features), to.path)
+	fmt.Fprintf(e.stdout, "%s\t%s\n", base.ID, strings.Join(slices.DeleteFunc([]string{vpdqFile, tmkFile}, func(s string) bool { return s == "" }), "\t"))
+	fmt.Fprintf(e.stderr, "%s: stored 1 video item with %s in %s\n", e.name, strings.Join(what, " and "), to.path)
 	return closeDB(e, db, exitOK)
+}
+
+// maxTMKFile bounds a --tmk-file: the string form of a hash is 351,125
+// bytes, the binary 263,344; room for a trailing newline or two.
+const maxTMKFile = 1 << 20
+
+// readTMK reads a TMK+PDQF hash file: the reference's .tmk binary, or
+// ThreatExchange's string form (surrounding white space ignored).
+func readTMK(name string) (*tmk.Hash, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTMKFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxTMKFile {
+		return nil, fmt.Errorf("%s: more than %d bytes: not a TMK+PDQF hash", name, maxTMKFile)
+	}
+	var h *tmk.Hash
+	if s := strings.TrimSpace(string(b)); strings.HasPrefix(s, tmk.StringPrefix) {
+		h, err = tmk.ParseString(s)
+	} else {
+		h, err = tmk.Parse(b)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return h, nil
 }
 
 // maxVPDQFile bounds a --vpdq file: a 10-hour video hashed every frame at

@@ -49,11 +49,14 @@ func init() {
 			"hash --vpdq-file [--every SECONDS] VIDEO", runHash},
 		{"add", "add --db F --source ORG [--foreign] [--allow-digest-only] [--label L]... [--tlp LEVEL] [--id ID] [--note TEXT] [--tmk] FILE|DIR...\n" +
 			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --signals FILE|-\n" +
-			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --id ID [--note TEXT] --vpdq FILE", runAdd},
+			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --id ID [--note TEXT] --vpdq FILE\n" +
+			"add --db F --source ORG [--foreign] [--label L]... [--tlp LEVEL] --id ID [--note TEXT] [--vpdq FILE] --tmk-file FILE", runAdd},
 		{"match", "match --db F [--json] [--threshold ALG=N]... [--include-unreliable] [--tmk] FILE|DIR...\n" +
+			"match --db F [--json|--all] --tmk [--tmk-level1 S] [--tmk-level2 S] FILE|DIR...\n" +
 			"match --db F [--json] [--threshold ALG=N]... [--include-unreliable] --signals FILE|-\n" +
 			"match --db F --all [--threshold ALG=N]... [--include-unreliable] FILE|DIR...|--signals FILE|-\n" +
-			"match --db F [--json|--all] [--vpdq-rule pytx|cpp] [--query-percent P] [--compared-percent P] --vpdq FILE", runMatch},
+			"match --db F [--json|--all] [--vpdq-rule pytx|cpp] [--query-percent P] [--compared-percent P] --vpdq FILE\n" +
+			"match --db F [--json|--all] [--tmk-level1 S] [--tmk-level2 S] --tmk-file FILE", runMatch},
 		{"keygen", "keygen --out KEYFILE [--org ORG]", runKeygen},
 		{"peer", "peer add --db F --id ORG --key PUBKEY [--key-id ID] [--name NAME] [--accept LEVEL] [--share LEVEL]\n" +
 			"peer list --db F [--json]\n" +

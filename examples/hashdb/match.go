@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb"
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
+	"github.com/hashshare/hashshare/hashdb/tmk"
 	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
@@ -57,6 +59,9 @@ func runMatch(e *env, args []string) int {
 	queryPct := fs.Float64("query-percent", vpdq.DefaultQueryPercent, "the share of the query video's frames, `P` percent, that must match")
 	comparedPct := fs.Float64("compared-percent", 0, "the share of a stored video's frames, `P` percent, that must match")
 	withTMK := fs.Bool("tmk", false, "also compute videos' TMK+PDQF hash and match it (level 1 and 2 at the reference's 0.7)")
+	tmkFile := fs.String("tmk-file", "", "match the TMK+PDQF hash in `file` (the reference's .tmk, or ThreatExchange's TMK1FVECPDQF| string) against the stored videos")
+	level1 := fs.Float64("tmk-level1", tmk.DefaultLevel1, "the level-1 `score` (cosine of the averages, -1 to 1) a TMK+PDQF match needs")
+	level2 := fs.Float64("tmk-level2", tmk.DefaultLevel2, "the level-2 `score` (best time offset, -1 to 1) a TMK+PDQF match needs")
 	files, err := parse(fs, args)
 	if err != nil {
 		return exitError
@@ -72,13 +77,19 @@ func runMatch(e *env, args []string) int {
 	default:
 		return e.usageError(fs, "--vpdq-rule %q: want pytx or cpp", *rule)
 	}
+	exclusive := 0
+	for _, given := range []bool{*vpdqFile != "", *tmkFile != "", *signals != "", len(files) > 0} {
+		if given {
+			exclusive++
+		}
+	}
 	switch {
-	case *vpdqFile != "" && (*signals != "" || len(files) > 0):
-		return e.usageError(fs, "--vpdq, --signals and files are exclusive")
-	case *signals != "" && len(files) > 0:
-		return e.usageError(fs, "--signals and files are exclusive")
-	case *signals == "" && *vpdqFile == "" && len(files) == 0:
+	case exclusive > 1:
+		return e.usageError(fs, "--vpdq, --tmk-file, --signals and files are exclusive")
+	case exclusive == 0:
 		return e.usageError(fs, "nothing to match")
+	case !(*level1 >= -1 && *level1 <= 1) || !(*level2 >= -1 && *level2 <= 1):
+		return e.usageError(fs, "--tmk-level1 and --tmk-level2 must be -1 to 1")
 	case *queryPct < 0 || *queryPct > 100 || *comparedPct < 0 || *comparedPct > 100:
 		return e.usageError(fs, "--query-percent and --compared-percent must be 0 to 100")
 	}
@@ -87,13 +98,18 @@ func runMatch(e *env, args []string) int {
 		return e.fail(err)
 	}
 	p := &matchPrinter{e: e, db: db, json: *asJSON, all: *all, enc: json.NewEncoder(e.stdout), status: exitNoMatch}
-	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable, Video: vo}
+	// A zero threshold means the default to tmk, so a score of 0 asked
+	// for is the float32 just below it: none lies between.
+	to := &hashdb.TMKMatchOptions{Thresholds: tmk.Thresholds{Level1: nonZero(*level1), Level2: nonZero(*level2)}}
+	opts := &hashdb.MatchOptions{Thresholds: th, IncludeUnreliable: *unreliable, Video: vo, TMK: to}
 	if *withTMK {
 		opts.Hashing = &media.Options{Video: media.VideoOptions{TMK: true}}
 	}
 	switch {
 	case *vpdqFile != "":
 		err = matchVPDQ(e, db, *vpdqFile, vo, p)
+	case *tmkFile != "":
+		err = matchTMK(e, db, *tmkFile, to, p)
 	case *signals != "":
 		err = matchSignals(e, db, *signals, opts, p)
 	default:
@@ -253,6 +269,28 @@ func matchVPDQ(e *env, db *hashdb.DB, name string, opts *hashdb.VideoMatchOption
 		return err
 	}
 	return p.printAll(name, "", nil, nil, vr, nil)
+}
+
+// matchTMK matches the TMK+PDQF hash in the file name.
+func matchTMK(e *env, db *hashdb.DB, name string, opts *hashdb.TMKMatchOptions, p *matchPrinter) error {
+	h, err := readTMK(name)
+	if err != nil {
+		return p.failed(name, err)
+	}
+	tr, err := db.MatchTMK(e.ctx, h, opts)
+	if err != nil {
+		return err
+	}
+	return p.printAll(name, "", nil, nil, nil, tr)
+}
+
+// nonZero is score as a float32 threshold, 0 as the greatest float32
+// below it.
+func nonZero(score float64) float32 {
+	if score == 0 {
+		return -math.SmallestNonzeroFloat32
+	}
+	return float32(score)
 }
 
 // fileMatch is what matching one file found.

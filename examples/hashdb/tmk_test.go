@@ -101,3 +101,55 @@ func decodeAll[T any](t *testing.T, out string) []T {
 		vs = append(vs, v)
 	}
 }
+
+// TestTMKFiles: add --tmk-file stores a shared TMK+PDQF hash (binary or
+// string form) and match --tmk-file finds it, at the reference's
+// thresholds or those given; no ffmpeg needed.
+func TestTMKFiles(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(testenv.Dir(t, "tmk/reference-debian"), "chair-20-sd-bar.tmk")
+	up := testenv.Dir(t, "tmk/upstream")
+	b, err := os.ReadFile(filepath.Join(up, "chair-22-sd-sepia-bar.tmk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := tmk.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := filepath.Join(dir, "sepia.txt")
+	if err := os.WriteFile(str, []byte(h.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.tmk")
+	if err := os.WriteFile(bad, []byte("TMK1FVECPDQF|AAAA"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, dir, "", "add", "--db", "v.db", "--source", "acme", "--id", "chair", "--tmk-file", ref).want(t, 0)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"binary", []string{"--tmk-file", filepath.Join(up, "chair-22-sd-sepia-bar.tmk")}, 0, "\ttmk_pdqf\t0.985554/0.988220\tacme/chair\t"},
+		{"string form", []string{"--tmk-file", str}, 0, "\ttmk_pdqf\t0.985554/0.988220\tacme/chair\t"},
+		{"over level 2", []string{"--tmk-file", str, "--tmk-level2", "0.99"}, 1, ""},
+		{"another video", []string{"--tmk-file", filepath.Join(up, "pattern-hd-no-bar.tmk")}, 1, ""},
+		{"every score", []string{"--tmk-file", filepath.Join(up, "pattern-hd-no-bar.tmk"), "--tmk-level1", "-1", "--tmk-level2", "-1"}, 0, "acme/chair"},
+		{"malformed", []string{"--tmk-file", bad}, 2, ""},
+		{"level out of range", []string{"--tmk-file", str, "--tmk-level1", "2"}, 2, ""},
+		{"exclusive", []string{"--tmk-file", str, "--vpdq", str}, 2, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cli(t, dir, "", append([]string{"match", "--db", "v.db"}, tc.args...)...).want(t, tc.code)
+			if !strings.Contains(r.stdout, tc.want) {
+				t.Errorf("stdout %q, want it to hold %q", r.stdout, tc.want)
+			}
+		})
+	}
+	r := cli(t, dir, "", "match", "--db", "v.db", "--json", "--tmk-file", str).want(t, 0)
+	if l := decodeAll[tmkMatchLine](t, r.stdout); len(l) != 1 || len(l[0].TMK) != 1 || l[0].TMK[0].Level1 < 0.9855 || l[0].TMK[0].Level2 < 0.9882 {
+		t.Fatalf("match --json --tmk-file: %.300s", r.stdout)
+	}
+}
