@@ -161,8 +161,8 @@
 // # The /v1 routes
 //
 //	POST /v1/hash                  hash media (raw body, or multipart "file"); ?tmk=true for a video's TMK+PDQF
-//	POST /v1/match                 match media (?tmk=true as for /v1/hash), or JSON {"signals": [...], "tmk_pdqf": [...], "thresholds": {...}}
-//	GET  /v1/items/{source}/{id}   one item
+//	POST /v1/match                 match media (?tmk=true as for /v1/hash), or JSON {"signals": [...], "vpdq": [...], "tmk_pdqf": [...], "thresholds": {...}, "tmk_thresholds": {...}}
+//	GET  /v1/items/{source}/{id}   one item (a video's "vpdq" and "tmk_pdqf" as /v1/hash gives them)
 //	GET  /v1/stats                 the database's counts, as "hashdb stats --json" prints them
 //	POST /v1/bundles               import the caller's peer's signed bundle
 //	GET  /v1/bundles?since=N       export a signed bundle for the caller's peer (needs -key)
@@ -179,9 +179,11 @@
 // /v1/match matches it after the vpdq, {"query": "tmk_pdqf", "matches":
 // [], "tmk_matches": [{"signal": "tmk_pdqf", "level1": …, "level2": …,
 // "items": […]}]}, at the reference's thresholds. A JSON match body's
-// "tmk_pdqf" is a list of such values (as /v1/hash gives them), matched
-// the same way, one result each after those of "signals"; a value that is
-// not one is a 400 naming it ("tmk_pdqf[0]: invalid tmk hash: …").
+// "vpdq" and "tmk_pdqf" are lists of such values (as /v1/hash gives
+// them), matched the same way, one result each after those of "signals",
+// vpdq first; "tmk_thresholds": {"level1": …, "level2": …} sets the TMK
+// scores to reach (0: the reference's 0.7). A value that is not one is a
+// 400 naming it ("tmk_pdqf[0]: invalid tmk hash: …").
 // Errors are {"error": "..."}.
 //
 // # Access control

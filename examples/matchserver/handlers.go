@@ -165,12 +165,17 @@ func boolParam(r *http.Request, name string) bool {
 	return b
 }
 
-// itemJSON is what GET /v1/items/{source}/{id} returns.
+// itemJSON is what GET /v1/items/{source}/{id} returns: a video's vPDQ
+// in pytx's form and TMK+PDQF in ThreatExchange's, as /v1/hash gives
+// them.
 type itemJSON struct {
 	Source        string    `json:"source"`
 	ID            string    `json:"id"`
+	ContentType   string    `json:"content_type,omitempty"`
 	Signals       []string  `json:"signals"`
 	Unreliable    []string  `json:"unreliable,omitempty"`
+	VPDQ          string    `json:"vpdq,omitempty"`
+	TMKPDQF       string    `json:"tmk_pdqf,omitempty"`
 	Labels        []string  `json:"labels"`
 	TLP           string    `json:"tlp"`
 	FirstSeen     time.Time `json:"first_seen"`
@@ -204,12 +209,22 @@ func (s *server) handleItem(w http.ResponseWriter, r *http.Request) {
 	if labels == nil {
 		labels = []string{}
 	}
-	writeJSON(w, http.StatusOK, itemJSON{
+	j := itemJSON{
 		Source: it.Source, ID: it.ID, Signals: signalStrings(it.Signals), Labels: labels,
 		TLP: it.TLP.String(), FirstSeen: it.FirstSeen, LastSeen: it.LastSeen, Note: it.Note,
 		Retracted: it.Retracted, RetractReason: it.RetractReason,
 		Unreliable: signalStrings(it.Unreliable),
-	})
+	}
+	if it.ContentType != hashdb.ContentUnknown {
+		j.ContentType = it.ContentType.String()
+	}
+	if it.Video != nil {
+		j.VPDQ = it.Video.PyTX()
+	}
+	if it.TMK != nil {
+		j.TMKPDQF = it.TMK.String()
+	}
+	writeJSON(w, http.StatusOK, j)
 }
 
 // importJSON is what POST /v1/bundles returns.

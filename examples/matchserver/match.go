@@ -15,16 +15,29 @@ import (
 	"github.com/hashshare/hashshare/hashdb/media"
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/tmk"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // matchRequest is the JSON form of POST /v1/match.
 type matchRequest struct {
 	Signals []string `json:"signals"`
-	// TMKPDQF are videos' TMK+PDQF hashes in ThreatExchange's string
-	// form, as /v1/hash gives them, matched after the signals.
-	TMKPDQF           []string       `json:"tmk_pdqf"`
-	Thresholds        map[string]int `json:"thresholds"`
-	IncludeUnreliable bool           `json:"include_unreliable"`
+	// VPDQ are videos' vPDQ hashes in pytx's form, and TMKPDQF their
+	// TMK+PDQF hashes in ThreatExchange's, as /v1/hash gives them,
+	// matched after the signals in that order.
+	VPDQ    []string `json:"vpdq"`
+	TMKPDQF []string `json:"tmk_pdqf"`
+	// Thresholds are fixed-width signals' largest distances by
+	// algorithm; TMKThresholds the TMK+PDQF scores (0: the reference's
+	// 0.7).
+	Thresholds        map[string]int     `json:"thresholds"`
+	TMKThresholds     *tmkThresholdsJSON `json:"tmk_thresholds"`
+	IncludeUnreliable bool               `json:"include_unreliable"`
+}
+
+// tmkThresholdsJSON is {"level1": 0.8, "level2": 0.75}.
+type tmkThresholdsJSON struct {
+	Level1 float32 `json:"level1"`
+	Level2 float32 `json:"level2"`
 }
 
 // matchResponse is what POST /v1/match returns: one result per query
@@ -129,9 +142,9 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "JSON body: data after the object"))
 		return
 	}
-	switch n := len(req.Signals) + len(req.TMKPDQF); {
+	switch n := len(req.Signals) + len(req.VPDQ) + len(req.TMKPDQF); {
 	case n == 0:
-		s.fail(w, r, errorf(http.StatusBadRequest, `no "signals" (or "tmk_pdqf") to match`))
+		s.fail(w, r, errorf(http.StatusBadRequest, `no "signals" (or "vpdq", or "tmk_pdqf") to match`))
 		return
 	case n > s.cfg.MaxSignals:
 		s.fail(w, r, errorf(http.StatusRequestEntityTooLarge, "%d signals, more than the %d one request may ask", n, s.cfg.MaxSignals))
@@ -145,6 +158,18 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		qs[i] = sig
+	}
+	vqs := make([]*vpdq.Hash, len(req.VPDQ))
+	for i, str := range req.VPDQ {
+		h, err := vpdq.ParsePyTX(str)
+		if err == nil && len(h.Features) == 0 {
+			err = fmt.Errorf("%w: no frames", vpdq.ErrInvalid)
+		}
+		if err != nil {
+			s.fail(w, r, errorf(http.StatusBadRequest, "vpdq[%d]: %v", i, err))
+			return
+		}
+		vqs[i] = h
 	}
 	tqs := make([]*tmk.Hash, len(req.TMKPDQF))
 	for i, str := range req.TMKPDQF {
@@ -160,8 +185,16 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	opts := &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: req.IncludeUnreliable}
+	if t := req.TMKThresholds; t != nil {
+		if !(t.Level1 >= -1 && t.Level1 <= 1 && t.Level2 >= -1 && t.Level2 <= 1) {
+			s.fail(w, r, errorf(http.StatusBadRequest, "tmk_thresholds: level1 and level2 must be from -1 to 1"))
+			return
+		}
+		opts.TMK = &hashdb.TMKMatchOptions{Thresholds: tmk.Thresholds{Level1: t.Level1, Level2: t.Level2}}
+	}
 	start := time.Now()
-	res, err := s.matchQueries(r.Context(), qs, tqs, &hashdb.MatchOptions{Thresholds: thresholds, IncludeUnreliable: req.IncludeUnreliable})
+	res, err := s.matchQueries(r.Context(), qs, vqs, tqs, opts)
 	s.metrics.match.WithLabelValues("signals").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.fail(w, r, err)
@@ -171,15 +204,22 @@ func (s *server) matchSignals(w http.ResponseWriter, r *http.Request) {
 }
 
 // matchQueries answers a JSON match request: one result per signal, then
-// one per TMK+PDQF hash (hashdb.DB.MatchTMK at the reference's
-// thresholds), in order.
-func (s *server) matchQueries(ctx context.Context, qs []signal.Signal, tqs []*tmk.Hash, opts *hashdb.MatchOptions) ([]hashdb.MatchResult, error) {
+// one per vPDQ hash (hashdb.DB.MatchVideo), then one per TMK+PDQF hash
+// (hashdb.DB.MatchTMK), in order.
+func (s *server) matchQueries(ctx context.Context, qs []signal.Signal, vqs []*vpdq.Hash, tqs []*tmk.Hash, opts *hashdb.MatchOptions) ([]hashdb.MatchResult, error) {
 	var res []hashdb.MatchResult
 	if len(qs) > 0 {
 		var err error
 		if res, err = s.db.Match(ctx, qs, opts); err != nil {
 			return nil, err
 		}
+	}
+	for i, q := range vqs {
+		vr, err := s.db.MatchVideo(ctx, q, opts.Video)
+		if err != nil {
+			return nil, fmt.Errorf("vpdq[%d]: %w", i, err)
+		}
+		res = append(res, hashdb.MatchResult{Video: vr})
 	}
 	for i, q := range tqs {
 		tr, err := s.db.MatchTMK(ctx, q, opts.TMK)

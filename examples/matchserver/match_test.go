@@ -54,7 +54,7 @@ func TestMatchSignals(t *testing.T) {
 	}{
 		{"bad signal", `{"signals": ["pdq:00"]}`, 400, "signals[0]"},
 		{"no prefix", `{"signals": ["` + pdq.Hex() + `"]}`, 400, "signals[0]"},
-		{"no signals", `{"signals": []}`, 400, "no \"signals\" (or \"tmk_pdqf\")"},
+		{"no signals", `{"signals": []}`, 400, "no \"signals\" (or \"vpdq\", or \"tmk_pdqf\")"},
 		{"too many", `{"signals": ["md5:00000000000000000000000000000000","md5:00000000000000000000000000000000","md5:00000000000000000000000000000000","md5:00000000000000000000000000000000"]}`, 413, "more than"},
 		{"bad algorithm", `{"signals": ["` + pdq.String() + `"], "thresholds": {"xyz": 3}}`, 400, "xyz"},
 		{"bad threshold", `{"signals": ["` + pdq.String() + `"], "thresholds": {"pdq": 999}}`, 400, "0 to 256"},

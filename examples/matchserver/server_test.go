@@ -19,6 +19,7 @@ import (
 	"github.com/hashshare/hashshare/hashdb/signal"
 	"github.com/hashshare/hashshare/hashdb/signing"
 	"github.com/hashshare/hashshare/hashdb/tlp"
+	"github.com/hashshare/hashshare/hashdb/vpdq"
 )
 
 // fixture is a database with one known image, served by httptest.
@@ -207,7 +208,24 @@ func TestItems(t *testing.T) {
 			t.Errorf("%s: %+v", path, it)
 		}
 	}
-	code, body, _ := do(t, "GET", f.ts.URL+"/v1/items/acme/nope", "", nil)
+	// A video's hashes come as /v1/hash gives them.
+	v, err := vpdq.ParsePyTX(`["` + strings.Repeat("ab", 32) + `,100,0.0"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := testTMK(3)
+	if err := f.db.Put(context.Background(), hashdb.Item{Key: hashdb.Key{Source: "acme", ID: "clip"}, ContentType: hashdb.ContentVideo, Video: v, TMK: th, TLP: tlp.Green}); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := do(t, "GET", f.ts.URL+"/v1/items/acme/clip", "", nil)
+	var it itemJSON
+	if err := json.Unmarshal(body, &it); code != 200 || err != nil {
+		t.Fatalf("video item: %d %v %.200s", code, err, body)
+	}
+	if it.ContentType != "video" || it.VPDQ != v.PyTX() || it.TMKPDQF != th.String() || len(it.Signals) != 0 {
+		t.Errorf("video item: content %q, vpdq %q, tmk_pdqf of %d characters", it.ContentType, it.VPDQ, len(it.TMKPDQF))
+	}
+	code, body, _ = do(t, "GET", f.ts.URL+"/v1/items/acme/nope", "", nil)
 	wantError(t, "missing item", code, body, 404, "not found")
 	code, body, _ = do(t, "GET", f.ts.URL+"/v1/items/acme", "", nil)
 	wantError(t, "no id", code, body, 404, "not found")

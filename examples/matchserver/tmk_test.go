@@ -165,6 +165,9 @@ func TestTMKValues(t *testing.T) {
 		{"second bad", `{"tmk_pdqf": ["` + a + `", "x"]}`, 400, "tmk_pdqf[1]: invalid tmk hash: "},
 		{"other parameters", `{"tmk_pdqf": ["` + otherParameters() + `"]}`, 400, "tmk_pdqf[0]: invalid tmk hash: a TMK+PDQF hash with other periods"},
 		{"not a list", `{"tmk_pdqf": "` + a + `"}`, 400, "JSON body"},
+		{"bad vpdq", `{"vpdq": ["[\"xyz,100,0.0\"]"]}`, 400, "vpdq[0]: "},
+		{"vpdq of no frames", `{"vpdq": ["[]"]}`, 400, "vpdq[0]: "},
+		{"tmk threshold over 1", `{"tmk_pdqf": ["` + a + `"], "tmk_thresholds": {"level1": 2}}`, 400, "tmk_thresholds: "},
 	} {
 		code, got, _ := doAs(t, secret, "POST", ts.URL+"/v1/match", "application/json", []byte(c.body))
 		wantError(t, "POST /v1/match "+c.what, code, got, c.code, c.msg)
@@ -200,6 +203,29 @@ func TestTMKValues(t *testing.T) {
 	}
 	if m := r[1].TMKMatches; len(m) != 1 || m[0].Signal != "tmk_pdqf" || m[0].Level1 == nil || *m[0].Level1 < 0.999 || m[0].Level2 == nil || *m[0].Level2 < 0.999 || len(m[0].Items) != 1 || m[0].Items[0].Source != "acme" {
 		t.Errorf("POST /v1/match: the banked value's match: %.500s", got)
+	}
+
+	// tmk_thresholds apply: at -1 and -1 the other value matches too;
+	// a vpdq value matches a banked video, before the tmk_pdqf results.
+	v := `["` + strings.Repeat("5a", 32) + `,100,0.0", "` + strings.Repeat("a5", 32) + `,100,1.0"]`
+	code, got, _ = doAs(t, secret, "POST", ts.URL+"/c/bank/VIDEOS/signal", "application/json", fmt.Appendf(nil, `{"vpdq": %q}`, v))
+	if code != 200 {
+		t.Fatalf("banking a vpdq: %d %s", code, got)
+	}
+	body = fmt.Sprintf(`{"vpdq": [%q], "tmk_pdqf": [%q], "tmk_thresholds": {"level1": -1, "level2": -1}}`, v, b)
+	code, got, _ = doAs(t, secret, "POST", ts.URL+"/v1/match", "application/json", []byte(body))
+	var both struct {
+		Results []struct {
+			Query        string            `json:"query"`
+			VideoMatches []json.RawMessage `json:"video_matches"`
+			TMKMatches   []json.RawMessage `json:"tmk_matches"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(got, &both); code != 200 || err != nil || len(both.Results) != 2 {
+		t.Fatalf("POST /v1/match of vpdq and tmk_pdqf values: %d %.500s (%v)", code, got, err)
+	}
+	if r := both.Results; r[0].Query != "vpdq" || len(r[0].VideoMatches) != 1 || r[1].Query != "tmk_pdqf" || len(r[1].TMKMatches) != 1 {
+		t.Errorf("POST /v1/match of vpdq and tmk_pdqf at -1/-1: %.700s", got)
 	}
 }
 
