@@ -324,17 +324,9 @@ const maxTMKFile = 1 << 20
 // readTMK reads a TMK+PDQF hash file: the reference's .tmk binary, or
 // ThreatExchange's string form (surrounding white space ignored).
 func readTMK(name string) (*tmk.Hash, error) {
-	f, err := os.Open(name)
+	b, err := readBounded(name, maxTMKFile)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTMKFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxTMKFile {
-		return nil, fmt.Errorf("%s: more than %d bytes: not a TMK+PDQF hash", name, maxTMKFile)
 	}
 	var h *tmk.Hash
 	if s := strings.TrimSpace(string(b)); strings.HasPrefix(s, tmk.StringPrefix) {
@@ -354,17 +346,9 @@ const maxVPDQFile = 128 << 20
 
 // readVPDQ reads a vPDQ hash file in any form [vpdq.Parse] reads.
 func readVPDQ(name string) (*vpdq.Hash, error) {
-	f, err := os.Open(name)
+	b, err := readBounded(name, maxVPDQFile)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxVPDQFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxVPDQFile {
-		return nil, fmt.Errorf("%s: more than %d bytes", name, maxVPDQFile)
 	}
 	h, err := vpdq.Parse(string(b))
 	if err != nil {
@@ -374,4 +358,21 @@ func readVPDQ(name string) (*vpdq.Hash, error) {
 		return nil, fmt.Errorf("%s: %w: no frames", name, vpdq.ErrInvalid)
 	}
 	return h, nil
+}
+
+// readBounded reads the file name, of at most limit bytes.
+func readBounded(name string, limit int) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("%s: more than %d bytes", name, limit)
+	}
+	return b, nil
 }
