@@ -37,9 +37,9 @@ const (
 //
 // Lines go out in the order items are written, an item's vPDQ (pytx's
 // vpdq type, in the pytx formats) after its fixed-width signals;
-// lower-case hex, one signal a line, which is how pytx and the PDQ tools write, so a list they wrote,
-// ingested and dumped in the order it was stored, comes back byte for
-// byte.
+// lower-case hex, one signal a line, which is how pytx and the PDQ tools
+// write, so a list they wrote, ingested and dumped in the order it was
+// stored, comes back byte for byte.
 type Writer struct {
 	// PDQQuality selects, for the PDQ format, the hasher's
 	// "hash,quality,filename" lines instead of bare hex: the quality is

@@ -1,9 +1,6 @@
 package video
 
-import (
-	"context"
-	"io"
-)
+import "context"
 
 // judgedSource is a rated source whose probe runs beside it: the probe's
 // verdict, once known, replaces the frames, and its end waits for it.
@@ -66,9 +63,6 @@ func (j *judgedSource) Next(buf []byte) (int, error) {
 	}
 	if verr := j.wait(true); verr != nil {
 		return 0, verr
-	}
-	if err == io.EOF {
-		return 0, io.EOF
 	}
 	return 0, err
 }
